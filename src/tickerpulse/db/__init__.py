@@ -1,0 +1,1 @@
+"""Postgres: embedded server, engine, models, migrations and mart publishing."""

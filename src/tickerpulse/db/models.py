@@ -1,0 +1,133 @@
+"""SQLAlchemy 2 models: operational state (cursors, run ledger) and the marts pages read.
+
+Marts are keyed by window so a window's publish can replace its rows in one
+transaction; pages never read the lake.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+UTCDateTime = DateTime(timezone=True)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class Asset(Base):
+    """An asset of the universe, as the pages name it."""
+
+    __tablename__ = "asset"
+
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(32), index=True)
+    asset_class: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class SourceCursor(Base):
+    """Where each source's incremental fetch resumes; advanced only after landing is durable."""
+
+    __tablename__ = "source_cursor"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CycleRun(Base):
+    """The run ledger: one row per window and stage, updated on every attempt."""
+
+    __tablename__ = "cycle_run"
+
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    stage: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    counts: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    duration_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MartAssetWindow(Base):
+    """Mentions and sentiment of one asset in one window, per source class and source.
+
+    ``source_class`` is social, news or all; ``source`` is a provider or all.
+    """
+
+    __tablename__ = "mart_asset_window"
+
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    mentions: Mapped[int] = mapped_column(Integer)
+    unique_authors: Mapped[int] = mapped_column(Integer)
+    sentiment_mean: Mapped[float | None] = mapped_column(Float, nullable=True)
+    bull_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    bear_share: Mapped[float | None] = mapped_column(Float, nullable=True)
+    dispersion: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    __table_args__ = (Index("ix_mart_asset_window_asset", "asset_id", "window_start"),)
+
+
+class MartPriceWindow(Base):
+    """OHLCV of one asset over one window and its close-to-close return."""
+
+    __tablename__ = "mart_price_window"
+
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    open: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    close: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+    bars: Mapped[int] = mapped_column(Integer)
+    prev_close: Mapped[float | None] = mapped_column(Float, nullable=True)
+    return_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+    __table_args__ = (Index("ix_mart_price_window_asset", "asset_id", "window_start"),)
+
+
+class MartDocument(Base):
+    """A published post or article with its sentiment, for lists on the pages."""
+
+    __tablename__ = "mart_document"
+
+    doc_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    source: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sentiment_label: Mapped[str | None] = mapped_column(String(24), nullable=True)
+
+
+class MartDocumentAsset(Base):
+    """Which assets a published document mentions."""
+
+    __tablename__ = "mart_document_asset"
+
+    doc_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(16))
+    relevance: Mapped[float] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_mart_document_asset_asset", "asset_id", "window_start"),
+        Index("ix_mart_document_asset_window", "window_start"),
+    )

