@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -38,9 +39,9 @@ def pg_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.cleanup()
 
 
-@pytest.fixture
-def database_url(pg_admin_uri: str) -> Iterator[str]:
-    """A fresh, migrated database for one test (cloned from the template)."""
+@contextmanager
+def fresh_database(pg_admin_uri: str) -> Iterator[str]:
+    """A new migrated database (cloned from the template), dropped afterwards."""
     name = f"test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
         conn.execute(
@@ -48,11 +49,20 @@ def database_url(pg_admin_uri: str) -> Iterator[str]:
                 sql.Identifier(name), sql.Identifier(TEMPLATE)
             )
         )
-    yield sqlalchemy_url(pg_admin_uri, name)
-    with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
+    try:
+        yield sqlalchemy_url(pg_admin_uri, name)
+    finally:
+        with psycopg.connect(pg_admin_uri, autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+@pytest.fixture
+def database_url(pg_admin_uri: str) -> Iterator[str]:
+    """A fresh, migrated database for one test."""
+    with fresh_database(pg_admin_uri) as url:
+        yield url
 
 
 @pytest.fixture

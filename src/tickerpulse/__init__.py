@@ -1,0 +1,1 @@
+"""tickerpulse: market sentiment analytics from social posts, news and prices."""

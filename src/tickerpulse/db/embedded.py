@@ -36,7 +36,9 @@ def start_embedded(pg_dir: Path, database: str = APP_DATABASE) -> str:
 def ensure_database(admin_uri: str, database: str) -> None:
     """Create ``database`` on the server of ``admin_uri`` unless it exists."""
     with psycopg.connect(admin_uri, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
 

@@ -1,0 +1,5 @@
+"""``python -m tickerpulse`` runs the command line."""
+
+from tickerpulse.cli import app
+
+app()

@@ -1,0 +1,177 @@
+"""The ``tickerpulse`` command line: demo, setup, cycle run|status, serve."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tickerpulse.config import Settings
+from tickerpulse.domain import Window
+from tickerpulse.jobs.context import CycleContext
+from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
+from tickerpulse.logging import configure_logging
+from tickerpulse.runtime import (
+    Runtime,
+    cycle_context,
+    open_runtime,
+    simulated_sources,
+    simulated_world,
+)
+
+app = typer.Typer(help="tickerpulse: market sentiment analytics.", no_args_is_help=True)
+cycle_app = typer.Typer(help="Run and inspect the 6-hour cycle.", no_args_is_help=True)
+app.add_typer(cycle_app, name="cycle")
+console = Console(stderr=True)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs.")] = False,
+) -> None:
+    """Market analytics from social posts, news and prices."""
+    configure_logging(level=logging.DEBUG if verbose else logging.WARNING)
+
+
+def _runtime() -> Runtime:
+    settings = Settings()
+    with console.status(
+        "Starting the database…" if settings.database_url is None else "Connecting…"
+    ):
+        return open_runtime(settings)
+
+
+@app.command()
+def setup() -> None:
+    """Create or migrate the database and load the asset universe."""
+    runtime = _runtime()
+    console.print(
+        f"[green]Database ready[/] ({runtime.engine.url.render_as_string(hide_password=True)})"
+    )
+    console.print(f"Lake: {runtime.lake.url}")
+
+
+@app.command()
+def demo(
+    serve: Annotated[
+        bool, typer.Option(help="Serve the web site when the cycles are done.")
+    ] = True,
+    port: Annotated[int | None, typer.Option(help="Port of the web site.")] = None,
+) -> None:
+    """Build the simulated world, run every 6-hour cycle, and serve the site."""
+    started = time.perf_counter()
+    runtime = _runtime()
+    world = simulated_world(runtime)
+    ctx = cycle_context(runtime, simulated_sources(world))
+    windows = world.windows
+    console.print(
+        f"Simulated world: {len(runtime.universe)} assets, {len(windows)} windows "
+        f"({windows[0].start:%Y-%m-%d} → {windows[-1].end:%Y-%m-%d}), "
+        f"seed {runtime.settings.sim_seed}, β={runtime.settings.sim_beta}"
+    )
+    totals = _run_windows(ctx, windows)
+    console.print(
+        f"[green]Cycles done[/] in {time.perf_counter() - started:.0f} s: "
+        f"{totals['documents']:,} documents, {totals['mentions']:,} mentions, "
+        f"{totals['quarantined']:,} quarantined lines (see lake/quarantine)."
+    )
+    if serve:
+        _serve(runtime, port)
+
+
+@cycle_app.command("run")
+def cycle_run(
+    window: Annotated[
+        str | None, typer.Option(help="Window key, e.g. 20260801T06; default: all pending.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Re-run stages that already finished.")] = False,
+    kill_after: Annotated[str | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Run the cycle for one window, or catch up every pending window of the simulated world."""
+    runtime = _runtime()
+    world = simulated_world(runtime)
+    ctx = cycle_context(runtime, simulated_sources(world))
+    if window is not None:
+        target = Window.from_key(window)
+        try:
+            report = run_cycle(ctx, target, force=force, kill_after=kill_after)
+        except CycleFailed as exc:
+            console.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from exc
+        for stage, outcome in report.stages.items():
+            console.print(f"{stage:10} {outcome['status']:8} {outcome.get('counts', '')}")
+        return
+    _run_windows(ctx, world.windows, force=force)
+
+
+@cycle_app.command("status")
+def cycle_status(limit: Annotated[int, typer.Option(help="Windows to show.")] = 12) -> None:
+    """Show the run ledger: each window's stages, status, counts and timings."""
+    from tickerpulse.db.state import ledger
+
+    runtime = _runtime()
+    rows = ledger(runtime.engine, limit=limit * len(STAGES))
+    table = Table("window (UTC)", "stage", "status", "attempts", "ms", "counts / error")
+    for row in rows:
+        detail = row.error or ", ".join(
+            f"{k}={v}" for k, v in row.counts.items() if not isinstance(v, dict)
+        )
+        style = {"ok": "green", "failed": "red", "running": "yellow"}.get(row.status, "")
+        table.add_row(
+            f"{row.window_start:%Y-%m-%d %H:%M}", row.stage, f"[{style}]{row.status}[/]",
+            str(row.attempts), str(row.duration_ms or ""), detail[:80],
+        )  # fmt: skip
+    Console().print(table)
+
+
+@app.command()
+def serve(
+    port: Annotated[int | None, typer.Option(help="Port (default WEB_PORT, 8000).")] = None,
+) -> None:
+    """Serve the web site over the published marts."""
+    _serve(_runtime(), port)
+
+
+def _run_windows(
+    ctx: CycleContext, windows: list[Window], *, force: bool = False
+) -> dict[str, int]:
+    totals = {"documents": 0, "mentions": 0, "quarantined": 0}
+    progress = Progress(
+        TextColumn("[bold]6-hour cycles"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[window]}"), TimeRemainingColumn(), console=console,
+    )  # fmt: skip
+    with progress:
+        task = progress.add_task("cycles", total=len(windows), window="")
+        for window in windows:
+            progress.update(task, window=window.key)
+            report = run_cycle(ctx, window, force=force)
+            aggregate = report.stages.get("aggregate", {}).get("counts", {})
+            totals["documents"] += aggregate.get("documents", 0)
+            totals["mentions"] += aggregate.get("mentions", 0)
+            totals["quarantined"] += (
+                report.stages.get("normalize", {}).get("counts", {}).get("quarantined", 0)
+            )
+            progress.advance(task)
+    return totals
+
+
+def _serve(runtime: Runtime, port: int | None) -> None:
+    import uvicorn
+
+    from tickerpulse.web.app import create_app
+
+    settings = runtime.settings
+    port = port or settings.web_port
+    console.print(
+        f"\n[bold]Open http://{settings.web_host}:{port}/[/] — trending assets of the latest"
+        " window; click an asset for its price, 6-hour sentiment and mention volume."
+        "\nPress Ctrl+C to stop."
+    )
+    uvicorn.run(
+        create_app(settings, runtime.engine), host=settings.web_host, port=port, log_level="warning"
+    )

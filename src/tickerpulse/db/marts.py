@@ -1,0 +1,115 @@
+"""Publishing marts: one window's aggregates into Postgres in a single transaction.
+
+The window's rows are deleted and inserted again inside the transaction that
+also marks the publish stage done in the ledger, so readers see either the
+old or the new window, a re-run replaces rather than duplicates, and a crash
+leaves the previous state intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, Engine, Table, delete
+from sqlalchemy.dialects.postgresql import insert
+
+from tickerpulse.db.models import (
+    Asset,
+    MartAssetWindow,
+    MartDocument,
+    MartDocumentAsset,
+    MartPriceWindow,
+)
+from tickerpulse.db.state import mark_finished
+from tickerpulse.jobs.window_data import WindowAggregates
+from tickerpulse.universe import Universe
+
+STAGE = "publish"
+TEXT_LIMIT = 1000  # characters of a document kept for the pages
+
+
+def publish_window(
+    engine: Engine, window_start: datetime, aggregates: WindowAggregates
+) -> dict[str, int]:
+    """Replace the marts of one window and mark the publish stage done, atomically."""
+    documents = [
+        {
+            "doc_id": row["doc_id"],
+            "window_start": window_start,
+            "kind": row["kind"],
+            "source": row["source"],
+            "channel": row["channel"],
+            "created_at": row["created_at"],
+            "title": row["title"],
+            "text": (row["text"] or "")[:TEXT_LIMIT],
+            "url": row["url"],
+            "sentiment_score": row["sentiment_score"],
+            "sentiment_label": row["sentiment_label"],
+        }
+        for row in aggregates.window_documents.to_pylist()
+    ]
+    counts = {
+        "asset_window": aggregates.asset_window.num_rows,
+        "price_window": aggregates.price_window.num_rows,
+        "documents": len(documents),
+        "document_assets": aggregates.document_assets.num_rows,
+    }
+    with engine.begin() as conn:
+        _replace(
+            conn,
+            MartAssetWindow.__table__,
+            window_start,
+            _rows(aggregates.asset_window, window_start),
+        )
+        _replace(
+            conn,
+            MartPriceWindow.__table__,
+            window_start,
+            _rows(aggregates.price_window, window_start),
+        )
+        _replace(
+            conn,
+            MartDocumentAsset.__table__,
+            window_start,
+            _rows(aggregates.document_assets, window_start),
+        )
+        _replace(conn, MartDocument.__table__, window_start, documents)
+        mark_finished(conn, window_start, STAGE, status="ok", counts=counts)
+    return counts
+
+
+def sync_assets(engine: Engine, universe: Universe) -> None:
+    """Upsert the universe into the ``asset`` table the pages join for names."""
+    rows = [
+        {
+            "asset_id": a.asset_id,
+            "symbol": a.symbol,
+            "asset_class": str(a.asset_class),
+            "name": a.name,
+        }
+        for a in universe
+    ]
+    statement = insert(Asset).values(rows)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Asset.asset_id],
+        set_={c: statement.excluded[c] for c in ("symbol", "asset_class", "name")},
+    )
+    with engine.begin() as conn:
+        conn.execute(statement)
+
+
+def _rows(table: pa.Table, window_start: datetime) -> list[dict[str, Any]]:
+    return [{**row, "window_start": window_start} for row in table.to_pylist()]
+
+
+def _replace(
+    conn: Connection, table: Table, window_start: datetime, rows: Iterable[dict[str, Any]]
+) -> None:
+    conn.execute(delete(table).where(table.c.window_start == window_start))
+    columns = {c.name for c in table.columns}
+    batch = [{k: v for k, v in row.items() if k in columns} for row in rows]
+    if batch:
+        conn.execute(table.insert(), batch)

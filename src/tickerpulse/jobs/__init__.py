@@ -1,0 +1,1 @@
+"""The 6-hour cycle: land → normalize → enrich → aggregate → publish."""

@@ -1,0 +1,28 @@
+"""Everything a cycle touches, built once at start-up and handed to each stage."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
+from tickerpulse.enrich.tagger import Tagger
+from tickerpulse.lake import Lake, LakeLayout
+from tickerpulse.sources.base import Source
+from tickerpulse.universe import Universe
+
+
+@dataclass(frozen=True)
+class CycleContext:
+    """The lake, the database, the enabled sources and the enrichment models."""
+
+    lake: Lake
+    engine: Engine
+    sources: Mapping[str, Source]
+    universe: Universe
+    tagger: Tagger
+    sentiment: SentimentModel
+    bands: LabelBands = field(default_factory=LabelBands)
+    layout: LakeLayout = field(default_factory=LakeLayout)

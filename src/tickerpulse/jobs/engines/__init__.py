@@ -1,0 +1,1 @@
+"""Aggregation engines: DuckDB (embedded, default); Spark arrives with issue 9."""

@@ -1,0 +1,14 @@
+-- Documents created inside the window, one row per doc_id (the newest run wins when a
+-- document was landed twice), with the sentiment computed from that same run.
+-- Inputs: documents, sentiment (both with run_id). Parameters: $window_start, $window_end.
+SELECT
+    d.doc_id, d.kind, d.source, d.channel, d.author_hash, d.created_at, d.title, d.text,
+    d.url, d.run_id, s.score AS sentiment_score, s.label AS sentiment_label
+FROM (
+    SELECT *, row_number() OVER (PARTITION BY doc_id ORDER BY run_id DESC) AS run_rank
+    FROM documents
+    WHERE created_at >= $window_start AND created_at < $window_end
+) AS d
+LEFT JOIN sentiment AS s ON s.doc_id = d.doc_id AND s.run_id = d.run_id
+WHERE d.run_rank = 1
+ORDER BY d.doc_id

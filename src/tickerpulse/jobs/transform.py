@@ -1,0 +1,130 @@
+"""Normalize and enrich stages: raw landings → curated documents, mentions, sentiment.
+
+Curated files are partitioned by the date a document was created (a window
+never spans midnight, so the aggregate stage reads one date) and named after
+the run that produced them, so re-running a window rewrites the same files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import structlog
+
+from tickerpulse.domain import PRICE_SOURCES, Window
+from tickerpulse.enrich.normalize import (
+    NormalizedBatch,
+    Quarantined,
+    normalize_documents,
+    normalize_prices,
+)
+from tickerpulse.enrich.sentiment import score_documents
+from tickerpulse.enrich.tagger import document_texts
+from tickerpulse.jobs.context import CycleContext
+
+log = structlog.get_logger(__name__)
+
+_SOURCE_DIR = re.compile(r"raw/source=([^/]+)/")
+
+
+def normalize_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
+    """Normalize every raw part landed by the run of ``window``; quarantine bad lines."""
+    by_source: dict[str, list[str]] = {}
+    for part in ctx.lake.glob(f"raw/source=*/date={window.date}/run={window.key}/*.jsonl.gz"):
+        match = _SOURCE_DIR.match(part)
+        if match:
+            by_source.setdefault(match.group(1), []).append(part)
+    documents: list[pa.Table] = []
+    prices: list[pa.Table] = []
+    counts: dict[str, Any] = {}
+    for source, parts in sorted(by_source.items()):
+        lines = _lines(ctx, parts)
+        if source in PRICE_SOURCES:
+            batch = normalize_prices(lines)
+            prices.append(batch.table)
+        else:
+            batch = normalize_documents(source, lines)
+            documents.append(batch.table)
+        _write_quarantine(ctx, window, source, batch.quarantined)
+        counts[source] = _batch_counts(batch)
+    written = _write_by_date(ctx, "documents", window, documents, "created_at")
+    written += _write_by_date(ctx, "prices", window, prices, "ts")
+    counts["files"] = written
+    counts["quarantined"] = sum(c["quarantined"] for c in counts.values() if isinstance(c, dict))
+    return counts
+
+
+def enrich_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
+    """Tag assets and score sentiment for the documents the run of ``window`` normalized."""
+    mentions = scored = 0
+    _remove_stale(ctx, ("mentions", "sentiment"), window, keep=set())
+    for path in ctx.lake.glob(f"curated/documents/date=*/run={window.key}.parquet"):
+        day = date.fromisoformat(path.split("date=")[1][:10])
+        docs = ctx.lake.read_parquet(path)
+        doc_ids = docs.column("doc_id").to_pylist()
+        texts = document_texts(docs)
+        tagged = ctx.tagger.tag(doc_ids, texts)
+        sentiment = score_documents(ctx.sentiment, doc_ids, texts, ctx.bands)
+        ctx.lake.write_parquet(ctx.layout.curated("mentions", day, window.key), tagged)
+        ctx.lake.write_parquet(ctx.layout.curated("sentiment", day, window.key), sentiment)
+        mentions += tagged.num_rows
+        scored += sentiment.num_rows
+    return {"documents": scored, "mentions": mentions}
+
+
+def _lines(ctx: CycleContext, parts: list[str]) -> Iterator[bytes]:
+    for part in parts:
+        yield from ctx.lake.read_jsonl_gz(part)
+
+
+def _batch_counts(batch: NormalizedBatch) -> dict[str, int]:
+    return {
+        "rows": batch.table.num_rows,
+        "quarantined": len(batch.quarantined),
+        "duplicates": batch.duplicates,
+    }
+
+
+def _write_quarantine(
+    ctx: CycleContext, window: Window, source: str, items: list[Quarantined]
+) -> None:
+    path = ctx.layout.quarantine(window.key, "normalize", source)
+    if not items:
+        ctx.lake.remove(path)
+        return
+    lines = (orjson.dumps({"reason": q.reason, "line": q.line}) for q in items)
+    ctx.lake.write_bytes(path, b"\n".join(lines) + b"\n")
+    log.warning("quarantined", source=source, count=len(items), path=path)
+
+
+def _write_by_date(
+    ctx: CycleContext, table_name: str, window: Window, tables: list[pa.Table], ts_column: str
+) -> int:
+    """Split rows by the UTC date of ``ts_column`` and write one file per date."""
+    written: set[str] = set()
+    if tables:
+        table = pa.concat_tables(tables)
+        days = pc.strftime(table.column(ts_column), format="%Y-%m-%d")
+        for day in sorted(set(days.to_pylist())):
+            part = table.filter(pc.equal(days, day))
+            path = ctx.layout.curated(table_name, date.fromisoformat(day), window.key)
+            ctx.lake.write_parquet(path, part)
+            written.add(path)
+    _remove_stale(ctx, (table_name,), window, keep=written)
+    return len(written)
+
+
+def _remove_stale(
+    ctx: CycleContext, table_names: tuple[str, ...], window: Window, keep: set[str]
+) -> None:
+    """Drop files an earlier attempt of this run wrote that this attempt does not."""
+    for name in table_names:
+        for path in ctx.lake.glob(f"curated/{name}/date=*/run={window.key}.parquet"):
+            if path not in keep:
+                ctx.lake.remove(path)

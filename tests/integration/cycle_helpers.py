@@ -1,0 +1,54 @@
+"""Helpers shared by the cycle tests: a small simulated world and mart snapshots."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, text
+from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
+
+from tickerpulse.db.marts import sync_assets
+from tickerpulse.enrich.sentiment import LexiconModel
+from tickerpulse.enrich.tagger import Tagger
+from tickerpulse.jobs.context import CycleContext
+from tickerpulse.lake import Lake
+from tickerpulse.runtime import simulated_sources
+from tickerpulse.sources.base import Source
+from tickerpulse.universe import load_universe
+
+START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday: stock hours and a weekday FX market
+
+MART_QUERIES = {
+    "mart_asset_window": "SELECT * FROM mart_asset_window ORDER BY 1, 2, 3, 4",
+    "mart_price_window": "SELECT * FROM mart_price_window ORDER BY 1, 2",
+    "mart_document": "SELECT * FROM mart_document ORDER BY doc_id",
+    "mart_document_asset": "SELECT * FROM mart_document_asset ORDER BY 1, 2",
+}
+
+
+def small_world(*, days: int = 2, beta: float = 0.6, seed: int = 3) -> SimulatedWorld:
+    config = WorldConfig(
+        seed=seed, start=START, days=days, beta=beta, posts_per_window=200, news_per_window=30
+    )
+    return SimulatedWorld(config, load_universe())
+
+
+def make_context(
+    engine: Engine, lake_path: str, world: SimulatedWorld, sources: dict[str, Source] | None = None
+) -> CycleContext:
+    universe = load_universe()
+    sync_assets(engine, universe)
+    return CycleContext(
+        lake=Lake(lake_path),
+        engine=engine,
+        sources=sources if sources is not None else simulated_sources(world),
+        universe=universe,
+        tagger=Tagger(universe),
+        sentiment=LexiconModel(),
+    )
+
+
+def snapshot_marts(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as conn:
+        return {name: [tuple(r) for r in conn.execute(text(q))] for name, q in MART_QUERIES.items()}

@@ -1,0 +1,168 @@
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow.compute as pc
+import pytest
+from sqlalchemy import Engine, text
+from tickerpulse.sources.simulator import SimulatedWorld
+
+from tickerpulse.db.state import ledger, load_cursor
+from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
+from tickerpulse.lake import Lake
+from tickerpulse.sources.base import Cursor, Page
+
+from .cycle_helpers import make_context, small_world, snapshot_marts
+
+
+@pytest.fixture(scope="module")
+def world() -> SimulatedWorld:
+    return small_world()
+
+
+def run_all(engine: Engine, lake_dir: Path, world: SimulatedWorld, **kwargs: object) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    for window in world.windows:
+        run_cycle(ctx, window, **kwargs)  # type: ignore[arg-type]
+
+
+def test_every_window_is_published_and_every_stage_ledgered(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    run_all(engine, lake_dir, world)
+    rows = ledger(engine, limit=1000)
+    assert len(rows) == len(world.windows) * len(STAGES)
+    assert {r.status for r in rows} == {"ok"}
+    with engine.connect() as conn:
+        published = conn.execute(
+            text("SELECT DISTINCT window_start FROM mart_asset_window")
+        ).scalars()
+        assert sorted(published) == [w.start for w in world.windows]
+    assert Lake(str(lake_dir)).glob("results/date=*/hour=*/asset=*.csv")
+
+
+def test_forced_rerun_gives_identical_marts(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    run_all(engine, lake_dir, world)
+    first = snapshot_marts(engine)
+    run_all(engine, lake_dir, world, force=True)
+    assert snapshot_marts(engine) == first
+    assert all(first.values())
+
+
+def test_rerun_without_force_skips_finished_stages(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    run_cycle(ctx, world.windows[0])
+    again = run_cycle(ctx, world.windows[0])
+    assert {s["status"] for s in again.stages.values()} == {"skipped"}
+
+
+def test_mentions_in_marts_follow_the_ground_truth(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    run_all(engine, lake_dir, world)
+    truth: Counter[tuple[datetime, str]] = Counter()
+    for window in world.windows:
+        docs = world.truth_documents(window)
+        kept = docs.filter(pc.invert(pc.or_(docs.column("foreign"), docs.column("duplicate"))))
+        for asset_ids in kept.column("asset_ids").to_pylist():
+            truth.update((window.start, a) for a in asset_ids)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT window_start, asset_id, mentions FROM mart_asset_window"
+                " WHERE source_class = 'all' AND source = 'all'"
+            )
+        ).all()
+    published = {(w, a): m for w, a, m in rows}
+    keys = set(truth) | set(published)
+    error = sum(abs(truth[k] - published.get(k, 0)) for k in keys)
+    assert error / sum(truth.values()) < 0.2  # a first tagger: within 20 % of the truth
+
+
+def test_window_sentiment_tracks_the_planted_latent_sentiment(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    run_all(engine, lake_dir, world)
+    latent = {
+        (row["window_start"], row["asset_id"]): row["latent_sentiment"]
+        for row in world.truth_windows().to_pylist()
+    }
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT window_start, asset_id, sentiment_mean FROM mart_asset_window"
+                " WHERE source_class = 'social' AND source = 'all' AND mentions >= 8"
+            )
+        ).all()
+    pairs = [(latent[(w, a)], s) for w, a, s in rows if (w, a) in latent and s is not None]
+    assert len(pairs) > 30
+    assert np.corrcoef(np.array(pairs).T)[0, 1] > 0.4
+
+
+def test_bad_lines_are_quarantined_and_counted_never_dropped(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    run_all(engine, lake_dir, world)
+    lake = Lake(str(lake_dir))
+    normalize_rows = [r for r in ledger(engine, limit=1000) if r.stage == "normalize"]
+    landed = sum(
+        sum(1 for _ in lake.read_jsonl_gz(p)) for p in lake.glob("raw/source=*/date=*/run=*/*.gz")
+    )
+    accounted = sum(
+        c["rows"] + c["quarantined"] + c["duplicates"]
+        for r in normalize_rows
+        for c in r.counts.values()
+        if isinstance(c, dict)
+    )
+    assert accounted == landed
+    quarantined = sum(r.counts["quarantined"] for r in normalize_rows)
+    in_files = sum(
+        len(lake.read_bytes(p).splitlines()) for p in lake.glob("quarantine/run=*/*.jsonl")
+    )
+    assert quarantined == in_files > 0
+
+
+class BrokenSource:
+    name = "telegram"
+
+    def fetch(self, since: Cursor, *, until: datetime) -> Iterator[Page]:
+        yield Page(lines=[b'{"not": "an envelope"}'], cursor={"page": 1})
+        raise ConnectionError("provider returned HTML instead of JSON")
+
+
+def test_a_failing_source_is_recorded_and_does_not_stop_the_others(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    sources = {**ctx.sources, "telegram": BrokenSource()}
+    ctx = make_context(engine, str(lake_dir), world, sources=sources)
+    report = run_cycle(ctx, world.windows[0])
+    land = report.stages["land"]["counts"]
+    assert "HTML instead of JSON" in land["errors"]["telegram"]
+    assert land["reddit"] > 0 and land["news"] > 0
+    assert load_cursor(engine, "telegram") == {"page": 1}  # the landed page is kept
+    assert report.stages["publish"]["status"] == "ok"
+
+
+def test_a_failing_stage_is_ledgered_and_resumed_by_the_rerun(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    window = world.windows[1]
+    for path in ["aggregates"]:
+        (lake_dir / path).mkdir()
+        (lake_dir / path / "asset_window").write_text("a file where a folder must be")
+    with pytest.raises(CycleFailed, match="aggregate"):
+        run_cycle(ctx, window)
+    failed = {r.stage: r for r in ledger(engine)}
+    assert failed["aggregate"].status == "failed" and failed["aggregate"].error
+    (lake_dir / "aggregates" / "asset_window").unlink()
+    report = run_cycle(ctx, window)
+    assert report.stages["land"]["status"] == "skipped"
+    assert report.stages["publish"]["status"] == "ok"
