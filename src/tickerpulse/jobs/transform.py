@@ -85,6 +85,7 @@ def _lines(ctx: CycleContext, parts: list[str]) -> Iterator[bytes]:
 
 def _batch_counts(batch: NormalizedBatch) -> dict[str, int]:
     return {
+        "lines": batch.lines,
         "rows": batch.table.num_rows,
         "quarantined": len(batch.quarantined),
         "duplicates": batch.duplicates,

@@ -42,5 +42,5 @@ def _query(
 ) -> pa.Table:
     sql = load_sql(name)
     needed = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
-    table: pa.Table = con.execute(sql, needed).fetch_arrow_table()
+    table: pa.Table = con.sql(sql, params=needed).to_arrow_table()
     return table

@@ -1,0 +1,1 @@
+"""Enrichment: normalize raw records, tag asset mentions, score sentiment — pure, batch-wise."""

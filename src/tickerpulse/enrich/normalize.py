@@ -1,0 +1,454 @@
+"""Normalize raw provider records into documents and price bars.
+
+Each landed line is ``{"fetched_at", "context", "item"}`` where ``item`` is
+one record exactly as the provider's API returns it. One small mapping
+function per provider turns an item into a :class:`~tickerpulse.domain.Document`
+row; the simulator emits the same shapes, so real and simulated data take
+the same path. Bad input never raises: it is quarantined with a reason.
+Pure: bytes in, Arrow out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import orjson
+import pyarrow as pa
+
+from tickerpulse.domain import DOCUMENT_SCHEMA, PRICE_BAR_SCHEMA, DocKind
+
+QUARANTINE_LINE_LIMIT = 2000
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    """One bad input line, kept with the reason it was refused."""
+
+    source: str
+    reason: str
+    line: str
+
+
+@dataclass(frozen=True)
+class NormalizedBatch:
+    """Rows that normalised, the lines that did not, and how many duplicates were dropped."""
+
+    table: pa.Table
+    quarantined: list[Quarantined]
+    duplicates: int
+    lines: int
+
+
+class BadRecord(ValueError):
+    """A record that cannot become a row; the message is the quarantine reason."""
+
+
+Row = dict[str, Any]
+
+
+def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
+    """Turn one text source's landed lines into :data:`DOCUMENT_SCHEMA` rows."""
+    mapper = DOCUMENT_MAPPERS.get(source)
+    if mapper is None:
+        raise ValueError(f"no normalizer for source {source!r}")
+    columns: dict[str, list[Any]] = {name: [] for name in DOCUMENT_SCHEMA.names}
+    quarantined: list[Quarantined] = []
+    seen: set[str] = set()
+    duplicates = 0
+    count = 0
+    for line in lines:
+        count += 1
+        try:
+            envelope = _envelope(line)
+            row = mapper(envelope["item"], envelope["context"])
+            _check_text(row)
+        except BadRecord as exc:
+            quarantined.append(_quarantine(source, str(exc), line))
+            continue
+        if row["doc_id"] in seen:
+            duplicates += 1
+            continue
+        seen.add(row["doc_id"])
+        for name, values in columns.items():
+            values.append(row[name])
+    table = pa.Table.from_pydict(columns, schema=DOCUMENT_SCHEMA)
+    return NormalizedBatch(table, quarantined, duplicates, count)
+
+
+def normalize_prices(lines: Iterable[bytes]) -> NormalizedBatch:
+    """Turn landed Finnhub-shaped candle responses into :data:`PRICE_BAR_SCHEMA` rows."""
+    columns: dict[str, list[Any]] = {name: [] for name in PRICE_BAR_SCHEMA.names}
+    quarantined: list[Quarantined] = []
+    seen: set[tuple[str, datetime]] = set()
+    duplicates = 0
+    count = 0
+    for line in lines:
+        count += 1
+        try:
+            envelope = _envelope(line)
+            bars = _finnhub_candles(envelope["item"], envelope["context"])
+        except BadRecord as exc:
+            quarantined.append(_quarantine("prices", str(exc), line))
+            continue
+        for bar in bars:
+            key = (bar["asset_id"], bar["ts"])
+            if key in seen:
+                duplicates += 1
+                continue
+            seen.add(key)
+            for name, values in columns.items():
+                values.append(bar[name])
+    table = pa.Table.from_pydict(columns, schema=PRICE_BAR_SCHEMA)
+    return NormalizedBatch(table, quarantined, duplicates, count)
+
+
+# --- shared helpers -------------------------------------------------------------------------
+
+
+def _envelope(line: bytes) -> dict[str, Any]:
+    try:
+        envelope = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise BadRecord(f"corrupt JSON: {exc.msg}") from None
+    if not isinstance(envelope, dict):
+        raise BadRecord("not a JSON object")
+    item, context = envelope.get("item"), envelope.get("context", {})
+    if not isinstance(item, dict):
+        raise BadRecord("missing field: item")
+    if not isinstance(context, dict):
+        raise BadRecord("wrong type: context")
+    return {"item": item, "context": context}
+
+
+def _quarantine(source: str, reason: str, line: bytes) -> Quarantined:
+    text = line[:QUARANTINE_LINE_LIMIT].decode("utf-8", errors="replace")
+    return Quarantined(source=source, reason=reason, line=text)
+
+
+def _field(record: dict[str, Any], name: str, kind: type | tuple[type, ...] = str) -> Any:
+    """A required field of the expected type, or a quarantine reason naming it."""
+    if name not in record or record[name] is None:
+        raise BadRecord(f"missing field: {name}")
+    value = record[name]
+    if not isinstance(value, kind) or isinstance(value, bool):
+        raise BadRecord(f"wrong type: {name}")
+    return value
+
+
+def _optional(record: dict[str, Any], name: str, kind: type | tuple[type, ...] = str) -> Any:
+    value = record.get(name)
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
+def _count(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def _unix(value: Any, name: str) -> datetime:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise BadRecord(f"wrong type: {name}")
+    try:
+        return datetime.fromtimestamp(value, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise BadRecord(f"bad timestamp: {name}") from None
+
+
+def _iso(value: Any, name: str) -> datetime:
+    """ISO 8601 with Z, +00:00 or Graph API's +0000."""
+    if not isinstance(value, str):
+        raise BadRecord(f"wrong type: {name}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRecord(f"bad timestamp: {name}") from None
+    if parsed.tzinfo is None:
+        raise BadRecord(f"timestamp without zone: {name}")
+    return parsed.astimezone(UTC)
+
+
+def _rfc822(value: Any, name: str) -> datetime:
+    """RSS dates ("Mon, 01 Jan 2024 06:00:00 +0000"), falling back to ISO 8601 (Atom)."""
+    if not isinstance(value, str):
+        raise BadRecord(f"wrong type: {name}")
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return _iso(value, name)
+    if parsed.tzinfo is None:
+        raise BadRecord(f"timestamp without zone: {name}")
+    return parsed.astimezone(UTC)
+
+
+def author_hash(source: str, author: str | None) -> str | None:
+    """A stable pseudonymous author key; None when the author is unknown or deleted."""
+    if not author or author in {"[deleted]", "[removed]"}:
+        return None
+    return hashlib.sha256(f"{source}:{author}".encode()).hexdigest()[:16]
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_ENGLISH = frozenset(
+    "the a an and or but is are was were be been to of in on for with at by from this that it "
+    "i you he she we they my your our not no buy sell up down just get got will can all new "
+    "today now what why how market stock price shares earnings very".split()
+)
+_FOREIGN = {
+    "es": frozenset("el la los las de del que y en es por para con una más hoy está mercado".split()),
+    "de": frozenset("der die das und ist nicht ich habe heute markt mit auf für den dem ein".split()),
+    "fr": frozenset("le les des est et une pour avec sur aujourd'hui marché dans pas que".split()),
+    "pt": frozenset("o os as um uma não hoje mercado com para está que muito".split()),
+    "it": frozenset("il che oggi mercato della sono con per una non".split()),
+}
+
+
+def guess_language(text: str) -> str:
+    """``"en"`` unless the text shows clear signs of another language.
+
+    Cheap by design, it runs on every text: first the share of letters outside
+    Latin script, then common function words of a few other languages against
+    English ones. Texts with few words (cashtags, emoji, slang) count as English.
+    """
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return "en"
+    non_latin = sum(1 for c in letters if ord(c) > 0x24F)
+    if non_latin / len(letters) > 0.3:
+        return _script_language(letters)
+    words = [w.lower() for w in _WORD.findall(text)]
+    english = sum(1 for w in words if w in _ENGLISH)
+    best, hits = "en", 0
+    for lang, vocabulary in _FOREIGN.items():
+        found = sum(1 for w in words if w in vocabulary)
+        if found > hits:
+            best, hits = lang, found
+    return best if hits >= 2 and hits > english else "en"
+
+
+def _script_language(letters: list[str]) -> str:
+    sample = letters[:40]
+    if any("\u0400" <= c <= "\u04ff" for c in sample):
+        return "ru"
+    if any("\u4e00" <= c <= "\u9fff" for c in sample):
+        return "zh"
+    if any("\u3040" <= c <= "\u30ff" for c in sample):
+        return "ja"
+    if any("\u0600" <= c <= "\u06ff" for c in sample):
+        return "ar"
+    return "und"
+
+
+def _check_text(row: Row) -> None:
+    text = f"{row['title'] or ''} {row['text']}".strip()
+    if not text:
+        raise BadRecord("empty text")
+    lang = row["lang"] or guess_language(text)
+    if lang not in {"en", "und"}:  # X says "und" for texts of only cashtags and emoji
+        raise BadRecord(f"language:{lang}")
+    row["lang"] = "en"
+
+
+def _document(
+    *,
+    doc_id: str,
+    kind: DocKind,
+    source: str,
+    channel: str,
+    author: str | None,
+    created_at: datetime,
+    title: str | None,
+    text: str,
+    url: str | None,
+    lang: str | None,
+    engagement: int,
+) -> Row:
+    return {
+        "doc_id": doc_id,
+        "kind": str(kind),
+        "source": source,
+        "channel": channel,
+        "author_hash": author_hash(source, author),
+        "created_at": created_at,
+        "title": title,
+        "text": text,
+        "url": url,
+        "lang": lang,
+        "engagement": engagement,
+    }
+
+
+# --- one mapping per provider -----------------------------------------------------------------
+
+
+def _reddit(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    kind = _field(item, "kind")
+    data = _field(item, "data", dict)
+    if kind not in {"t1", "t3"}:
+        raise BadRecord(f"unexpected reddit kind: {kind}")
+    is_post = kind == "t3"
+    body = _field(data, "selftext" if is_post else "body")
+    if body in {"[deleted]", "[removed]"} and not is_post:
+        raise BadRecord("deleted")
+    if body in {"[deleted]", "[removed]"}:
+        body = ""
+    permalink = _optional(data, "permalink")
+    return _document(
+        doc_id=f"reddit:{_field(data, 'name')}",
+        kind=DocKind.POST,
+        source="reddit",
+        channel=_field(data, "subreddit"),
+        author=_optional(data, "author"),
+        created_at=_unix(data.get("created_utc"), "created_utc"),
+        title=_field(data, "title") if is_post else None,
+        text=body,
+        url=f"https://www.reddit.com{permalink}" if permalink else None,
+        lang=None,
+        engagement=_count(data.get("score")) + _count(data.get("num_comments")),
+    )
+
+
+def _x(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    tweet_id = _field(item, "id")
+    author = context.get("author") if isinstance(context.get("author"), dict) else {}
+    username = _optional(author, "username")
+    metrics = item.get("public_metrics") if isinstance(item.get("public_metrics"), dict) else {}
+    return _document(
+        doc_id=f"x:{tweet_id}",
+        kind=DocKind.POST,
+        source="x",
+        channel="x",
+        author=_optional(item, "author_id"),
+        created_at=_iso(item.get("created_at"), "created_at"),
+        title=None,
+        text=_field(item, "text"),
+        url=f"https://x.com/{username or 'i'}/status/{tweet_id}",
+        lang=_optional(item, "lang"),
+        engagement=sum(_count(v) for v in metrics.values()),
+    )
+
+
+def _telegram(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    chat = _field(item, "chat", dict)
+    username = _field(chat, "username")
+    message_id = _field(item, "message_id", int)
+    text = _optional(item, "text") or _optional(item, "caption")
+    if text is None:
+        raise BadRecord("missing field: text")
+    return _document(
+        doc_id=f"telegram:{username}/{message_id}",
+        kind=DocKind.POST,
+        source="telegram",
+        channel=username,
+        author=username,
+        created_at=_unix(item.get("date"), "date"),
+        title=None,
+        text=text,
+        url=f"https://t.me/{username}/{message_id}",
+        lang=None,
+        engagement=_count(item.get("views")),
+    )
+
+
+def _facebook(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    sender = item.get("from") if isinstance(item.get("from"), dict) else {}
+    shares = item.get("shares") if isinstance(item.get("shares"), dict) else {}
+    reactions = item.get("reactions") if isinstance(item.get("reactions"), dict) else {}
+    summary = reactions.get("summary") if isinstance(reactions.get("summary"), dict) else {}
+    return _document(
+        doc_id=f"facebook:{_field(item, 'id')}",
+        kind=DocKind.POST,
+        source="facebook",
+        channel=_optional(context, "page") or _optional(sender, "name") or "facebook",
+        author=_optional(sender, "id"),
+        created_at=_iso(item.get("created_time"), "created_time"),
+        title=None,
+        text=_field(item, "message"),
+        url=_optional(item, "permalink_url"),
+        lang=None,
+        engagement=_count(shares.get("count")) + _count(summary.get("total_count")),
+    )
+
+
+def _instagram(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    hashtag = _optional(context, "hashtag")
+    return _document(
+        doc_id=f"instagram:{_field(item, 'id')}",
+        kind=DocKind.POST,
+        source="instagram",
+        channel=f"#{hashtag}" if hashtag else "instagram",
+        author=None,  # hashtag search does not expose the author
+        created_at=_iso(item.get("timestamp"), "timestamp"),
+        title=None,
+        text=_field(item, "caption"),
+        url=_optional(item, "permalink"),
+        lang=None,
+        engagement=_count(item.get("like_count")) + _count(item.get("comments_count")),
+    )
+
+
+def _news(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    outlet = _field(context, "outlet")
+    guid = _optional(item, "id") or _field(item, "link")
+    digest = hashlib.sha1(guid.encode()).hexdigest()[:16]
+    return _document(
+        doc_id=f"news:{outlet}:{digest}",
+        kind=DocKind.NEWS,
+        source="news",
+        channel=outlet,
+        author=None,
+        created_at=_rfc822(item.get("published"), "published"),
+        title=_field(item, "title"),
+        text=_optional(item, "summary") or "",
+        url=_optional(item, "link"),
+        lang=None,
+        engagement=0,
+    )
+
+
+DOCUMENT_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Row]] = {
+    "reddit": _reddit,
+    "x": _x,
+    "telegram": _telegram,
+    "facebook": _facebook,
+    "instagram": _instagram,
+    "news": _news,
+}
+
+_RESOLUTIONS = {"1": "1m", "5": "5m", "15": "15m", "30": "30m", "60": "1h", "D": "1d"}
+
+
+def _finnhub_candles(item: dict[str, Any], context: dict[str, Any]) -> list[Row]:
+    asset_id = _field(context, "asset_id")
+    interval = _RESOLUTIONS.get(str(context.get("resolution", "60")), "1h")
+    status = _field(item, "s")
+    if status == "no_data":
+        return []
+    if status != "ok":
+        raise BadRecord(f"unexpected candle status: {status}")
+    series = {k: _field(item, k, list) for k in ("t", "o", "h", "l", "c", "v")}
+    if len({len(v) for v in series.values()}) != 1:
+        raise BadRecord("candle arrays of different lengths")
+    bars = []
+    for t, o, h, low, c, v in zip(*series.values(), strict=True):
+        values = (o, h, low, c, v)
+        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in values):
+            raise BadRecord("wrong type: candle value")
+        bars.append(
+            {
+                "asset_id": asset_id,
+                "ts": _unix(t, "t"),
+                "interval": interval,
+                "open": float(o),
+                "high": float(h),
+                "low": float(low),
+                "close": float(c),
+                "volume": float(v),
+                "source": "finnhub",
+            }
+        )
+    return bars

@@ -1,0 +1,1 @@
+"""Sources: provider connectors, the Source interface and the simulated world."""
