@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow as pa
-from tickerpulse.enrich.normalize import normalize_documents
-from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bench.naive_peer import asset_patterns, naive_pipeline, naive_tag
 from tickerpulse.domain import PRICE_BAR_SCHEMA, SOCIAL_SOURCES, Window
+from tickerpulse.enrich.normalize import normalize_documents
 from tickerpulse.enrich.sentiment import LabelBands, LexiconModel, score_documents
 from tickerpulse.enrich.tagger import Tagger, document_texts
 from tickerpulse.jobs.engines.duckdb import aggregate_window
 from tickerpulse.jobs.window_data import WindowInputs
+from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import Universe, load_universe
 
 WINDOWS = 20

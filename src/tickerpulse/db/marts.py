@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, delete
@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from tickerpulse.db.models import (
     Asset,
+    Base,
     MartAssetWindow,
     MartDocument,
     MartDocumentAsset,
@@ -57,26 +58,15 @@ def publish_window(
         "documents": len(documents),
         "document_assets": aggregates.document_assets.num_rows,
     }
+    marts = (
+        (MartAssetWindow, _rows(aggregates.asset_window, window_start)),
+        (MartPriceWindow, _rows(aggregates.price_window, window_start)),
+        (MartDocumentAsset, _rows(aggregates.document_assets, window_start)),
+        (MartDocument, documents),
+    )
     with engine.begin() as conn:
-        _replace(
-            conn,
-            MartAssetWindow.__table__,
-            window_start,
-            _rows(aggregates.asset_window, window_start),
-        )
-        _replace(
-            conn,
-            MartPriceWindow.__table__,
-            window_start,
-            _rows(aggregates.price_window, window_start),
-        )
-        _replace(
-            conn,
-            MartDocumentAsset.__table__,
-            window_start,
-            _rows(aggregates.document_assets, window_start),
-        )
-        _replace(conn, MartDocument.__table__, window_start, documents)
+        for model, rows in marts:
+            _replace(conn, _table(model), window_start, rows)
         mark_finished(conn, window_start, STAGE, status="ok", counts=counts)
     return counts
 
@@ -99,6 +89,11 @@ def sync_assets(engine: Engine, universe: Universe) -> None:
     )
     with engine.begin() as conn:
         conn.execute(statement)
+
+
+def _table(model: type[Base]) -> Table:
+    # Declarative models expose __table__ as FromClause in the stubs; it is a Table.
+    return cast(Table, model.__table__)
 
 
 def _rows(table: pa.Table, window_start: datetime) -> list[dict[str, Any]]:

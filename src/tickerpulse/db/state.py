@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -38,7 +38,7 @@ def stage_status(engine: Engine, window_start: datetime) -> dict[str, str]:
         rows = conn.execute(
             select(CycleRun.stage, CycleRun.status).where(CycleRun.window_start == window_start)
         ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return {stage: status for stage, status in rows}  # noqa: C416
 
 
 def mark_started(engine: Engine, window_start: datetime, stage: str) -> None:
@@ -87,7 +87,7 @@ def mark_finished(
     ).scalar_one()
     finished = _now()
     conn.execute(
-        CycleRun.__table__.update()
+        update(CycleRun)
         .where(CycleRun.window_start == window_start, CycleRun.stage == stage)
         .values(
             status=status,

@@ -146,6 +146,12 @@ def _optional(record: dict[str, Any], name: str, kind: type | tuple[type, ...] =
     return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
 
+def _object(record: dict[str, Any], name: str) -> dict[str, Any]:
+    """A nested object, or an empty one when absent or not an object."""
+    value = record.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def _count(value: Any) -> int:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
 
@@ -199,8 +205,8 @@ _ENGLISH = frozenset(
     "today now what why how market stock price shares earnings very".split()
 )
 _FOREIGN = {
-    "es": frozenset("el la los las de del que y en es por para con una más hoy está mercado".split()),
-    "de": frozenset("der die das und ist nicht ich habe heute markt mit auf für den dem ein".split()),
+    "es": frozenset("el la los las de del que y en es por para con una más hoy está".split()),
+    "de": frozenset("der die das und ist nicht ich habe heute markt mit auf für den".split()),
     "fr": frozenset("le les des est et une pour avec sur aujourd'hui marché dans pas que".split()),
     "pt": frozenset("o os as um uma não hoje mercado com para está que muito".split()),
     "it": frozenset("il che oggi mercato della sono con per una non".split()),
@@ -314,9 +320,8 @@ def _reddit(item: dict[str, Any], context: dict[str, Any]) -> Row:
 
 def _x(item: dict[str, Any], context: dict[str, Any]) -> Row:
     tweet_id = _field(item, "id")
-    author = context.get("author") if isinstance(context.get("author"), dict) else {}
-    username = _optional(author, "username")
-    metrics = item.get("public_metrics") if isinstance(item.get("public_metrics"), dict) else {}
+    username = _optional(_object(context, "author"), "username")
+    metrics = _object(item, "public_metrics")
     return _document(
         doc_id=f"x:{tweet_id}",
         kind=DocKind.POST,
@@ -355,10 +360,9 @@ def _telegram(item: dict[str, Any], context: dict[str, Any]) -> Row:
 
 
 def _facebook(item: dict[str, Any], context: dict[str, Any]) -> Row:
-    sender = item.get("from") if isinstance(item.get("from"), dict) else {}
-    shares = item.get("shares") if isinstance(item.get("shares"), dict) else {}
-    reactions = item.get("reactions") if isinstance(item.get("reactions"), dict) else {}
-    summary = reactions.get("summary") if isinstance(reactions.get("summary"), dict) else {}
+    sender = _object(item, "from")
+    shares = _object(item, "shares")
+    summary = _object(_object(item, "reactions"), "summary")
     return _document(
         doc_id=f"facebook:{_field(item, 'id')}",
         kind=DocKind.POST,

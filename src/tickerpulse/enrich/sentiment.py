@@ -113,9 +113,10 @@ class LexiconModel:
                 total += value * lowered.count(phrase)
         tokens = _TOKEN.findall(lowered)
         for i, token in enumerate(tokens):
-            value = _WORDS.get(token)
-            if value is None:
+            weight = _WORDS.get(token)
+            if weight is None:
                 continue
+            value = weight
             scope = tokens[max(0, i - 3) : i]
             if any(t in _NEGATIONS for t in scope):
                 value *= -0.7

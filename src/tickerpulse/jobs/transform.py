@@ -101,7 +101,7 @@ def _write_quarantine(
         return
     lines = (orjson.dumps({"reason": q.reason, "line": q.line}) for q in items)
     ctx.lake.write_bytes(path, b"\n".join(lines) + b"\n")
-    log.warning("quarantined", source=source, count=len(items), path=path)
+    log.info("quarantined", source=source, count=len(items), path=path)
 
 
 def _write_by_date(

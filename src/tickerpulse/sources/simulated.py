@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from tickerpulse.sources.simulator import SimulatedWorld
-
 from tickerpulse.domain import WINDOW, Window, as_utc
 from tickerpulse.sources.base import Cursor, Page
+from tickerpulse.sources.simulator import SimulatedWorld
 
 
 class SimulatedSource:

@@ -80,7 +80,9 @@ class SimulatedWorld:
         self._share = popularity / popularity.sum()
         self._latent = _latent_sentiment(rng, n_assets, n_windows)
         self._spike = np.where(
-            rng.random((n_assets, n_windows)) < 0.03, rng.uniform(2.5, 5.0, (n_assets, n_windows)), 1.0
+            rng.random((n_assets, n_windows)) < 0.03,
+            rng.uniform(2.5, 5.0, (n_assets, n_windows)),
+            1.0,
         )
         annual = np.array([vocab.ANNUAL_VOL[str(a.asset_class)] for a in self.assets])
         self._sigma_hour = annual / np.sqrt(HOURS_PER_YEAR)
@@ -169,7 +171,9 @@ class SimulatedWorld:
             else:
                 assets, text, polarity = self._post_text(rng, int(a), w)
                 spam = foreign = False
-            item, context = _SOCIAL_ITEMS[source](self, rng, window, w, k, created, text, assets, foreign)
+            item, context = _SOCIAL_ITEMS[source](
+                self, rng, window, w, k, created, text, assets, foreign
+            )
             self._emit(out, rng, source, item, context, created, assets, polarity, spam, foreign)
         return out
 
@@ -404,12 +408,15 @@ def _x_item(
 ) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
     author = _author(rng, "x")
     author_id = str(int(hashlib.sha1(author.encode()).hexdigest()[:12], 16))
-    snowflake = ((int(created.timestamp() * 1000) - 1288834974657) << 22) + int(rng.integers(0, 2**22))
+    snowflake = ((int(created.timestamp() * 1000) - 1288834974657) << 22) + int(
+        rng.integers(0, 2**22)
+    )
     item = {
         "id": str(snowflake),
         "text": text,
         "author_id": author_id,
-        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.") + f"{created.microsecond // 1000:03d}Z",
+        "created_at": created.strftime("%Y-%m-%dT%H:%M:%S.")
+        + f"{created.microsecond // 1000:03d}Z",
         "lang": str(rng.choice(["es", "ru", "zh", "de"])) if foreign else "en",
         "public_metrics": {
             "retweet_count": int(rng.integers(0, 50)),
@@ -484,7 +491,8 @@ _SOCIAL_ITEMS = {
 
 # Where each provider keeps its timestamp and its identity, for realistic corruption.
 _TIME_FIELD = {"reddit": ("data", "created_utc"), "x": "created_at", "telegram": "date",
-               "facebook": "created_time", "instagram": "timestamp", "news": "published"}  # fmt: skip
+               "facebook": "created_time", "instagram": "timestamp",
+               "news": "published"}  # fmt: skip
 _ID_FIELD = {"reddit": ("data", "name"), "x": "id", "telegram": "chat", "facebook": "id",
              "instagram": "id", "news": "title"}  # fmt: skip
 

@@ -1,0 +1,1 @@
+"""The web site: server-rendered pages over the Postgres marts."""
