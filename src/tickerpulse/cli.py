@@ -77,8 +77,9 @@ def demo(
     totals = _run_windows(ctx, windows)
     console.print(
         f"[green]Cycles done[/] in {time.perf_counter() - started:.0f} s: "
+        f"{totals['ran']} windows run, {totals['skipped']} already published; "
         f"{totals['documents']:,} documents, {totals['mentions']:,} mentions, "
-        f"{totals['quarantined']:,} quarantined lines (see lake/quarantine)."
+        f"{totals['quarantined']:,} quarantined lines (see {runtime.lake.url}/quarantine)."
     )
     if serve:
         _serve(runtime, port)
@@ -140,7 +141,7 @@ def serve(
 def _run_windows(
     ctx: CycleContext, windows: list[Window], *, force: bool = False
 ) -> dict[str, int]:
-    totals = {"documents": 0, "mentions": 0, "quarantined": 0}
+    totals = {"ran": 0, "skipped": 0, "documents": 0, "mentions": 0, "quarantined": 0}
     progress = Progress(
         TextColumn("[bold]6-hour cycles"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[window]}"), TimeRemainingColumn(), console=console,
@@ -150,6 +151,8 @@ def _run_windows(
         for window in windows:
             progress.update(task, window=window.key)
             report = run_cycle(ctx, window, force=force)
+            skipped = all(s["status"] == "skipped" for s in report.stages.values())
+            totals["skipped" if skipped else "ran"] += 1
             aggregate = report.stages.get("aggregate", {}).get("counts", {})
             totals["documents"] += aggregate.get("documents", 0)
             totals["mentions"] += aggregate.get("mentions", 0)

@@ -1,121 +1,191 @@
+"""The trending and asset pages over seeded marts in a real embedded Postgres."""
+
+import json
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine, create_engine
 
+from tests.integration.test_web_queries import BTC_CLOSES, TSLA_CLOSES, seed_marts
 from tickerpulse.config import Settings
 from tickerpulse.db.marts import sync_assets
-from tickerpulse.db.models import MartAssetWindow, MartDocument, MartDocumentAsset, MartPriceWindow
 from tickerpulse.universe import load_universe
 from tickerpulse.web.app import create_app
 
-LATEST = datetime(2026, 3, 3, 12, tzinfo=UTC)
-PREVIOUS = LATEST - timedelta(hours=6)
-
-
-def stat(
-    window: datetime, asset_id: str, mentions: int, sentiment: float, **kw: object
-) -> MartAssetWindow:
-    return MartAssetWindow(
-        window_start=window, asset_id=asset_id, source_class=kw.get("source_class", "all"),
-        source=kw.get("source", "all"), mentions=mentions, unique_authors=mentions,
-        sentiment_mean=sentiment, bull_share=0.5, bear_share=0.2, dispersion=0.3,
-    )  # fmt: skip
-
-
-def price(window: datetime, asset_id: str, close: float, ret: float) -> MartPriceWindow:
-    return MartPriceWindow(
-        window_start=window, asset_id=asset_id, open=close / (1 + ret), high=close * 1.01,
-        low=close * 0.98, close=close, volume=1000.0, bars=6, prev_close=close / (1 + ret),
-        return_pct=ret,
-    )  # fmt: skip
+HTML = {"accept": "text/html"}
 
 
 @pytest.fixture
-def seeded(engine: Engine) -> Engine:
-    sync_assets(engine, load_universe())
-    with Session(engine) as s:
-        s.add_all([
-            stat(PREVIOUS, "crypto:BTC", 50, 0.1), stat(PREVIOUS, "stock:TSLA", 80, -0.2),
-            stat(LATEST, "crypto:BTC", 120, 0.62), stat(LATEST, "stock:TSLA", 70, -0.41),
-            stat(LATEST, "fx:EURUSD", 5, 0.0),
-            stat(LATEST, "stock:TSLA", 40, -0.5, source_class="social", source="reddit"),
-            stat(LATEST, "stock:TSLA", 30, -0.3, source_class="news", source="news"),
-            stat(LATEST, "stock:TSLA", 40, -0.5, source_class="social", source="all"),
-            price(PREVIOUS, "stock:TSLA", 250.0, 0.01), price(LATEST, "stock:TSLA", 240.0, -0.04),
-            price(PREVIOUS, "crypto:BTC", 60000.0, 0.0), price(LATEST, "crypto:BTC", 61200.0, 0.02),
-        ])  # fmt: skip
-        for i, (title, label) in enumerate(
-            [("Old TSLA news", "bearish"), ("New TSLA news", "bullish")]
-        ):
-            doc_id = f"news:reuters:{i}"
-            s.add(MartDocument(
-                doc_id=doc_id, window_start=LATEST, kind="news", source="news", channel="reuters",
-                created_at=LATEST + timedelta(hours=i), title=title, text="body <b>x</b>",
-                url="https://example.com", sentiment_score=0.5, sentiment_label=label,
-            ))  # fmt: skip
-            s.add(MartDocumentAsset(doc_id=doc_id, asset_id="stock:TSLA", window_start=LATEST,
-                                    method="cashtag", relevance=0.8))  # fmt: skip
-        s.commit()
-    return engine
-
-
-@pytest.fixture
-def client(seeded: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(), seeded)) as c:
+def client(engine: Engine) -> Iterator[TestClient]:
+    seed_marts(engine)
+    with TestClient(create_app(Settings(), engine)) as c:
         yield c
+
+
+def table_rows(html: str) -> list[str]:
+    body = html[html.index("<tbody>") : html.index("</tbody>")]
+    return re.findall(r"<tr>(.*?)</tr>", body, re.S)
+
+
+def figure(html: str) -> dict:
+    found = re.search(r'<script type="application/json" id="asset-figure">(.*?)</script>', html, re.S)
+    assert found, "no figure on the page"
+    return json.loads(found.group(1))
 
 
 def test_trending_orders_by_mentions_with_rank_change_sentiment_and_return(
     client: TestClient,
 ) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    btc, tsla, eth, eur = table_rows(response.text)
+    assert "crypto:BTC" in btc and "stock:TSLA" in tsla and "crypto:ETH" in eth and "fx:EURUSD" in eur
+    assert "▲1" in btc and "up 1" in btc
+    assert "▼1" in tsla and "down 1" in tsla
+    assert ">new<" in eth
+    assert "+0.62" in btc and "s-bullish" in btc and ">bullish<" in btc and "70 % bull" in btc
+    assert "-0.41" in tsla and ">somewhat-bearish<" in tsla and "60 % bear" in tsla
+    assert "+2.00 %" in btc and "-4.00 %" in tsla and "–" in eur
+    assert ">120<" in btc and ">70<" in tsla
+
+
+def test_trending_links_each_asset_and_draws_a_sparkline_from_its_closes(
+    client: TestClient,
+) -> None:
+    btc, tsla, eth, _ = table_rows(client.get("/").text)
+    assert '<a href="/asset/crypto:BTC"><strong>BTC</strong></a>' in btc
+    assert '<a href="/asset/stock:TSLA">' in tsla
+    assert '<svg class="spark"' in btc and f"over the last {len(BTC_CLOSES)} windows" in btc
+    assert "#0a7d38" in btc  # BTC ended the week higher: green
+    assert "#b42318" in tsla  # TSLA ended lower: red
+    assert "<svg" not in eth  # no prices, no line
+
+
+def test_trending_says_which_window_and_when_it_was_published(client: TestClient) -> None:
     html = client.get("/").text
-    btc, tsla, eur = html.index("crypto:BTC"), html.index("stock:TSLA"), html.index("fx:EURUSD")
-    assert btc < tsla < eur
-    assert "▲1" in html and "▼1" in html  # BTC climbed past TSLA
-    assert "+0.62" in html and "-0.41" in html
-    assert "+2.00 %" in html and "-4.00 %" in html
     assert "2026-03-03 12:00–18:00 UTC" in html
-    assert '<svg class="spark"' in html
+    assert 'data-start="2026-03-03T12:00:00Z" data-end="2026-03-03T18:00:00Z"' in html
+    assert "Published 2026-03-03 18:04 UTC" in html
 
 
 def test_trending_filters_by_asset_class(client: TestClient) -> None:
     html = client.get("/", params={"class": "crypto"}).text
-    assert "crypto:BTC" in html and "stock:TSLA" not in html
+    rows = table_rows(html)
+    assert len(rows) == 2 and "crypto:BTC" in rows[0] and "crypto:ETH" in rows[1]
+    assert "stock:TSLA" not in html
+    assert '<option value="crypto" selected>' in html
+    assert "same rank" in rows[0]  # first among crypto in both windows
+    assert "No etf asset was mentioned" in client.get("/", params={"class": "etf"}).text
+    assert len(table_rows(client.get("/", params={"class": "bogus"}).text)) == 4
 
 
-def test_asset_page_has_aligned_figure_breakdown_and_newest_documents_first(
+def test_asset_page_figure_holds_the_seeded_prices_sentiment_and_mentions(
     client: TestClient,
 ) -> None:
+    response = client.get("/asset/stock:TSLA")
+    assert response.status_code == 200
+    fig = figure(response.text)
+    candles, social, news, social_n, news_n = fig["data"]
+    assert candles["type"] == "candlestick"
+    assert candles["close"] == [c for c in TSLA_CLOSES if c is not None]
+    assert candles["x"][-1] == "2026-03-03 12:00"
+    assert social["y"][-2:] == [-0.1, -0.5] and news["y"][-2:] == [-0.35, -0.3]
+    assert social_n["y"][-1] == 40 and news_n["y"][-1] == 30
+    assert len(social["x"]) == len(TSLA_CLOSES)  # the window without a price is still there
+    layout = fig["layout"]
+    assert "UTC" in layout["xaxis"]["title"]["text"]
+    assert layout["yaxis"]["title"]["text"] == "Price (USD)"
+    assert layout["yaxis2"]["range"] == [-1, 1]
+    assert 'Plotly.newPlot("asset-chart"' in response.text
+
+
+def test_asset_page_lists_sources_and_newest_documents_first(client: TestClient) -> None:
     html = client.get("/asset/stock:TSLA").text
-    assert '"type": "candlestick"' in html and "240.0" in html and "-0.5" in html
-    assert "Window start (UTC)" in html
-    assert html.index("New TSLA news") < html.index("Old TSLA news")
-    assert "reddit" in html
-    assert "body &lt;b&gt;x&lt;/b&gt;" in html  # texts are escaped
+    breakdown = table_rows(html[html.index('id="breakdown-title"') :])
+    assert [re.search(r"<td>(\w+)</td>", row).group(1) for row in breakdown] == [
+        "news", "reddit", "x",
+    ]  # fmt: skip
+    docs = html[html.index('id="docs-title"') :]
+    assert docs.index("New TSLA news") < docs.index("TSLA &lt;b&gt;meh&lt;/b&gt;") < docs.index(
+        "Old TSLA news"
+    )
+    assert "BTC only" not in docs
+    assert "javascript:" not in html  # a non-http link is not rendered
+    assert 'href="https://example.com/new"' in docs
+    assert ">bullish<" in docs and ">bearish<" in docs
 
 
-def test_bare_symbol_redirects_and_unknown_asset_is_404(client: TestClient) -> None:
+def test_asset_page_headline_shows_the_latest_window(client: TestClient) -> None:
+    html = unescape(client.get("/asset/stock:TSLA").text)
+    assert "Latest window:" in html and "2026-03-03 12:00–18:00 UTC" in html
+    assert "240.00" in html and "-4.00 %" in html
+
+
+def test_bare_symbol_redirects_to_the_asset_id(client: TestClient) -> None:
     response = client.get("/asset/tsla", follow_redirects=False)
     assert response.status_code == 307 and response.headers["location"] == "/asset/stock:TSLA"
-    missing = client.get("/asset/NOPE")
-    assert missing.status_code == 404 and "No asset called" in missing.text
+    assert client.get("/asset/BTC").url.path == "/asset/crypto:BTC"
 
 
-def test_empty_database_shows_why_there_is_no_data(engine: Engine) -> None:
+def test_unknown_asset_is_a_404_page_that_says_so(client: TestClient) -> None:
+    for path in ("/asset/NOPE", "/asset/stock:NOPE"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert "No asset called" in unescape(response.text) and 'href="/"' in response.text
+
+
+def test_unknown_path_is_html_for_browsers_and_json_otherwise(client: TestClient) -> None:
+    page = client.get("/nowhere", headers=HTML)
+    assert page.status_code == 404 and "There is no page at /nowhere" in page.text
+    api = client.get("/nowhere")
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+def test_asset_without_data_says_so(client: TestClient) -> None:
+    html = client.get("/asset/stock:AAPL").text
+    assert "No prices or mentions of AAPL have been published" in html
+    assert "asset-figure" not in html and "plotly.min.js" not in html
+
+
+def test_empty_database_pages_say_why_there_is_no_data(engine: Engine) -> None:
     sync_assets(engine, load_universe())
     with TestClient(create_app(Settings(), engine)) as c:
-        assert "No cycle has been published yet" in c.get("/").text
-        assert "have been published yet" in c.get("/asset/stock:AAPL").text
+        for path in ("/", "/asset/stock:AAPL"):
+            response = c.get(path)
+            assert response.status_code == 200
+            assert "No cycle has been published yet" in response.text
+            assert "<code>make demo</code>" in response.text
         assert c.get("/healthz").json() == {"status": "ok", "latest_window": None}
 
 
-def test_plotly_is_served_locally_never_from_a_cdn(client: TestClient) -> None:
-    js = client.get("/vendor/plotly.min.js")
+def test_healthz_reports_the_latest_window(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {
+        "status": "ok", "latest_window": "2026-03-03T12:00:00Z",
+    }  # fmt: skip
+
+
+def test_times_stay_utc_whatever_the_database_session_time_zone(database_url: str) -> None:
+    tokyo = create_engine(database_url, connect_args={"options": "-c TimeZone=Asia/Tokyo"})
+    try:
+        seed_marts(tokyo)
+        with TestClient(create_app(Settings(), tokyo)) as c:
+            assert "2026-03-03 12:00–18:00 UTC" in c.get("/").text
+            assert figure(c.get("/asset/stock:TSLA").text)["data"][0]["x"][-1] == "2026-03-03 12:00"
+    finally:
+        tokyo.dispose()
+
+
+def test_plotly_is_served_from_the_package_never_from_a_cdn(client: TestClient) -> None:
+    html = client.get("/asset/stock:TSLA").text
+    src = re.search(r'<script src="(/static/plotly\.min\.js\?v=[\w.]+)" defer>', html)
+    assert src, "the asset page loads the local plotly bundle"
+    js = client.get(src.group(1))
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
-    assert "max-age" in js.headers["cache-control"]
-    for page in ("/", "/asset/stock:TSLA"):
-        assert "cdn" not in client.get(page).text.lower()
+    assert "max-age=31536000" in js.headers["cache-control"]
+    assert js.content.startswith(b"/**") and len(js.content) > 1_000_000
+    assert client.get("/static/site.css").status_code == 200
+    for page in ("/", "/asset/stock:TSLA", "/asset/stock:AAPL"):
+        assert "cdn." not in client.get(page).text.lower()

@@ -1,21 +1,35 @@
-"""Chart builders: pure functions from mart rows to SVG or Plotly figure dicts.
+"""Chart builders: pure functions from mart rows to inline SVG or Plotly figure dicts.
 
-Figures are plain dicts serialised to JSON and drawn by the local Plotly.js,
-so building one costs microseconds rather than Plotly's Python object tree.
+A figure is a plain dict serialised to JSON and drawn in the browser by the
+local Plotly.js, so building one costs microseconds instead of the cost of
+Plotly's Python object tree; nothing here touches the database or the network.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from tickerpulse.web.queries import AssetWindowRow
+from tickerpulse.domain import as_utc
+from tickerpulse.web.records import AssetWindowRow
 
-BULL, BEAR, NEUTRAL, INK = "#0a7d38", "#b42318", "#667085", "#1d2939"
+BULL, BEAR, INK, GRID = "#0a7d38", "#b42318", "#1d2939", "#e4e7ec"
+SOCIAL, NEWS = "#1570ef", "#c4320a"
 
 
 def sparkline_svg(values: Sequence[float], *, width: int = 120, height: int = 28) -> str:
-    """A small inline SVG line of ``values``; an empty string when there are fewer than 2."""
+    """A small inline SVG polyline of ``values``, green when the last is not below the first.
+
+    Args:
+        values: The series, oldest first (e.g. window closes).
+        width: The SVG width in pixels.
+        height: The SVG height in pixels; the line keeps 2 px clear at top and bottom.
+
+    Returns:
+        The ``<svg>`` markup (numbers only, safe to embed), or "" for fewer than 2 values.
+    """
     if len(values) < 2:
         return ""
     low, high = min(values), max(values)
@@ -29,50 +43,122 @@ def sparkline_svg(values: Sequence[float], *, width: int = 120, height: int = 28
     change = values[-1] / values[0] - 1 if values[0] else 0.0
     return (
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
-        f' role="img" aria-label="price {change * 100:+.1f}% over {len(values)} windows">'
+        f' role="img" aria-label="Price {change * 100:+.1f}% over the last {len(values)} windows">'
         f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{points}"/></svg>'
     )
 
 
-def asset_figure(symbol: str, rows: Sequence[AssetWindowRow]) -> dict[str, Any]:
-    """Price candles with 6-hour sentiment and mention volume beneath, on one time axis."""
-    x = [r.window_start.isoformat() for r in rows]
+def price_unit(asset_class: str, symbol: str) -> str:
+    """The currency prices are quoted in: the quote currency of an FX pair, else USD.
+
+    Args:
+        asset_class: The asset's class.
+        symbol: The asset's symbol (``EURUSD`` for FX pairs).
+
+    Returns:
+        A three-letter currency code.
+    """
+    return symbol[3:6] if asset_class == "fx" and len(symbol) == 6 else "USD"
+
+
+def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> dict[str, Any]:
+    """Price candles above 6-hour sentiment and mention volume, sharing one UTC time axis.
+
+    Args:
+        symbol: The asset's symbol, for titles.
+        rows: The asset's windows, oldest first.
+        unit: The price currency, for the price axis title.
+
+    Returns:
+        A Plotly figure ``{"data": [...], "layout": {...}}`` of plain JSON types.
+    """
+    x = [_x(r.window_start) for r in rows]
     priced = [r for r in rows if r.close is not None]
-    traces: list[dict[str, Any]] = [
-        {
-            "type": "candlestick",
-            "name": f"{symbol} price",
-            "x": [r.window_start.isoformat() for r in priced],
-            "open": [r.open for r in priced],
-            "high": [r.high for r in priced],
-            "low": [r.low for r in priced],
-            "close": [r.close for r in priced],
-            "yaxis": "y",
-            "increasing": {"line": {"color": BULL}},
-            "decreasing": {"line": {"color": BEAR}},
-        },
-        _bars("Social sentiment", x, [r.social_sentiment for r in rows], "y2", "#2e90fa"),
-        _bars("News sentiment", x, [r.news_sentiment for r in rows], "y2", "#f79009"),
-        _bars("Social mentions", x, [r.social_mentions for r in rows], "y3", "#2e90fa"),
-        _bars("News mentions", x, [r.news_mentions for r in rows], "y3", "#f79009"),
+    candles = {
+        "type": "candlestick",
+        "name": f"{symbol} price",
+        "x": [_x(r.window_start) for r in priced],
+        "open": [r.open for r in priced],
+        "high": [r.high for r in priced],
+        "low": [r.low for r in priced],
+        "close": [r.close for r in priced],
+        "xaxis": "x",
+        "yaxis": "y",
+        "increasing": {"line": {"color": BULL}},
+        "decreasing": {"line": {"color": BEAR}},
+    }
+    sentiment = "%{y:+.2f}"
+    traces = [
+        candles,
+        _bars("Social sentiment", x, [r.social_sentiment for r in rows], "y2", SOCIAL, sentiment),
+        _bars("News sentiment", x, [r.news_sentiment for r in rows], "y2", NEWS, sentiment),
+        _bars("Social mentions", x, [r.social_mentions for r in rows], "y3", SOCIAL, "%{y:,}"),
+        _bars("News mentions", x, [r.news_mentions for r in rows], "y3", NEWS, "%{y:,}"),
     ]
+    axis = {"gridcolor": GRID, "zerolinecolor": "#98a2b3"}
     layout = {
-        "height": 640,
-        "margin": {"l": 64, "r": 16, "t": 40, "b": 48},
+        "title": {"text": f"{symbol}: price, sentiment and mentions per 6-hour window"},
+        "height": 680,
+        "margin": {"l": 72, "r": 16, "t": 72, "b": 56},
         "barmode": "group",
         "hovermode": "x unified",
-        "legend": {"orientation": "h", "y": 1.06},
-        "xaxis": {"title": {"text": "Window start (UTC)"}, "rangeslider": {"visible": False},
-                  "type": "date", "anchor": "y3"},
-        "yaxis": {"domain": [0.46, 1.0], "title": {"text": "Price (quote currency)"}},
-        "yaxis2": {"domain": [0.24, 0.42], "range": [-1, 1],
-                   "title": {"text": "Sentiment (−1…+1)"}, "zeroline": True},
-        "yaxis3": {"domain": [0.0, 0.2], "title": {"text": "Mentions / 6 h"},
-                   "rangemode": "tozero"},
-        "font": {"color": INK},
-    }  # fmt: skip
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "font": {"color": INK, "family": "system-ui, sans-serif"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": {
+            **axis,
+            "type": "date",
+            "anchor": "y3",
+            "title": {"text": "Window start (UTC)"},
+            "rangeslider": {"visible": False},
+            "hoverformat": "%Y-%m-%d %H:%M UTC",
+        },
+        "yaxis": {**axis, "domain": [0.5, 1.0], "title": {"text": f"Price ({unit})"}},
+        "yaxis2": {
+            **axis,
+            "domain": [0.26, 0.46],
+            "range": [-1, 1],
+            "title": {"text": "Sentiment (−1 to +1)"},
+        },
+        "yaxis3": {
+            **axis,
+            "domain": [0.0, 0.22],
+            "rangemode": "tozero",
+            "title": {"text": "Mentions per 6 h"},
+        },
+    }
     return {"data": traces, "layout": layout}
 
 
-def _bars(name: str, x: list[str], y: list[Any], axis: str, colour: str) -> dict[str, Any]:
-    return {"type": "bar", "name": name, "x": x, "y": y, "yaxis": axis, "marker": {"color": colour}}
+def figure_json(figure: dict[str, Any]) -> str:
+    """Serialise a figure for an inline ``<script>``: JSON with ``<``, ``>``, ``&`` escaped.
+
+    Args:
+        figure: A figure of plain JSON types.
+
+    Returns:
+        JSON text that cannot close the surrounding script element.
+    """
+    text = json.dumps(figure, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _x(start: datetime) -> str:
+    # Plotly.js ignores UTC offsets in date strings, so hand it the UTC wall time.
+    return f"{as_utc(start):%Y-%m-%d %H:%M}"
+
+
+def _bars(
+    name: str, x: list[str], y: list[Any], axis: str, colour: str, value: str
+) -> dict[str, Any]:
+    return {
+        "type": "bar",
+        "name": name,
+        "x": x,
+        "y": y,
+        "xaxis": "x",
+        "yaxis": axis,
+        "marker": {"color": colour},
+        "hovertemplate": f"{value}<extra>{name}</extra>",
+    }

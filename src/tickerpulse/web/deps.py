@@ -1,4 +1,9 @@
-"""Dependency aliases shared by every route."""
+"""Dependency aliases every route uses: one database session per request, templates, settings.
+
+Routes declare ``session: SessionDep`` rather than building sessions, so a
+test or another deployment only has to change what ``create_app`` stores on
+``app.state``.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +12,37 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+
+from tickerpulse.config import Settings
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """One database session per request."""
-    with request.app.state.sessionmaker() as session:
+    """Yield one session for the request, closed when the response is done.
+
+    Args:
+        request: The current request (its app holds the sessionmaker).
+
+    Yields:
+        A session bound to the app's engine.
+    """
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as session:
         yield session
 
 
 def get_templates(request: Request) -> Jinja2Templates:
-    """The app's Jinja2 templates."""
+    """The app's Jinja2 templates, with the formatting filters installed."""
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
 
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

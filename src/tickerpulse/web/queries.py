@@ -1,209 +1,348 @@
-"""Read-only queries over the marts; every page reads through these and nothing else."""
+"""Read-only queries over the marts: every page reads through these and nothing else.
+
+Each function takes the session explicitly and its filters as keyword
+arguments, issues parametrised SQLAlchemy selects that hit the marts' window
+indexes, and returns the plain rows of :mod:`tickerpulse.web.records`.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from tickerpulse.db.models import Asset, CycleRun, MartAssetWindow
+from tickerpulse.db.models import (
+    Asset,
+    CycleRun,
+    MartAssetWindow,
+    MartDocument,
+    MartDocumentAsset,
+    MartPriceWindow,
+)
 from tickerpulse.domain import WINDOW
+from tickerpulse.web.records import (
+    AssetOverview,
+    AssetWindowRow,
+    DocumentRow,
+    SourceRow,
+    TrendingRow,
+)
 
+SPARKLINE_WINDOWS = 28  # seven days of 6-hour closes
+PUBLISH_STAGE = "publish"
 
-@dataclass(frozen=True)
-class TrendingRow:
-    """One asset on the trending page."""
-
-    asset_id: str
-    symbol: str
-    name: str
-    asset_class: str
-    rank: int
-    mentions: int
-    previous_rank: int | None
-    previous_mentions: int | None
-    sentiment_mean: float | None
-    bull_share: float | None
-    bear_share: float | None
-    return_pct: float | None
-    close: float | None
-
-    @property
-    def rank_change(self) -> int | None:
-        """Places gained since the previous window (positive = climbed); None if new."""
-        return None if self.previous_rank is None else self.previous_rank - self.rank
-
-
-@dataclass(frozen=True)
-class AssetWindowRow:
-    """One 6-hour window of an asset: price and sentiment side by side."""
-
-    window_start: datetime
-    open: float | None
-    high: float | None
-    low: float | None
-    close: float | None
-    return_pct: float | None
-    social_sentiment: float | None
-    social_mentions: int
-    news_sentiment: float | None
-    news_mentions: int
+_ALL = MartAssetWindow.source_class == "all", MartAssetWindow.source == "all"
 
 
 def latest_window(session: Session) -> datetime | None:
-    """The newest published window."""
+    """The start of the newest window published to the marts.
+
+    Args:
+        session: An open database session.
+
+    Returns:
+        The window start (aware UTC), or None before the first publish.
+    """
     return session.scalar(select(func.max(MartAssetWindow.window_start)))
 
 
 def published_at(session: Session, *, window_start: datetime) -> datetime | None:
-    """When the window's marts were published."""
+    """When the publish stage of a window finished, per the run ledger.
+
+    Args:
+        session: An open database session.
+        window_start: The window's start.
+
+    Returns:
+        The finish time, or None if the ledger has no finished publish for it.
+    """
     return session.scalar(
         select(CycleRun.finished_at).where(
-            CycleRun.window_start == window_start, CycleRun.stage == "publish"
+            CycleRun.window_start == window_start, CycleRun.stage == PUBLISH_STAGE
         )
     )
-
-
-_TRENDING = text(
-    """
-    WITH ranked AS (
-        SELECT m.window_start, m.asset_id, m.mentions, m.sentiment_mean, m.bull_share,
-               m.bear_share,
-               rank() OVER (PARTITION BY m.window_start ORDER BY m.mentions DESC, m.asset_id)
-                   AS rank
-        FROM mart_asset_window m JOIN asset a ON a.asset_id = m.asset_id
-        WHERE m.window_start IN (:window, :previous) AND m.source_class = 'all'
-          AND m.source = 'all' AND (CAST(:asset_class AS text) IS NULL
-                                    OR a.asset_class = CAST(:asset_class AS text))
-    )
-    SELECT c.asset_id, a.symbol, a.name, a.asset_class, c.rank, c.mentions,
-           p.rank AS previous_rank, p.mentions AS previous_mentions, c.sentiment_mean,
-           c.bull_share, c.bear_share, pw.return_pct, pw.close
-    FROM ranked c
-    JOIN asset a ON a.asset_id = c.asset_id
-    LEFT JOIN ranked p ON p.asset_id = c.asset_id AND p.window_start = :previous
-    LEFT JOIN mart_price_window pw ON pw.asset_id = c.asset_id AND pw.window_start = :window
-    WHERE c.window_start = :window
-    ORDER BY c.rank
-    LIMIT :limit
-    """
-)
 
 
 def trending(
     session: Session, *, window_start: datetime, limit: int = 25, asset_class: str | None = None
 ) -> list[TrendingRow]:
-    """Most-mentioned assets of a window, with rank change against the window before."""
-    rows = session.execute(
-        _TRENDING,
-        {
-            "window": window_start,
-            "previous": window_start - WINDOW,
-            "asset_class": asset_class,
-            "limit": limit,
-        },
-    ).mappings()
-    return [TrendingRow(**row) for row in rows]
+    """The most-mentioned assets of a window, with their change against the window before.
+
+    Ranks count all sources (``source_class = source = 'all'``) and, with a class
+    filter, rank within that class. Sparklines come from one extra query for all rows.
+
+    Args:
+        session: An open database session.
+        window_start: The window to rank.
+        limit: How many assets to return at most.
+        asset_class: Only assets of this class (stock, etf, crypto, fx), or all.
+
+    Returns:
+        Rows ordered by rank (most mentions first; ties by asset id).
+    """
+    previous = window_start - WINDOW
+    m = MartAssetWindow
+    ranked_select = (
+        select(
+            m.window_start,
+            m.asset_id,
+            m.mentions,
+            m.sentiment_mean,
+            m.bull_share,
+            m.bear_share,
+            func.row_number()
+            .over(partition_by=m.window_start, order_by=(m.mentions.desc(), m.asset_id))
+            .label("rank"),
+        )
+        .join(Asset, Asset.asset_id == m.asset_id)
+        .where(m.window_start.in_((window_start, previous)), *_ALL)
+    )
+    if asset_class is not None:
+        ranked_select = ranked_select.where(Asset.asset_class == asset_class)
+    ranked = ranked_select.cte("ranked")
+    now, before = ranked.alias("now"), ranked.alias("before")
+    price = MartPriceWindow
+    stmt = (
+        select(
+            now.c.asset_id,
+            Asset.symbol,
+            Asset.name,
+            Asset.asset_class,
+            now.c.rank,
+            now.c.mentions,
+            before.c.rank.label("previous_rank"),
+            before.c.mentions.label("previous_mentions"),
+            now.c.sentiment_mean,
+            now.c.bull_share,
+            now.c.bear_share,
+            price.close,
+            price.return_pct,
+        )
+        .join(Asset, Asset.asset_id == now.c.asset_id)
+        .outerjoin(
+            before, and_(before.c.asset_id == now.c.asset_id, before.c.window_start == previous)
+        )
+        .outerjoin(
+            price, and_(price.asset_id == now.c.asset_id, price.window_start == window_start)
+        )
+        .where(now.c.window_start == window_start)
+        .order_by(now.c.rank)
+        .limit(limit)
+    )
+    rows = [TrendingRow(**row) for row in session.execute(stmt).mappings()]
+    closes = close_series(session, asset_ids=[r.asset_id for r in rows], until=window_start)
+    return [replace(r, sparkline=tuple(closes[r.asset_id])) for r in rows]
 
 
 def close_series(
-    session: Session, *, asset_ids: list[str], until: datetime, windows: int = 28
+    session: Session,
+    *,
+    asset_ids: Sequence[str],
+    until: datetime,
+    windows: int = SPARKLINE_WINDOWS,
 ) -> dict[str, list[float]]:
-    """Window closes of several assets (oldest first), in one query, for sparklines."""
-    if not asset_ids:
-        return {}
-    rows = session.execute(
-        text(
-            "SELECT asset_id, close FROM mart_price_window WHERE asset_id = ANY(:ids)"
-            " AND window_start > :since AND window_start <= :until"
-            " ORDER BY asset_id, window_start"
-        ),
-        {"ids": asset_ids, "since": until - windows * WINDOW, "until": until},
+    """Window closes of several assets, oldest first, in one query.
+
+    Args:
+        session: An open database session.
+        asset_ids: The assets wanted.
+        until: The last window included.
+        windows: How many windows back from ``until`` (inclusive) to read.
+
+    Returns:
+        Closes per asset id; assets without prices map to an empty list.
+    """
+    series: dict[str, list[float]] = {asset_id: [] for asset_id in asset_ids}
+    if not series:
+        return series
+    p = MartPriceWindow
+    stmt = (
+        select(p.asset_id, p.close)
+        .where(
+            p.asset_id.in_(series),
+            p.window_start > until - windows * WINDOW,
+            p.window_start <= until,
+        )
+        .order_by(p.asset_id, p.window_start)
     )
-    series: dict[str, list[float]] = {a: [] for a in asset_ids}
-    for asset_id, close in rows:
+    for asset_id, close in session.execute(stmt):
         series[asset_id].append(close)
     return series
 
 
-def find_asset(session: Session, *, asset_id: str) -> Asset | None:
-    """The asset with this id, or None."""
-    return session.get(Asset, asset_id)
+def asset_overview(session: Session, *, asset_id: str) -> AssetOverview | None:
+    """An asset with its mentions, tone and price in the newest published window.
 
+    Args:
+        session: An open database session.
+        asset_id: The asset's id, such as ``stock:AAPL``.
 
-def find_asset_by_symbol(session: Session, *, symbol: str) -> Asset | None:
-    """The first asset whose symbol matches (case-insensitive), or None."""
-    return session.scalars(
-        select(Asset).where(func.upper(Asset.symbol) == symbol.upper()).order_by(Asset.asset_id)
-    ).first()
-
-
-_ASSET_WINDOWS = text(
+    Returns:
+        The overview (window figures None where unpublished), or None for an unknown asset.
     """
-    WITH windows AS (
-        SELECT window_start FROM mart_price_window
-        WHERE asset_id = :asset AND window_start >= :since
-        UNION
-        SELECT window_start FROM mart_asset_window
-        WHERE asset_id = :asset AND window_start >= :since
+    latest = select(func.max(MartAssetWindow.window_start)).scalar_subquery()
+    m, p = MartAssetWindow, MartPriceWindow
+    stmt = (
+        select(
+            Asset.asset_id,
+            Asset.symbol,
+            Asset.name,
+            Asset.asset_class,
+            latest.label("latest_window"),
+            m.mentions,
+            m.sentiment_mean,
+            m.bull_share,
+            m.bear_share,
+            p.close,
+            p.return_pct,
+        )
+        .outerjoin(m, and_(m.asset_id == Asset.asset_id, m.window_start == latest, *_ALL))
+        .outerjoin(p, and_(p.asset_id == Asset.asset_id, p.window_start == latest))
+        .where(Asset.asset_id == asset_id)
     )
-    SELECT w.window_start, p.open, p.high, p.low, p.close, p.return_pct,
-        max(s.sentiment_mean) FILTER (WHERE s.source_class = 'social') AS social_sentiment,
-        coalesce(max(s.mentions) FILTER (WHERE s.source_class = 'social'), 0) AS social_mentions,
-        max(s.sentiment_mean) FILTER (WHERE s.source_class = 'news') AS news_sentiment,
-        coalesce(max(s.mentions) FILTER (WHERE s.source_class = 'news'), 0) AS news_mentions
-    FROM windows w
-    LEFT JOIN mart_price_window p ON p.asset_id = :asset AND p.window_start = w.window_start
-    LEFT JOIN mart_asset_window s ON s.asset_id = :asset AND s.window_start = w.window_start
-        AND s.source = 'all'
-    GROUP BY w.window_start, p.open, p.high, p.low, p.close, p.return_pct
-    ORDER BY w.window_start
+    row = session.execute(stmt).mappings().first()
+    return None if row is None else AssetOverview(**row)
+
+
+def asset_id_for_symbol(session: Session, *, symbol: str) -> str | None:
+    """The id of the asset with this ticker symbol (case-insensitive), or None.
+
+    Args:
+        session: An open database session.
+        symbol: A bare symbol such as ``aapl``.
+
+    Returns:
+        The first matching asset id in id order, or None.
     """
-)
+    return session.scalar(
+        select(Asset.asset_id)
+        .where(func.upper(Asset.symbol) == symbol.upper())
+        .order_by(Asset.asset_id)
+        .limit(1)
+    )
 
 
 def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[AssetWindowRow]:
-    """Price and social/news sentiment of an asset per window since ``since``."""
-    rows = session.execute(_ASSET_WINDOWS, {"asset": asset_id, "since": since}).mappings()
-    return [AssetWindowRow(**row) for row in rows]
+    """Price and social/news sentiment of an asset per window, outer-joined on the window.
 
+    Args:
+        session: An open database session.
+        asset_id: The asset's id.
+        since: The first window start included.
 
-def source_breakdown(
-    session: Session, *, asset_id: str, window_start: datetime
-) -> list[MartAssetWindow]:
-    """Per-source mentions and sentiment of an asset in one window, busiest first."""
-    return list(
-        session.scalars(
-            select(MartAssetWindow)
-            .where(
-                MartAssetWindow.asset_id == asset_id,
-                MartAssetWindow.window_start == window_start,
-                MartAssetWindow.source != "all",
-            )
-            .order_by(MartAssetWindow.mentions.desc(), MartAssetWindow.source)
+    Returns:
+        One row per window that has a price or mentions, oldest first; missing
+        prices and sentiments are None, missing mentions 0.
+    """
+    m, p = MartAssetWindow, MartPriceWindow
+
+    tone = (
+        select(
+            m.window_start,
+            func.max(m.sentiment_mean).filter(m.source_class == "social").label("social_sentiment"),
+            func.max(m.mentions).filter(m.source_class == "social").label("social_mentions"),
+            func.max(m.sentiment_mean).filter(m.source_class == "news").label("news_sentiment"),
+            func.max(m.mentions).filter(m.source_class == "news").label("news_mentions"),
         )
+        .where(
+            m.asset_id == asset_id,
+            m.window_start >= since,
+            m.source == "all",
+            m.source_class.in_(("social", "news")),
+        )
+        .group_by(m.window_start)
+        .subquery("tone")
     )
+    prices = (
+        select(p.window_start, p.open, p.high, p.low, p.close, p.return_pct)
+        .where(p.asset_id == asset_id, p.window_start >= since)
+        .subquery("prices")
+    )
+    window = func.coalesce(prices.c.window_start, tone.c.window_start)
+    stmt = (
+        select(
+            window.label("window_start"),
+            prices.c.open,
+            prices.c.high,
+            prices.c.low,
+            prices.c.close,
+            prices.c.return_pct,
+            tone.c.social_sentiment,
+            func.coalesce(tone.c.social_mentions, 0).label("social_mentions"),
+            tone.c.news_sentiment,
+            func.coalesce(tone.c.news_mentions, 0).label("news_mentions"),
+        )
+        .select_from(prices.join(tone, prices.c.window_start == tone.c.window_start, full=True))
+        .order_by(window)
+    )
+    return [AssetWindowRow(**row) for row in session.execute(stmt).mappings()]
 
 
-def latest_documents(
-    session: Session, *, asset_id: str, limit: int = 20
-) -> list[dict[str, object]]:
-    """The newest posts and articles that mention an asset."""
-    rows = session.execute(
-        text(
-            "SELECT d.doc_id, d.kind, d.source, d.channel, d.created_at, d.title, d.text, d.url,"
-            " d.sentiment_score, d.sentiment_label, a.method, a.relevance"
-            " FROM mart_document_asset a JOIN mart_document d ON d.doc_id = a.doc_id"
-            " WHERE a.asset_id = :asset"
-            " ORDER BY a.window_start DESC, d.created_at DESC, d.doc_id LIMIT :limit"
-        ),
-        {"asset": asset_id, "limit": limit},
-    ).mappings()
-    return [dict(row) for row in rows]
+def source_breakdown(session: Session, *, asset_id: str, window_start: datetime) -> list[SourceRow]:
+    """Mentions and sentiment of an asset per provider in one window, busiest first.
+
+    Args:
+        session: An open database session.
+        asset_id: The asset's id.
+        window_start: The window's start.
+
+    Returns:
+        One row per provider that mentioned the asset.
+    """
+    m = MartAssetWindow
+    stmt = (
+        select(
+            m.source,
+            m.source_class,
+            m.mentions,
+            m.unique_authors,
+            m.sentiment_mean,
+            m.bull_share,
+            m.bear_share,
+        )
+        .where(
+            m.asset_id == asset_id,
+            m.window_start == window_start,
+            m.source_class != "all",
+            m.source != "all",
+        )
+        .order_by(m.mentions.desc(), m.source)
+    )
+    return [SourceRow(**row) for row in session.execute(stmt).mappings()]
 
 
-def history_start(latest: datetime, days: int = 30) -> datetime:
-    """Where the asset chart starts: ``days`` before the latest window."""
-    return latest - timedelta(days=days)
+def latest_documents(session: Session, *, asset_id: str, limit: int = 20) -> list[DocumentRow]:
+    """The newest published posts and articles that mention an asset.
+
+    Args:
+        session: An open database session.
+        asset_id: The asset's id.
+        limit: How many documents at most.
+
+    Returns:
+        Documents newest first (by creation time; ties by id).
+    """
+    d, a = MartDocument, MartDocumentAsset
+    stmt = (
+        select(
+            d.doc_id,
+            d.kind,
+            d.source,
+            d.channel,
+            d.created_at,
+            d.title,
+            d.text,
+            d.url,
+            d.sentiment_score,
+            d.sentiment_label,
+            a.relevance,
+        )
+        .join(a, a.doc_id == d.doc_id)
+        .where(a.asset_id == asset_id)
+        .order_by(d.created_at.desc(), d.doc_id)
+        .limit(limit)
+    )
+    return [DocumentRow(**row) for row in session.execute(stmt).mappings()]

@@ -1,0 +1,98 @@
+"""The typed rows the page queries return and the templates and charts render.
+
+Plain frozen dataclasses, so the chart builders stay pure (no database types)
+and a template can never trigger a lazy load.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class TrendingRow:
+    """One asset on the trending page: its window's mentions, rank, tone and price move."""
+
+    asset_id: str
+    symbol: str
+    name: str
+    asset_class: str
+    rank: int
+    mentions: int
+    previous_rank: int | None
+    previous_mentions: int | None
+    sentiment_mean: float | None
+    bull_share: float | None
+    bear_share: float | None
+    close: float | None
+    return_pct: float | None
+    sparkline: tuple[float, ...] = ()
+
+    @property
+    def rank_change(self) -> int | None:
+        """Places gained since the previous window (positive = climbed); None if unranked then."""
+        return None if self.previous_rank is None else self.previous_rank - self.rank
+
+
+@dataclass(frozen=True)
+class AssetOverview:
+    """An asset and its figures in the newest published window (None where absent)."""
+
+    asset_id: str
+    symbol: str
+    name: str
+    asset_class: str
+    latest_window: datetime | None
+    mentions: int | None
+    sentiment_mean: float | None
+    bull_share: float | None
+    bear_share: float | None
+    close: float | None
+    return_pct: float | None
+
+
+@dataclass(frozen=True)
+class AssetWindowRow:
+    """One 6-hour window of an asset: price and social/news sentiment side by side."""
+
+    window_start: datetime
+    open: float | None
+    high: float | None
+    low: float | None
+    close: float | None
+    return_pct: float | None
+    social_sentiment: float | None
+    social_mentions: int
+    news_sentiment: float | None
+    news_mentions: int
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """Mentions and sentiment of an asset from one provider in one window."""
+
+    source: str
+    source_class: str
+    mentions: int
+    unique_authors: int
+    sentiment_mean: float | None
+    bull_share: float | None
+    bear_share: float | None
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A published post or article that mentions an asset."""
+
+    doc_id: str
+    kind: str
+    source: str
+    channel: str
+    created_at: datetime
+    title: str | None
+    text: str
+    url: str | None
+    sentiment_score: float | None
+    sentiment_label: str | None
+    relevance: float

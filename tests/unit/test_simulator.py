@@ -1,0 +1,146 @@
+from datetime import UTC, datetime
+
+import numpy as np
+import orjson
+import pyarrow.compute as pc
+import pytest
+
+from tickerpulse.domain import SOCIAL_SOURCES, Window
+from tickerpulse.enrich.normalize import normalize_documents, normalize_prices
+from tickerpulse.sources.simulator import SOURCES, SimulatedWorld, WorldConfig, market_open
+from tickerpulse.universe import load_universe
+
+START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+
+
+def world(**overrides: object) -> SimulatedWorld:
+    config = {"start": START, "days": 7, "posts_per_window": 300, "news_per_window": 40}
+    return SimulatedWorld(WorldConfig(**{**config, **overrides}), load_universe())  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def week() -> SimulatedWorld:
+    return world()
+
+
+def test_same_seed_gives_identical_lines_and_another_seed_differs(week: SimulatedWorld) -> None:
+    again, other = world(), world(seed=8)
+    for source in SOURCES:
+        window = week.windows[5]
+        assert week.raw_lines(source, window) == again.raw_lines(source, window)
+        assert week.raw_lines(source, window) != other.raw_lines(source, window)
+
+
+def test_windows_can_be_generated_alone_in_any_order(week: SimulatedWorld) -> None:
+    late_first = world()
+    late = late_first.raw_lines("reddit", late_first.windows[20])
+    assert late == week.raw_lines("reddit", week.windows[20])
+
+
+def test_every_truth_document_survives_normalisation_unless_foreign(week: SimulatedWorld) -> None:
+    window = week.windows[14]
+    truth = week.truth_documents(window)
+    normalised: set[str] = set()
+    for source in (*SOCIAL_SOURCES, "news"):
+        normalised |= set(
+            normalize_documents(source, week.raw_lines(source, window))
+            .table.column("doc_id")
+            .to_pylist()
+        )
+    for row in truth.to_pylist():
+        assert (row["doc_id"] in normalised) != row["foreign"], row
+
+
+def test_mess_is_present_at_roughly_the_configured_rates() -> None:
+    big = world(posts_per_window=2000, days=2)
+    truth = [r for w in big.windows for r in big.truth_documents(w).to_pylist()]
+    social = [r for r in truth if r["source"] != "news"]
+    n = len(social)
+    assert 0.01 < sum(r["spam"] for r in social) / n < 0.03
+    assert 0.005 < sum(r["foreign"] for r in social) / n < 0.02
+    assert 0.005 < sum(r["duplicate"] for r in truth) / len(truth) < 0.02
+    corrupt = 0
+    for w in big.windows:
+        for source in SOCIAL_SOURCES:
+            corrupt += len(normalize_documents(source, big.raw_lines(source, w)).quarantined)
+    assert corrupt > sum(r["foreign"] for r in social)  # foreign lines plus corrupt ones
+
+
+def test_texts_mix_mention_forms_and_ambiguous_words_in_plain_english(week: SimulatedWorld) -> None:
+    texts = " ".join(
+        orjson.loads(line)["item"].get("text", "") for w in week.windows[:12] for line in week.raw_lines("x", w)
+        if line.startswith(b"{") and line.endswith(b"}")
+    )  # fmt: skip
+    for needle in ("$", "EUR/USD", "'s", "I'm ALL in", "🚀", "/s", "Not bullish"):
+        assert needle in texts, needle
+
+
+def test_markets_open_only_in_their_hours() -> None:
+    saturday = datetime(2026, 3, 7, 15, tzinfo=UTC)
+    monday_night = datetime(2026, 3, 2, 3, tzinfo=UTC)
+    monday_afternoon = datetime(2026, 3, 2, 15, tzinfo=UTC)
+    assert market_open("crypto", saturday) and market_open("crypto", monday_night)
+    assert not market_open("fx", saturday) and market_open("fx", monday_night)
+    assert not market_open("stock", saturday) and not market_open("stock", monday_night)
+    assert market_open("stock", monday_afternoon) and market_open("etf", monday_afternoon)
+
+
+def test_price_bars_respect_market_hours(week: SimulatedWorld) -> None:
+    bars = normalize_prices(
+        line for w in week.windows for line in week.raw_lines("prices", w)
+    ).table.to_pylist()
+    for bar in bars:
+        cls = bar["asset_id"].split(":")[0]
+        assert market_open(cls, bar["ts"]), bar
+        assert (
+            bar["low"]
+            <= min(bar["open"], bar["close"])
+            <= max(bar["open"], bar["close"])
+            <= bar["high"]
+        )
+    assert {b["asset_id"].split(":")[0] for b in bars} == {"stock", "etf", "crypto", "fx"}
+
+
+def _coupling(beta: float) -> float:
+    w = world(beta=beta, days=60, posts_per_window=1)
+    latent = np.array(w.truth_windows().column("latent_sentiment").to_pylist()).reshape(
+        len(w.assets), -1
+    )
+    crypto = [i for i, a in enumerate(w.assets) if a.asset_class == "crypto"]
+    closes = {}
+    for window in w.windows:
+        for bar in normalize_prices(w.raw_lines("prices", window)).table.to_pylist():
+            closes[(bar["asset_id"], Window.containing(bar["ts"]).start)] = bar["close"]
+    xs, ys = [], []
+    for i in crypto:
+        asset_id = w.assets[i].asset_id
+        for t in range(1, len(w.windows) - 1):
+            prev = closes[(asset_id, w.windows[t].start)]
+            nxt = closes[(asset_id, w.windows[t + 1].start)]
+            xs.append(latent[i, t])
+            ys.append(np.log(nxt / prev))
+    return float(np.corrcoef(xs, ys)[0, 1])
+
+
+def test_planted_coupling_moves_next_window_returns() -> None:
+    assert _coupling(0.6) > 0.15
+    assert abs(_coupling(0.0)) < 0.08
+
+
+def test_post_polarity_follows_the_latent_sentiment(week: SimulatedWorld) -> None:
+    latent = {
+        (r["window_start"], r["asset_id"]): r["latent_sentiment"]
+        for r in week.truth_windows().to_pylist()
+    }
+    pairs = []
+    for window in week.windows:
+        truth = week.truth_documents(window)
+        single = truth.filter(pc.equal(pc.list_value_length(truth.column("asset_ids")), 1))
+        by_asset: dict[str, list[int]] = {}
+        for row in single.to_pylist():
+            if not row["spam"]:
+                by_asset.setdefault(row["asset_ids"][0], []).append(row["polarity"])
+        pairs += [
+            (latent[(window.start, a)], np.mean(p)) for a, p in by_asset.items() if len(p) >= 5
+        ]
+    assert np.corrcoef(np.array(pairs).T)[0, 1] > 0.5
