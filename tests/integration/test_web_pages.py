@@ -31,7 +31,9 @@ def table_rows(html: str) -> list[str]:
 
 
 def figure(html: str) -> dict:
-    found = re.search(r'<script type="application/json" id="asset-figure">(.*?)</script>', html, re.S)
+    found = re.search(
+        r'<script type="application/json" id="asset-figure">(.*?)</script>', html, re.S
+    )
     assert found, "no figure on the page"
     return json.loads(found.group(1))
 
@@ -42,7 +44,9 @@ def test_trending_orders_by_mentions_with_rank_change_sentiment_and_return(
     response = client.get("/")
     assert response.status_code == 200
     btc, tsla, eth, eur = table_rows(response.text)
-    assert "crypto:BTC" in btc and "stock:TSLA" in tsla and "crypto:ETH" in eth and "fx:EURUSD" in eur
+    assert (
+        "crypto:BTC" in btc and "stock:TSLA" in tsla and "crypto:ETH" in eth and "fx:EURUSD" in eur
+    )
     assert "▲1" in btc and "up 1" in btc
     assert "▼1" in tsla and "down 1" in tsla
     assert ">new<" in eth
@@ -109,8 +113,10 @@ def test_asset_page_lists_sources_and_newest_documents_first(client: TestClient)
         "news", "reddit", "x",
     ]  # fmt: skip
     docs = html[html.index('id="docs-title"') :]
-    assert docs.index("New TSLA news") < docs.index("TSLA &lt;b&gt;meh&lt;/b&gt;") < docs.index(
-        "Old TSLA news"
+    assert (
+        docs.index("New TSLA news")
+        < docs.index("TSLA &lt;b&gt;meh&lt;/b&gt;")
+        < docs.index("Old TSLA news")
     )
     assert "BTC only" not in docs
     assert "javascript:" not in html  # a non-http link is not rendered

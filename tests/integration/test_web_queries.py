@@ -180,9 +180,9 @@ def test_latest_documents_are_newest_first_and_only_the_assets(session: Session)
     docs = queries.latest_documents(session, asset_id="stock:TSLA")
     assert [d.doc_id for d in docs] == ["news:2", "reddit:p1", "news:1"]
     assert docs[0].sentiment_label == "bullish" and docs[0].relevance == 0.9
-    assert [d.doc_id for d in queries.latest_documents(session, asset_id="stock:TSLA", limit=1)] == [
-        "news:2"
-    ]
+    assert [
+        d.doc_id for d in queries.latest_documents(session, asset_id="stock:TSLA", limit=1)
+    ] == ["news:2"]
 
 
 def test_a_bare_symbol_resolves_case_insensitively(session: Session) -> None:

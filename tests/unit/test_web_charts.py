@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from itertools import pairwise
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,7 +17,9 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 def window(i: int, close: float | None, social: float | None = 0.3, news: float | None = None,
            social_n: int = 10, news_n: int = 0) -> AssetWindowRow:  # fmt: skip
     ohlc = (None,) * 4 if close is None else (close - 1, close + 1, close - 2, close)
-    return AssetWindowRow(START + timedelta(hours=6 * i), *ohlc, None, social, social_n, news, news_n)
+    return AssetWindowRow(
+        START + timedelta(hours=6 * i), *ohlc, None, social, social_n, news, news_n
+    )
 
 
 def test_sparkline_scales_into_the_box_and_colours_by_direction() -> None:
@@ -64,12 +67,14 @@ def test_asset_figure_titles_units_and_ranges() -> None:
     assert layout["yaxis2"]["range"] == [-1, 1] and "−1" in layout["yaxis2"]["title"]["text"]
     assert "6 h" in layout["yaxis3"]["title"]["text"]
     domains = [layout[a]["domain"] for a in ("yaxis3", "yaxis2", "yaxis")]
-    assert all(low[1] < high[0] for low, high in zip(domains, domains[1:], strict=False))
+    assert all(low[1] < high[0] for low, high in pairwise(domains))
 
 
 def test_figure_x_values_are_utc_wall_times_even_for_other_offsets() -> None:
     tokyo = timezone(timedelta(hours=9))
-    row = AssetWindowRow(datetime(2026, 1, 1, 21, tzinfo=tokyo), 1, 2, 0.5, 1.5, 0.0, 0.1, 1, None, 0)
+    row = AssetWindowRow(
+        datetime(2026, 1, 1, 21, tzinfo=tokyo), 1, 2, 0.5, 1.5, 0.0, 0.1, 1, None, 0
+    )
     assert asset_figure("X", [row], unit="USD")["data"][0]["x"] == ["2026-01-01 12:00"]
 
 
@@ -87,7 +92,10 @@ def test_price_unit_is_the_quote_currency_of_fx_pairs() -> None:
 def test_formatting_reads_well_and_marks_unknowns() -> None:
     assert formatting.pct(0.02) == "+2.00 %" and formatting.pct(None) == "–"
     assert formatting.share(0.523) == "52 %" and formatting.score(-0.414) == "-0.41"
-    assert formatting.sentiment_label(0.62) == "bullish" and formatting.sentiment_label(None) == "no data"
+    assert (
+        formatting.sentiment_label(0.62) == "bullish"
+        and formatting.sentiment_label(None) == "no data"
+    )
     assert formatting.sentiment_class(-0.3) == "s-somewhat-bearish"
     assert formatting.direction_class(0.0) == "flat" and formatting.direction_class(-1) == "bear"
     assert formatting.price(61200.0) == "61,200.00" and formatting.price(1.08321) == "1.0832"

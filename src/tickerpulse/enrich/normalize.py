@@ -213,6 +213,12 @@ _FOREIGN = {
 }
 
 
+_LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
+for _lang, _words in (("en", _ENGLISH), *_FOREIGN.items()):
+    for _word in _words:
+        _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
+
+
 def guess_language(text: str) -> str:
     """``"en"`` unless the text shows clear signs of another language.
 
@@ -220,20 +226,20 @@ def guess_language(text: str) -> str:
     Latin script, then common function words of a few other languages against
     English ones. Texts with few words (cashtags, emoji, slang) count as English.
     """
-    letters = [c for c in text if c.isalpha()]
-    if not letters:
+    if not text.isascii():
+        letters = [c for c in text if c.isalpha()]
+        non_latin = sum(1 for c in letters if ord(c) > 0x24F)
+        if letters and non_latin / len(letters) > 0.3:
+            return _script_language(letters)
+    hits: dict[str, int] = {}
+    for word in _WORD.findall(text.lower()):
+        for lang in _LANGUAGES_OF.get(word, ()):
+            hits[lang] = hits.get(lang, 0) + 1
+    english = hits.pop("en", 0)
+    if not hits:
         return "en"
-    non_latin = sum(1 for c in letters if ord(c) > 0x24F)
-    if non_latin / len(letters) > 0.3:
-        return _script_language(letters)
-    words = [w.lower() for w in _WORD.findall(text)]
-    english = sum(1 for w in words if w in _ENGLISH)
-    best, hits = "en", 0
-    for lang, vocabulary in _FOREIGN.items():
-        found = sum(1 for w in words if w in vocabulary)
-        if found > hits:
-            best, hits = lang, found
-    return best if hits >= 2 and hits > english else "en"
+    best = max(sorted(hits), key=hits.__getitem__)
+    return best if hits[best] >= 2 and hits[best] > english else "en"
 
 
 def _script_language(letters: list[str]) -> str:
