@@ -56,6 +56,10 @@ def test_asset_figure_shares_one_time_axis_across_price_sentiment_and_volume() -
     assert {t["xaxis"] for t in fig["data"]} == {"x"}
     assert [t["yaxis"] for t in fig["data"]] == ["y", "y2", "y2", "y3", "y3"]
     assert all("hovertemplate" in t for t in fig["data"][1:])
+    assert "Social mentions" in social_n["hovertemplate"]
+    # one legend entry per source toggles its sentiment and mention bars together
+    assert [t.get("showlegend", True) for t in fig["data"]] == [True, True, True, False, False]
+    assert social["legendgroup"] == social_n["legendgroup"] != news["legendgroup"]
 
 
 def test_asset_figure_titles_units_and_ranges() -> None:

@@ -76,7 +76,7 @@ def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> d
     priced = [r for r in rows if r.close is not None]
     candles = {
         "type": "candlestick",
-        "name": f"{symbol} price",
+        "name": "Price",
         "x": [_x(r.window_start) for r in priced],
         "open": [r.open for r in priced],
         "high": [r.high for r in priced],
@@ -87,19 +87,18 @@ def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> d
         "increasing": {"line": {"color": BULL}},
         "decreasing": {"line": {"color": BEAR}},
     }
-    sentiment = "%{y:+.2f}"
     traces = [
         candles,
-        _bars("Social sentiment", x, [r.social_sentiment for r in rows], "y2", SOCIAL, sentiment),
-        _bars("News sentiment", x, [r.news_sentiment for r in rows], "y2", NEWS, sentiment),
-        _bars("Social mentions", x, [r.social_mentions for r in rows], "y3", SOCIAL, "%{y:,}"),
-        _bars("News mentions", x, [r.news_mentions for r in rows], "y3", NEWS, "%{y:,}"),
+        _bars("Social", "sentiment", x, [r.social_sentiment for r in rows], "y2", SOCIAL),
+        _bars("News", "sentiment", x, [r.news_sentiment for r in rows], "y2", NEWS),
+        _bars("Social", "mentions", x, [r.social_mentions for r in rows], "y3", SOCIAL),
+        _bars("News", "mentions", x, [r.news_mentions for r in rows], "y3", NEWS),
     ]
     axis = {"gridcolor": GRID, "zerolinecolor": "#98a2b3"}
     layout = {
-        "title": {"text": f"{symbol}: price, sentiment and mentions per 6-hour window"},
+        "title": {"text": f"{symbol} per 6-hour window (UTC)", "x": 0, "xanchor": "left"},
         "height": 680,
-        "margin": {"l": 72, "r": 16, "t": 72, "b": 56},
+        "margin": {"l": 64, "r": 12, "t": 72, "b": 56},
         "barmode": "group",
         "hovermode": "x unified",
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
@@ -119,13 +118,13 @@ def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> d
             **axis,
             "domain": [0.26, 0.46],
             "range": [-1, 1],
-            "title": {"text": "Sentiment (−1 to +1)"},
+            "title": {"text": "Sentiment<br>(−1 to +1)"},
         },
         "yaxis3": {
             **axis,
             "domain": [0.0, 0.22],
             "rangemode": "tozero",
-            "title": {"text": "Mentions per 6 h"},
+            "title": {"text": "Mentions<br>per 6 h"},
         },
     }
     return {"data": traces, "layout": layout}
@@ -150,15 +149,19 @@ def _x(start: datetime) -> str:
 
 
 def _bars(
-    name: str, x: list[str], y: list[Any], axis: str, colour: str, value: str
+    source: str, measure: str, x: list[str], y: list[Any], axis: str, colour: str
 ) -> dict[str, Any]:
+    # One legend entry per source toggles its sentiment and its mention bars together.
+    value = "%{y:+.2f}" if measure == "sentiment" else "%{y:,}"
     return {
         "type": "bar",
-        "name": name,
+        "name": source,
+        "legendgroup": source,
+        "showlegend": measure == "sentiment",
         "x": x,
         "y": y,
         "xaxis": "x",
         "yaxis": axis,
         "marker": {"color": colour},
-        "hovertemplate": f"{value}<extra>{name}</extra>",
+        "hovertemplate": f"{value}<extra>{source} {measure}</extra>",
     }
