@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow lint format bench clean
+.PHONY: setup demo test test-slow lint format bench clean universe
 
 setup: $(VENV)/.synced
 
@@ -41,3 +41,6 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .pytest_cache .mypy_cache .ruff_cache
+
+universe: setup
+	$(BIN)/python -m tickerpulse.universe.build

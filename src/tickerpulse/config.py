@@ -33,6 +33,9 @@ class Settings(BaseSettings):
         default=None, description="fsspec URL of the lake; unset uses <home>/lake."
     )
     engine: Literal["duckdb", "spark"] = "duckdb"
+    universe_extra: Path | None = Field(
+        default=None, description="CSV of assets that add to or override the shipped universe."
+    )
     kafka_bootstrap: str | None = None
 
     sim_seed: int = Field(default=7, description="Seed of the simulated world.")

@@ -41,7 +41,7 @@ def open_runtime(settings: Settings) -> Runtime:
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(resolve_database_url(settings))
     migrate(engine)
-    universe = load_universe()
+    universe = load_universe(settings.universe_extra)
     sync_assets(engine, universe)
     return Runtime(
         settings=settings, engine=engine, lake=Lake(settings.lake_root), universe=universe

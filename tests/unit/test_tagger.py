@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tickerpulse.enrich.tagger import Tagger
+from tickerpulse.enrich.tagger import MAX_TEXT, Tagger
 from tickerpulse.universe import load_universe
 
 
@@ -13,14 +15,19 @@ def tagger() -> Tagger:
     ("text", "expected"),
     [
         ("$AAPL to the moon", {"stock:AAPL": "cashtag"}),
-        (
-            "Apple's earnings beat and Teslas sold out",
-            {"stock:AAPL": "alias", "stock:TSLA": "alias"},
-        ),
+        ("Apple's earnings beat and Teslas sold out", {"stock:AAPL": "name", "stock:TSLA": "name"}),
         ("loading up on NVDA calls", {"stock:NVDA": "ticker"}),
         ("EUR/USD breaks out while the yen slides", {"fx:EURUSD": "pair", "fx:USDJPY": "alias"}),
-        ("bitcoin and ether pumping", {"crypto:BTC": "alias", "crypto:ETH": "alias"}),
+        ("eur-usd and GBPUSD", {"fx:EURUSD": "pair", "fx:GBPUSD": "pair"}),
+        ("bitcoin and ether pumping", {"crypto:BTC": "name", "crypto:ETH": "alias"}),
+        ("eth and btc ripping", {"crypto:ETH": "ticker", "crypto:BTC": "ticker"}),
         ("$F earnings; Ford Motor guidance", {"stock:F": "cashtag"}),
+        ("ON shares up 5%, bought F", {"stock:ON": "ticker", "stock:F": "ticker"}),
+        ("shares of T jumped", {"stock:T": "ticker"}),
+        ("AT&T and Bank of America", {"stock:T": "name", "stock:BAC": "name"}),
+        ("$BRK.B vs the S&P 500", {"stock:BRK.B": "cashtag", "index:SPX": "name"}),
+        ("$STX staking on the chain", {"crypto:STX": "cashtag"}),
+        ("$STX beat on earnings", {"stock:STX": "cashtag"}),
     ],
 )
 def test_finds_assets_with_their_method(
@@ -35,8 +42,10 @@ def test_finds_assets_with_their_method(
     [
         "I'm ALL in, NOW is the time, call IT support, ON my way",
         "F this market, T minus 5 minutes",
-        "paid $5 for coffee",
-        "see https://example.com/AAPL or mail tsla@example.com",
+        "GM frens, GL everyone, DD is in the comments",
+        "paid $5 for coffee and $100k for a car",
+        "see https://example.com/AAPL or mail tsla@example.com or apple.com/iphone",
+        "an apple a day, the amazon rainforest",
         "",
     ],
 )
@@ -55,3 +64,27 @@ def test_one_row_per_asset_per_document_with_higher_relevance_when_repeated_earl
     ]
     assert rows[0]["relevance"] > rows[1]["relevance"]
     assert all(0 < r["relevance"] <= 1 for r in rows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_tags_without_error_into_known_assets(tagger: Tagger, text: str) -> None:
+    universe = load_universe()
+    for asset_id, (method, relevance) in tagger.mentions_in(text).items():
+        assert asset_id in universe.by_id and method in {
+            "cashtag",
+            "ticker",
+            "name",
+            "alias",
+            "pair",
+        }
+        assert 0 < relevance <= 1
+
+
+def test_huge_and_binary_texts_are_read_only_up_to_the_bound(tagger: Tagger) -> None:
+    huge = "$AAPL " + "lorem ipsum " * 500_000 + "$TSLA"  # ~6 MB; TSLA lies past the bound
+    found = tagger.mentions_in(huge)
+    assert "stock:AAPL" in found and "stock:TSLA" not in found
+    assert len("lorem ipsum " * 500_000) > MAX_TEXT
+    assert tagger.mentions_in(bytes(range(256)).decode("latin-1") * 4000) == {}
+    assert tagger.mentions_in("🚀" * 100_000 + "中文" * 10_000) == {}

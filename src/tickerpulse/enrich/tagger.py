@@ -1,10 +1,19 @@
 """Asset mention tagging: which assets a text speaks of, how we know, how central it is.
 
-First version (issue 10 makes it thorough): cashtags, FX pairs in their
-written forms, company names and aliases (case-aware, with possessives and
-plurals), and bare tickers only when they are not common English words.
-One combined regular expression scans each text once; there is no loop over
-assets. URLs and e-mail addresses are blanked before matching.
+Two passes over each text, neither of them a loop over assets:
+
+* one Aho-Corasick automaton (pyahocorasick) over the lower-cased text finds
+  every company name, alias, crypto name, currency name and FX pair spelling;
+  a match must stand on word boundaries (possessive and plural endings
+  allowed) and, for names written with capitals ("Apple"), keep that case;
+* one regular-expression scan finds cashtags and bare tickers, resolved by a
+  dictionary lookup. Cashtags always count ($5 is an amount, not a ticker).
+  A bare ticker that is also an English word (ON, IT, ALL, F, …) counts only
+  next to market words ("ON shares", "bought F", "T +3%").
+
+URLs and e-mail addresses are blanked first. Each asset counts once per text;
+relevance is higher for mentions in the title or first sentence and for
+repeated mentions.
 """
 
 from __future__ import annotations
@@ -13,96 +22,143 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import ahocorasick
 import pyarrow as pa
 
 from tickerpulse.domain import MENTION_SCHEMA, AssetClass
-from tickerpulse.universe import Universe
+from tickerpulse.universe import AssetInfo, Universe
 
 METHODS = ("cashtag", "ticker", "name", "alias", "pair")
+MAX_TEXT = 20_000  # characters read per text: bounds the time any one text can take
 
-_URL_OR_EMAIL = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+")
-_LEAD_CHARS = 160  # the title or first sentence, roughly: mentions there weigh more
+_URL_OR_EMAIL = re.compile(
+    r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|\b[\w-]+\.(?:com|io|org|net)\S*"
+)
+_TOKEN = re.compile(r"(?<![\w$.&])(\$?)([A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z])?)(?![\w$&])")
+_PREVIOUS_WORD = re.compile(r"([\w$%+.-]+)[\s,:(]*$")
+_NEXT_WORD = re.compile(r"^[\s,:)]*([\w$%+.-]+)")
+_HOLDING_OF = re.compile(r"(shares|stake|position|stock|calls|puts|options)\s+(of|in|on)\s+$")
+_PRICE_MOVE = re.compile(r"^[+-]?\d+(\.\d+)?%$|^\$\d")
+_LEAD_CHARS = 160
+
+MARKET_WORDS_AFTER = frozenset(
+    "shares share stock stocks calls puts options price earnings eps revenue guidance dividend "
+    "ticker chart pt target upgrade downgrade rally rallies dumps dumping pumps pumping "
+    "jumped jumps fell falls drops dropped surges surged soars soared plunges plunged "
+    "tanks tanked rips ripped moons mooning bagholders holders gap gaps breakout".split()
+)
+MARKET_WORDS_BEFORE = frozenset(
+    "bought buy buying sold sell selling long short shorting holding hold added trimmed "
+    "ticker nyse nasdaq nyse: nasdaq: loaded".split()
+)
+CRYPTO_CONTEXT = frozenset(
+    "crypto coin coins token tokens blockchain defi altcoin altcoins binance coinbase btc eth "
+    "bitcoin ethereum wallet staking airdrop memecoin memecoins chain".split()
+)
+_CLASS_PREFERENCE = {
+    AssetClass.STOCK: 0, AssetClass.ETF: 1, AssetClass.INDEX: 2, AssetClass.CRYPTO: 3,
+    AssetClass.FX: 4,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
-class _Target:
+class _Form:
+    """One written form of an asset found by the automaton."""
+
     asset_id: str
     method: str
+    text: str  # as written in the universe, for case-aware matching
+    case_sensitive: bool
 
 
 class Tagger:
     """Finds asset mentions in batches of texts against one universe."""
 
-    version = "rules-v1"
+    version = "rules-v2"
 
     def __init__(self, universe: Universe) -> None:
-        self._cashtags: dict[str, str] = {}
-        self._tickers: dict[str, str] = {}
-        self._pairs: dict[str, str] = {}
-        self._phrases: dict[str, _Target] = {}
+        self._by_symbol: dict[str, list[AssetInfo]] = {}
+        forms: dict[str, list[_Form]] = {}
         for asset in universe:
-            symbol = asset.symbol.upper()
-            self._cashtags[symbol] = asset.asset_id
-            if asset.asset_class is AssetClass.FX:
-                self._pairs[symbol] = asset.asset_id
-                self._pairs[f"{symbol[:3]}/{symbol[3:]}"] = asset.asset_id
-            elif not asset.ambiguous and len(symbol) >= 2:
-                self._tickers[symbol] = asset.asset_id
-            for alias in asset.aliases:
-                if "/" in alias:
-                    continue  # FX pair spellings are handled above
-                forms = {alias, alias[:1].upper() + alias[1:]}
-                if asset.asset_class in (AssetClass.CRYPTO, AssetClass.FX):
-                    forms.add(alias.lower())  # "bitcoin", "ether", "euro" are written lower-case
-                for form in forms:
-                    self._phrases[form] = _Target(asset.asset_id, "alias")
-            short_name = _short_name(asset.name)
-            if short_name and not asset.ambiguous:
-                self._phrases.setdefault(short_name, _Target(asset.asset_id, "name"))
-        self._pattern = self._compile()
-
-    def _compile(self) -> re.Pattern[str]:
-        phrases = sorted(self._phrases, key=len, reverse=True)
-        pairs = sorted(self._pairs, key=len, reverse=True)
-        return re.compile(
-            r"(?<![\w$])\$(?P<cashtag>[A-Za-z]{1,6}(?:\.[A-Za-z])?)(?![\w.])"
-            rf"|(?<![\w/])(?P<pair>{'|'.join(map(re.escape, pairs))})(?![\w/])"
-            rf"|(?<![\w$])(?P<phrase>{'|'.join(map(re.escape, phrases))})(?:'s|s)?(?!\w)"
-            r"|(?<![\w$])(?P<ticker>[A-Z]{2,5})(?!\w)"
-        )
+            self._by_symbol.setdefault(asset.symbol.upper(), []).append(asset)
+            for form in _written_forms(asset):
+                forms.setdefault(form.text.lower(), []).append(form)
+        for candidates in self._by_symbol.values():
+            candidates.sort(key=lambda a: _CLASS_PREFERENCE[a.asset_class])
+        self._automaton = ahocorasick.Automaton()
+        for key, entries in forms.items():
+            self._automaton.add_word(key, (len(key), tuple(entries)))
+        self._automaton.make_automaton()
 
     def mentions_in(self, text: str) -> dict[str, tuple[str, float]]:
         """Mentions in one text: asset_id → (method, relevance in [0, 1])."""
-        text = _URL_OR_EMAIL.sub(" ", text)
+        text = _URL_OR_EMAIL.sub(lambda m: " " * len(m.group()), text[:MAX_TEXT])
+        lowered = text.lower()
+        crypto_context = any(w in CRYPTO_CONTEXT for w in re.findall(r"[a-z]+", lowered))
         found: dict[str, tuple[str, int, int]] = {}  # asset → method, first offset, count
-        for match in self._pattern.finditer(text):
-            target = self._resolve(match)
-            if target is None:
-                continue
-            seen = found.get(target.asset_id)
+
+        def record(asset_id: str, method: str, offset: int) -> None:
+            seen = found.get(asset_id)
             if seen is None:
-                found[target.asset_id] = (target.method, match.start(), 1)
-            else:
-                found[target.asset_id] = (seen[0], seen[1], seen[2] + 1)
+                found[asset_id] = (method, offset, 1)
+            else:  # the earliest occurrence names the method
+                method = method if offset < seen[1] else seen[0]
+                found[asset_id] = (method, min(seen[1], offset), seen[2] + 1)
+
+        for start, form in self._named(text, lowered):
+            record(form.asset_id, form.method, start)
+        for match in _TOKEN.finditer(text):
+            resolved = self._ticker(match, lowered, crypto_context)
+            if resolved is not None:
+                record(resolved[0], resolved[1], match.start())
         return {
             asset_id: (method, _relevance(first, count))
             for asset_id, (method, first, count) in found.items()
         }
 
-    def _resolve(self, match: re.Match[str]) -> _Target | None:
-        kind = match.lastgroup
-        value = match.group(kind) if kind else None
-        if value is None:
+    def _named(self, text: str, lowered: str) -> list[tuple[int, _Form]]:
+        """Names, aliases and pairs on word boundaries; a longer overlapping match wins."""
+        spans: list[tuple[int, int, tuple[_Form, ...]]] = []
+        for end, (length, entries) in self._automaton.iter(lowered):
+            start, stop = end - length + 1, end + 1
+            if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "$_"):
+                continue
+            if not _ends_word(lowered, stop):
+                continue
+            kept = tuple(f for f in entries if not f.case_sensitive or _same_case(text, start, f))
+            if kept:
+                spans.append((start, stop, kept))
+        spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
+        taken: list[tuple[int, int]] = []
+        out: list[tuple[int, _Form]] = []
+        for start, stop, entries in spans:
+            if any(start < t_stop and t_start < stop for t_start, t_stop in taken):
+                continue
+            taken.append((start, stop))
+            out.extend((start, form) for form in entries)
+        return out
+
+    def _ticker(
+        self, match: re.Match[str], lowered: str, crypto_context: bool
+    ) -> tuple[str, str] | None:
+        dollar, word = match.group(1), match.group(2)
+        candidates = self._by_symbol.get(word.upper())
+        if not candidates:
             return None
-        if kind == "cashtag":
-            asset_id = self._cashtags.get(value.upper())
-            return _Target(asset_id, "cashtag") if asset_id else None
-        if kind == "pair":
-            return _Target(self._pairs[value], "pair")
-        if kind == "phrase":
-            return self._phrases[value]
-        asset_id = self._tickers.get(value)
-        return _Target(asset_id, "ticker") if asset_id else None
+        asset = _choose(candidates, crypto_context)
+        if dollar:
+            return asset.asset_id, "cashtag"
+        if word != word.upper():
+            lower_crypto = (
+                word == word.lower()
+                and asset.asset_class is AssetClass.CRYPTO
+                and not asset.ambiguous
+                and len(word) >= 3
+            )
+            return (asset.asset_id, "ticker") if lower_crypto else None
+        if asset.ambiguous and not _market_context(lowered, match.start(), match.end()):
+            return None
+        return asset.asset_id, "ticker"
 
     def tag(self, doc_ids: Sequence[str], texts: Sequence[str | None]) -> pa.Table:
         """Tag a batch; one row per (document, asset) in :data:`MENTION_SCHEMA`."""
@@ -136,21 +192,69 @@ def document_texts(documents: pa.Table) -> list[str]:
     return [f"{t}\n{b}" if t else (b or "") for t, b in zip(titles, bodies, strict=True)]
 
 
+def _written_forms(asset: AssetInfo) -> list[_Form]:
+    """Every way of writing the asset the automaton should look for."""
+    forms: list[_Form] = []
+    symbol = asset.symbol
+    if asset.asset_class is AssetClass.FX and len(symbol) == 6:
+        base, quote = symbol[:3], symbol[3:]
+        for spelling in (f"{base}/{quote}", f"{base}-{quote}", f"{base}{quote}"):
+            forms.append(_Form(asset.asset_id, "pair", spelling, case_sensitive=False))
+    for alias in asset.aliases:
+        if "/" in alias:
+            forms.append(_Form(asset.asset_id, "pair", alias, case_sensitive=False))
+            continue
+        is_name = asset.name == alias or asset.name.startswith((f"{alias} ", f"{alias},"))
+        method = "name" if is_name else "alias"
+        # Crypto and currency names are written in any case ("bitcoin", "the euro");
+        # company names keep their capitals, so "apple" (the fruit) is not Apple.
+        any_case = asset.asset_class in (AssetClass.CRYPTO, AssetClass.FX) or alias.islower()
+        forms.append(_Form(asset.asset_id, method, alias, case_sensitive=not any_case))
+    return forms
+
+
+def _same_case(text: str, start: int, form: _Form) -> bool:
+    written = text[start : start + len(form.text)]
+    return written in (form.text, form.text.upper())
+
+
+def _ends_word(lowered: str, stop: int) -> bool:
+    """The match ends a word, allowing a possessive or plural ending."""
+    if stop >= len(lowered) or not (lowered[stop].isalnum() or lowered[stop] == "_"):
+        return True
+    rest = lowered[stop : stop + 3]
+    for ending in ("'s", "’s", "s"):
+        if rest.startswith(ending):
+            after = stop + len(ending)
+            return after >= len(lowered) or not lowered[after].isalnum()
+    return False
+
+
+def _market_context(lowered: str, start: int, stop: int) -> bool:
+    """Whether a bare ambiguous ticker stands right next to market words."""
+    before = lowered[max(0, start - 40) : start]
+    after = lowered[stop : stop + 40]
+    previous = _PREVIOUS_WORD.search(before)
+    following = _NEXT_WORD.search(after)
+    if previous and previous.group(1).rstrip(":") in MARKET_WORDS_BEFORE:
+        return True
+    if _HOLDING_OF.search(before):
+        return True
+    if following:
+        word = following.group(1).rstrip(".")
+        return word in MARKET_WORDS_AFTER or bool(_PRICE_MOVE.match(word))
+    return False
+
+
+def _choose(candidates: list[AssetInfo], crypto_context: bool) -> AssetInfo:
+    """One asset for a symbol several classes share (Seagate STX or Stacks STX)."""
+    if crypto_context:
+        for asset in candidates:
+            if asset.asset_class is AssetClass.CRYPTO:
+                return asset
+    return candidates[0]
+
+
 def _relevance(first_offset: int, count: int) -> float:
     base = 0.8 if first_offset < _LEAD_CHARS else 0.5
     return round(min(1.0, base + 0.1 * (count - 1)), 3)
-
-
-_LEGAL_SUFFIX = re.compile(
-    r",?\s+(Inc\.?|Corporation|Corp\.?|Co\.|Company|& Co\.|Global|Holdings|Group|plc|Ltd\.?)$"
-)
-
-
-def _short_name(name: str) -> str:
-    """'Apple Inc.' → 'Apple'; 'The Walt Disney Company' → 'Walt Disney'."""
-    short = name.removeprefix("The ")
-    previous = None
-    while previous != short:
-        previous = short
-        short = _LEGAL_SUFFIX.sub("", short).strip()
-    return short if len(short) >= 3 else ""

@@ -62,12 +62,12 @@ class _Generated:
 
 
 class SimulatedWorld:
-    """A deterministic world of ``config.days`` days over every asset of ``universe``."""
+    """A deterministic world of ``config.days`` days over the demo assets of ``universe``."""
 
     def __init__(self, config: WorldConfig, universe: Universe) -> None:
         self.config = config
         self.universe = universe
-        self.assets: tuple[AssetInfo, ...] = tuple(universe)
+        self.assets: tuple[AssetInfo, ...] = universe.demo_assets()
         first = Window(config.start)
         self.windows: list[Window] = list(
             Window.between(first.start, first.start + timedelta(days=config.days))

@@ -22,6 +22,7 @@ class AssetInfo:
     name: str
     aliases: tuple[str, ...] = ()
     ambiguous: bool = False
+    demo: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,10 @@ class Universe:
 
     def __len__(self) -> int:
         return len(self.assets)
+
+    def demo_assets(self) -> tuple[AssetInfo, ...]:
+        """The assets the simulated demo world covers (all of them if none is flagged)."""
+        return tuple(a for a in self.assets if a.demo) or self.assets
 
     def get(self, asset_id: str) -> AssetInfo:
         """The asset with ``asset_id``; ``KeyError`` names it when unknown."""
@@ -66,4 +71,5 @@ def _read(path: Path) -> Iterable[AssetInfo]:
                 name=row["name"],
                 aliases=tuple(a for a in row.get("aliases", "").split("|") if a),
                 ambiguous=row.get("ambiguous", "false").strip().lower() == "true",
+                demo=(row.get("demo") or "false").strip().lower() == "true",
             )
