@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow lint format bench clean universe
+.PHONY: setup demo test test-slow lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -44,3 +44,6 @@ clean:
 
 universe: setup
 	$(BIN)/python -m tickerpulse.universe.build
+
+eval: setup
+	$(BIN)/python -m bench.run --only tagging

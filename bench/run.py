@@ -1,6 +1,6 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
-Usage: ``python -m bench.run [--sizes 100000,1000000]``.
+Usage: ``python -m bench.run [--only pipeline|tagging] [--sizes 100000,1000000]``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import argparse
 
 from bench.pipeline import compare, quality, simulated_lines
 from bench.report import machine_line, write_section
+from bench.tagging import tagging_section
 from tickerpulse.universe import load_universe
 
 
@@ -67,9 +68,15 @@ def main() -> None:
     """Parse arguments, run, write."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
+    parser.add_argument(
+        "--only", choices=["pipeline", "tagging"], help="run one benchmark instead of all"
+    )
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-    write_section("pipeline", pipeline_section(sizes))
+    if args.only in (None, "tagging"):
+        write_section("tagging", tagging_section())
+    if args.only in (None, "pipeline"):
+        sizes = [int(s) for s in args.sizes.split(",")]
+        write_section("pipeline", pipeline_section(sizes))
 
 
 if __name__ == "__main__":

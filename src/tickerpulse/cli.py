@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
+from contextlib import nullcontext
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -128,6 +131,37 @@ def cycle_status(limit: Annotated[int, typer.Option(help="Windows to show.")] = 
             str(row.attempts), str(row.duration_ms or ""), detail[:80],
         )  # fmt: skip
     Console().print(table)
+
+
+@app.command()
+def tag(
+    path: Annotated[Path | None, typer.Argument(help="JSON Lines file; default: stdin.")] = None,
+) -> None:
+    """Tag JSON Lines {"id", "text"} with the assets each text mentions, one line out per line in.
+
+    Output: {"id", "mentions": [{"symbol", "class", "method", "relevance"}]}.
+    """
+    from tickerpulse.enrich.tagger import Tagger
+    from tickerpulse.textio import process_jsonl
+    from tickerpulse.universe import load_universe
+
+    universe = load_universe(Settings().universe_extra)
+    tagger = Tagger(universe)
+
+    def answer(texts: list[str]) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        for text in texts:
+            found = tagger.mentions_in(text)
+            mentions = [
+                {"symbol": universe.by_id[a].symbol, "class": str(universe.by_id[a].asset_class),
+                 "method": method, "relevance": relevance}
+                for a, (method, relevance) in sorted(found.items())
+            ]  # fmt: skip
+            out.append({"mentions": mentions})
+        return out
+
+    with path.open("rb") if path else nullcontext(sys.stdin.buffer) as source:
+        process_jsonl(source, sys.stdout.buffer, answer)
 
 
 @app.command()
