@@ -70,7 +70,8 @@ def simulated_lines(
 def run_ours(by_window: dict[Window, list[tuple[str, bytes]]], universe: Universe) -> PipelineRun:
     """Our pipeline, stage by stage, as the cycle runs it."""
     posts = sum(len(v) for v in by_window.values())
-    run = PipelineRun("tickerpulse (orjson + Arrow + one-pass regex + lexicon + DuckDB)", posts)
+    name = f"tickerpulse (orjson, Arrow, tagger {Tagger.version}, {LexiconModel.version}, DuckDB)"
+    run = PipelineRun(name, posts)
     tagger, model, bands = Tagger(universe), LexiconModel(), LabelBands()
     clock = dict.fromkeys(("normalize", "tag", "sentiment", "aggregate"), 0.0)
     for window, lines in by_window.items():
@@ -147,7 +148,7 @@ def quality(world: SimulatedWorld, universe: Universe) -> list[Quality]:
     naive_polarity = {d: _sign(vader.polarity_scores(texts[d])["compound"]) for d in ids}
     return [
         _score(
-            "tickerpulse (tagger rules-v1, lexicon-v1)",
+            f"tickerpulse (tagger {Tagger.version}, {LexiconModel.version})",
             ours,
             ours_polarity,
             truth_assets,

@@ -53,6 +53,13 @@ def test_common_words_amounts_and_links_are_not_mentions(tagger: Tagger, text: s
     assert tagger.mentions_in(text) == {}
 
 
+def test_channel_context_picks_the_coin_over_the_stock(tagger: Tagger) -> None:
+    assert set(tagger.mentions_in("$STX looks strong", channel="CryptoCurrency")) == {"crypto:STX"}
+    assert set(tagger.mentions_in("$STX looks strong", channel="stocks")) == {"stock:STX"}
+    table = tagger.tag(["a", "b"], ["$DASH up", "$DASH up"], ["CryptoMarkets", "investing"])
+    assert table.column("asset_id").to_pylist() == ["crypto:DASH", "stock:DASH"]
+
+
 def test_one_row_per_asset_per_document_with_higher_relevance_when_repeated_early(
     tagger: Tagger,
 ) -> None:

@@ -90,11 +90,17 @@ class Tagger:
             self._automaton.add_word(key, (len(key), tuple(entries)))
         self._automaton.make_automaton()
 
-    def mentions_in(self, text: str) -> dict[str, tuple[str, float]]:
-        """Mentions in one text: asset_id → (method, relevance in [0, 1])."""
+    def mentions_in(self, text: str, channel: str | None = None) -> dict[str, tuple[str, float]]:
+        """Mentions in one text: asset_id → (method, relevance in [0, 1]).
+
+        ``channel`` (subreddit, Telegram channel, outlet…) is context: in a crypto
+        channel a symbol shared by a stock and a coin means the coin.
+        """
         text = _URL_OR_EMAIL.sub(lambda m: " " * len(m.group()), text[:MAX_TEXT])
         lowered = text.lower()
-        crypto_context = any(w in CRYPTO_CONTEXT for w in re.findall(r"[a-z]+", lowered))
+        crypto_context = _is_crypto_channel(channel) or any(
+            w in CRYPTO_CONTEXT for w in re.findall(r"[a-z]+", lowered)
+        )
         found: dict[str, tuple[str, int, int]] = {}  # asset → method, first offset, count
 
         def record(asset_id: str, method: str, offset: int) -> None:
@@ -160,16 +166,23 @@ class Tagger:
             return None
         return asset.asset_id, "ticker"
 
-    def tag(self, doc_ids: Sequence[str], texts: Sequence[str | None]) -> pa.Table:
+    def tag(
+        self,
+        doc_ids: Sequence[str],
+        texts: Sequence[str | None],
+        channels: Sequence[str | None] | None = None,
+    ) -> pa.Table:
         """Tag a batch; one row per (document, asset) in :data:`MENTION_SCHEMA`."""
         out_ids: list[str] = []
         out_assets: list[str] = []
         out_methods: list[str] = []
         out_relevance: list[float] = []
-        for doc_id, text in zip(doc_ids, texts, strict=True):
+        for doc_id, text, channel in zip(
+            doc_ids, texts, channels or [None] * len(texts), strict=True
+        ):
             if not text:
                 continue
-            for asset_id, (method, relevance) in self.mentions_in(text).items():
+            for asset_id, (method, relevance) in self.mentions_in(text, channel).items():
                 out_ids.append(doc_id)
                 out_assets.append(asset_id)
                 out_methods.append(method)
@@ -244,6 +257,13 @@ def _market_context(lowered: str, start: int, stop: int) -> bool:
         word = following.group(1).rstrip(".")
         return word in MARKET_WORDS_AFTER or bool(_PRICE_MOVE.match(word))
     return False
+
+
+_CRYPTO_CHANNEL = re.compile(r"crypto|bitcoin|btc|ethereum|solana|defi|altcoin|memecoin|binance")
+
+
+def _is_crypto_channel(channel: str | None) -> bool:
+    return channel is not None and _CRYPTO_CHANNEL.search(channel.lower()) is not None
 
 
 def _choose(candidates: list[AssetInfo], crypto_context: bool) -> AssetInfo:

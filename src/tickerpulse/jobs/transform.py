@@ -69,7 +69,7 @@ def enrich_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
         docs = ctx.lake.read_parquet(path)
         doc_ids = docs.column("doc_id").to_pylist()
         texts = document_texts(docs)
-        tagged = ctx.tagger.tag(doc_ids, texts)
+        tagged = ctx.tagger.tag(doc_ids, texts, docs.column("channel").to_pylist())
         sentiment = score_documents(ctx.sentiment, doc_ids, texts, ctx.bands)
         ctx.lake.write_parquet(ctx.layout.curated("mentions", day, window.key), tagged)
         ctx.lake.write_parquet(ctx.layout.curated("sentiment", day, window.key), sentiment)
