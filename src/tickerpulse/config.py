@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Names = Annotated[list[str], NoDecode]
+"""A list given in the environment as comma-separated names."""
 
 
 class Settings(BaseSettings):
@@ -50,11 +53,74 @@ class Settings(BaseSettings):
         default=80, ge=0, description="Mean news articles per 6-hour window."
     )
 
+    sources: Names = Field(
+        default=["simulated"],
+        description="Sources the cycle lands: 'simulated' (the demo world) or real source names.",
+    )
+    source_request_budget: int = Field(
+        default=500, ge=1, description="Most HTTP requests one source may send in one cycle."
+    )
+
+    reddit_client_id: str | None = None
+    reddit_client_secret: SecretStr | None = None
+    reddit_user_agent: str = "python:tickerpulse:0.1 (by /u/tickerpulse)"
+    reddit_subreddits: Names = Field(
+        default=[
+            "wallstreetbets", "stocks", "investing", "StockMarket", "options", "pennystocks",
+            "SecurityAnalysis", "ValueInvesting", "dividends", "cryptocurrency", "CryptoMarkets",
+            "Bitcoin", "ethereum", "ethtrader", "solana", "Forex", "economics",
+        ]
+    )  # fmt: skip
+    reddit_api_url: str = "https://oauth.reddit.com"
+    reddit_auth_url: str = "https://www.reddit.com/api/v1/access_token"
+
+    x_bearer_token: SecretStr | None = None
+    x_api_url: str = "https://api.x.com/2"
+    x_query_max_length: int = Field(
+        default=512, ge=64, description="Longest search query the X plan allows (512 basic)."
+    )
+
+    telegram_channels: Names = Field(
+        default=[
+            "WallStreetSilver", "cryptowhalealerts", "binance_announcements", "bitcoinnews",
+            "markettwits", "forexsignalsfactory", "coindesk", "cointelegraph",
+        ]
+    )  # fmt: skip
+    telegram_web_url: str = "https://t.me"
+    telegram_bot_token: SecretStr | None = None
+    telegram_bot_api_url: str = "https://api.telegram.org"
+
+    graph_api_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v24.0"
+    facebook_access_token: SecretStr | None = None
+    facebook_pages: Names = Field(default=[], description="Facebook page ids or usernames.")
+    instagram_access_token: SecretStr | None = None
+    instagram_user_id: str | None = Field(
+        default=None, description="Instagram professional account id that runs hashtag search."
+    )
+    instagram_hashtags: Names = Field(
+        default=["stocks", "investing", "bitcoin", "crypto", "forex", "stockmarket"]
+    )
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     log_json: bool | None = Field(
         default=None, description="JSON logs; default: JSON when stderr is not a terminal."
     )
+
+    @field_validator(
+        "sources",
+        "reddit_subreddits",
+        "telegram_channels",
+        "facebook_pages",
+        "instagram_hashtags",
+        mode="before",
+    )
+    @classmethod
+    def _split_names(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @cached_property
     def home_dir(self) -> Path:
