@@ -102,6 +102,13 @@ class Settings(BaseSettings):
         default=["stocks", "investing", "bitcoin", "crypto", "forex", "stockmarket"]
     )
 
+    news_catalog: Path | None = Field(
+        default=None, description="CSV of news outlets replacing the shipped catalog."
+    )
+    news_outlets: Names = Field(
+        default=[], description="Outlet ids to fetch; default: every enabled outlet."
+    )
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     log_json: bool | None = Field(

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 import pyarrow as pa
+from selectolax.lexbor import LexborHTMLParser
 
 from tickerpulse.domain import DOCUMENT_SCHEMA, PRICE_BAR_SCHEMA, DocKind
 
@@ -189,6 +190,13 @@ def _rfc822(value: Any, name: str) -> datetime:
     if parsed.tzinfo is None:
         raise BadRecord(f"timestamp without zone: {name}")
     return parsed.astimezone(UTC)
+
+
+def _plain(text: str) -> str:
+    """Feed text without its HTML markup (summaries often carry links and paragraphs)."""
+    if "<" not in text and "&" not in text:
+        return text
+    return " ".join(LexborHTMLParser(text).text(separator=" ").split())
 
 
 def author_hash(source: str, author: str | None) -> str | None:
@@ -405,15 +413,18 @@ def _news(item: dict[str, Any], context: dict[str, Any]) -> Row:
     outlet = _field(context, "outlet")
     guid = _optional(item, "id") or _field(item, "link")
     digest = hashlib.sha1(guid.encode()).hexdigest()[:16]
+    published = item.get("published") or item.get("updated")  # Atom may have only <updated>
+    if published is None:
+        raise BadRecord("missing field: published")
     return _document(
         doc_id=f"news:{outlet}:{digest}",
         kind=DocKind.NEWS,
         source="news",
         channel=outlet,
         author=None,
-        created_at=_rfc822(item.get("published"), "published"),
-        title=_field(item, "title"),
-        text=_optional(item, "summary") or "",
+        created_at=_rfc822(published, "published"),
+        title=_plain(_field(item, "title")),
+        text=_plain(_optional(item, "summary") or ""),
         url=_optional(item, "link"),
         lang=None,
         engagement=0,
