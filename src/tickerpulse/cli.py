@@ -1,4 +1,4 @@
-"""The ``tickerpulse`` command line: demo, setup, cycle run|status, serve."""
+"""The ``tickerpulse`` command line: demo, setup, cycle run|status, sources check, serve, tag."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from tickerpulse.logging import configure_logging
 from tickerpulse.runtime import (
     Runtime,
     cycle_context,
+    cycle_plan,
     open_runtime,
     simulated_sources,
     simulated_world,
@@ -30,6 +31,8 @@ from tickerpulse.runtime import (
 app = typer.Typer(help="tickerpulse: market sentiment analytics.", no_args_is_help=True)
 cycle_app = typer.Typer(help="Run and inspect the 6-hour cycle.", no_args_is_help=True)
 app.add_typer(cycle_app, name="cycle")
+sources_app = typer.Typer(help="Inspect the real data sources.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
 console = Console(stderr=True)
 
 
@@ -96,10 +99,12 @@ def cycle_run(
     force: Annotated[bool, typer.Option(help="Re-run stages that already finished.")] = False,
     kill_after: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
-    """Run the cycle for one window, or catch up every pending window of the simulated world."""
+    """Run the cycle for one window, or every pending one (simulated) / the last closed (real)."""
     runtime = _runtime()
-    world = simulated_world(runtime)
-    ctx = cycle_context(runtime, simulated_sources(world))
+    plan = cycle_plan(runtime)
+    for skipped in plan.skipped:
+        console.print(f"[yellow]{skipped.name}[/]: {skipped.reason}")
+    ctx = cycle_context(runtime, plan.sources)
     if window is not None:
         target = Window.from_key(window)
         try:
@@ -110,7 +115,7 @@ def cycle_run(
         for stage, outcome in report.stages.items():
             console.print(f"{stage:10} {outcome['status']:8} {outcome.get('counts', '')}")
         return
-    _run_windows(ctx, world.windows, force=force)
+    _run_windows(ctx, plan.windows, force=force)
 
 
 @cycle_app.command("status")
@@ -131,6 +136,27 @@ def cycle_status(limit: Annotated[int, typer.Option(help="Windows to show.")] = 
             str(row.attempts), str(row.duration_ms or ""), detail[:80],
         )  # fmt: skip
     Console().print(table)
+
+
+@sources_app.command("check")
+def sources_check(
+    names: Annotated[
+        list[str] | None, typer.Argument(help="Sources to check; default: every real source.")
+    ] = None,
+) -> None:
+    """Per source: are its credentials set, and does one real request work?"""
+    from tickerpulse.sources.registry import check_sources
+
+    table = Table("source", "status", "detail")
+    failed = False
+    with console.status("Checking sources…"):
+        for result in check_sources(Settings(), names):
+            style = {"ok": "green", "skipped": "yellow", "failed": "red"}[result.status]
+            table.add_row(result.name, f"[{style}]{result.status}[/]", result.detail)
+            failed = failed or result.status == "failed"
+    Console().print(table)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -14,13 +14,15 @@ from sqlalchemy import Engine
 
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_engine, migrate, resolve_database_url
-from tickerpulse.db.marts import sync_assets
+from tickerpulse.db.marts import sync_assets, sync_outlets
 from tickerpulse.domain import PRICE_SOURCES, TEXT_SOURCES, Window
 from tickerpulse.enrich.sentiment import LexiconModel
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.lake import Lake
 from tickerpulse.sources.base import Source
+from tickerpulse.sources.outlets import load_outlets
+from tickerpulse.sources.registry import SIMULATED, Skipped, real_sources
 from tickerpulse.sources.simulated import SimulatedSource
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import Universe, load_universe
@@ -43,6 +45,7 @@ def open_runtime(settings: Settings) -> Runtime:
     migrate(engine)
     universe = load_universe(settings.universe_extra)
     sync_assets(engine, universe)
+    sync_outlets(engine, load_outlets(settings.news_catalog))
     return Runtime(
         settings=settings, engine=engine, lake=Lake(settings.lake_root), universe=universe
     )
@@ -76,6 +79,24 @@ def simulated_world(runtime: Runtime, *, now: datetime | None = None) -> Simulat
 def simulated_sources(world: SimulatedWorld) -> dict[str, Source]:
     """Every text and price source of the simulated world."""
     return {name: SimulatedSource(world, name) for name in TEXT_SOURCES + PRICE_SOURCES}
+
+
+@dataclass(frozen=True)
+class CyclePlan:
+    """What ``cycle run`` lands and for which windows, from the ``SOURCES`` setting."""
+
+    sources: dict[str, Source]
+    windows: list[Window]
+    skipped: list[Skipped]
+
+
+def cycle_plan(runtime: Runtime, *, now: datetime | None = None) -> CyclePlan:
+    """The simulated world's pending windows, or the real sources for the last closed window."""
+    if runtime.settings.sources == [SIMULATED]:
+        world = simulated_world(runtime, now=now)
+        return CyclePlan(simulated_sources(world), world.windows, [])
+    sources, skipped = real_sources(runtime.settings)
+    return CyclePlan(sources, [Window.last_closed(now or datetime.now(UTC))], skipped)
 
 
 def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tickerpulse.db.marts import sync_assets
+from tickerpulse.db.marts import sync_assets, sync_outlets
 from tickerpulse.db.models import (
     CycleRun,
     MartAssetWindow,
@@ -15,6 +15,7 @@ from tickerpulse.db.models import (
     MartDocumentAsset,
     MartPriceWindow,
 )
+from tickerpulse.sources.outlets import load_outlets
 from tickerpulse.universe import load_universe
 from tickerpulse.web import queries
 
@@ -188,3 +189,35 @@ def test_latest_documents_are_newest_first_and_only_the_assets(session: Session)
 def test_a_bare_symbol_resolves_case_insensitively(session: Session) -> None:
     assert queries.asset_id_for_symbol(session, symbol="tsla") == "stock:TSLA"
     assert queries.asset_id_for_symbol(session, symbol="NOPE") is None
+
+
+def test_news_groups_by_outlet_region_and_asset_class(engine: Engine) -> None:
+    sync_assets(engine, load_universe())
+    sync_outlets(engine, load_outlets())
+    rows: list[object] = [
+        *document("news:a", "stock:TSLA", LATEST, LATEST, "bullish", channel="cnbc"),
+        *document("news:b", "crypto:BTC", LATEST, LATEST, "bearish", channel="coindesk"),
+        *document("news:c", "crypto:ETH", LATEST, LATEST, "bullish", channel="nikkei-asia"),
+        *document("news:old", "stock:TSLA", PREVIOUS, PREVIOUS, "bearish", channel="cnbc"),
+        *document("reddit:x", "stock:TSLA", LATEST, LATEST, "bullish", kind="post", channel="r/x"),
+    ]  # fmt: skip
+    with Session(engine) as s:
+        s.add_all(rows)
+        s.commit()
+        by_outlet = queries.news_groups(s, by="outlet", since=LATEST)
+        by_region = queries.news_groups(s, by="region", since=LATEST)
+        by_class = queries.news_groups(s, by="asset_class", since=LATEST)
+        everything = queries.news_groups(s, by="outlet", since=PREVIOUS)
+    assert [(r.group, r.articles) for r in by_outlet] == [
+        ("cnbc", 1),
+        ("coindesk", 1),
+        ("nikkei-asia", 1),
+    ]
+    assert [(r.group, r.articles, r.sentiment_mean) for r in by_region] == [
+        ("asia", 1, 0.7),
+        ("global", 1, -0.7),
+        ("us", 1, 0.7),
+    ]
+    assert [(r.group, r.articles) for r in by_class] == [("crypto", 2), ("stock", 1)]
+    assert by_class[0].sentiment_mean == pytest.approx(0.0)
+    assert ("cnbc", 2) in [(r.group, r.articles) for r in everything]

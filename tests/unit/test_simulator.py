@@ -144,3 +144,11 @@ def test_post_polarity_follows_the_latent_sentiment(week: SimulatedWorld) -> Non
             (latent[(window.start, a)], np.mean(p)) for a, p in by_asset.items() if len(p) >= 5
         ]
     assert np.corrcoef(np.array(pairs).T)[0, 1] > 0.5
+
+
+def test_simulated_news_comes_from_catalogued_outlets() -> None:
+    from tickerpulse.sources._sim_text import NEWS_OUTLETS
+    from tickerpulse.sources.outlets import load_outlets
+
+    catalog = {o.outlet for o in load_outlets() if o.enabled}
+    assert {outlet for outlet, _ in NEWS_OUTLETS} <= catalog

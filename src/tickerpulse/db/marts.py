@@ -23,9 +23,11 @@ from tickerpulse.db.models import (
     MartDocument,
     MartDocumentAsset,
     MartPriceWindow,
+    NewsOutlet,
 )
 from tickerpulse.db.state import mark_finished
 from tickerpulse.jobs.window_data import WindowAggregates
+from tickerpulse.sources.outlets import Outlet
 from tickerpulse.universe import Universe
 
 STAGE = "publish"
@@ -82,10 +84,35 @@ def sync_assets(engine: Engine, universe: Universe) -> None:
         }
         for a in universe
     ]
-    statement = insert(Asset).values(rows)
+    _upsert(engine, Asset, rows)
+
+
+def sync_outlets(engine: Engine, outlets: Iterable[Outlet]) -> None:
+    """Upsert the news outlet catalog into ``news_outlet``, for grouping news by region."""
+    rows = [
+        {
+            "outlet": o.outlet,
+            "name": o.name,
+            "region": o.region,
+            "language": o.language,
+            "coverage": "|".join(o.coverage),
+            "feed_url": o.feed_url,
+        }
+        for o in outlets
+    ]
+    _upsert(engine, NewsOutlet, rows)
+
+
+def _upsert(engine: Engine, model: type[Base], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows``, updating every non-key column of rows that exist."""
+    if not rows:
+        return
+    table = _table(model)
+    keys = [c.name for c in table.primary_key.columns]
+    statement = insert(table).values(rows)
     statement = statement.on_conflict_do_update(
-        index_elements=[Asset.asset_id],
-        set_={c: statement.excluded[c] for c in ("symbol", "asset_class", "name")},
+        index_elements=keys,
+        set_={c: statement.excluded[c] for c in rows[0] if c not in keys},
     )
     with engine.begin() as conn:
         conn.execute(statement)

@@ -31,6 +31,19 @@ class Asset(Base):
     name: Mapped[str] = mapped_column(String(200))
 
 
+class NewsOutlet(Base):
+    """A catalogued news outlet, so news marts group by outlet, region and coverage."""
+
+    __tablename__ = "news_outlet"
+
+    outlet: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    coverage: Mapped[str] = mapped_column(String(64))
+    feed_url: Mapped[str] = mapped_column(Text)
+
+
 class SourceCursor(Base):
     """Where each source's incremental fetch resumes; advanced only after landing is durable."""
 

@@ -143,28 +143,28 @@ INSTAGRAM_TAGS = {
     "index": ("stockmarket",),
 }
 
-# (key, coverage classes); real outlets, simulated articles.
+# (outlet id in sources/data/outlets.csv, coverage classes); real outlets, simulated articles.
 NEWS_OUTLETS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("reuters", ("stock", "etf", "crypto", "fx")),
-    ("bloomberg", ("stock", "etf", "crypto", "fx")),
+    ("bbc-business", ("stock", "etf", "crypto", "fx")),
+    ("bloomberg-markets", ("stock", "etf", "crypto", "fx")),
     ("cnbc", ("stock", "etf")),
-    ("wsj", ("stock", "etf")),
+    ("wsj-markets", ("stock", "etf")),
     ("ft", ("stock", "fx")),
     ("marketwatch", ("stock", "etf")),
-    ("yahoo_finance", ("stock", "etf", "crypto")),
-    ("barrons", ("stock", "etf")),
-    ("seeking_alpha", ("stock", "etf")),
-    ("investing_com", ("stock", "crypto", "fx")),
+    ("yahoo-finance", ("stock", "etf", "crypto")),
+    ("business-insider-markets", ("stock", "etf")),
+    ("seeking-alpha", ("stock", "etf")),
+    ("investing-com", ("stock", "crypto", "fx")),
     ("coindesk", ("crypto",)),
     ("cointelegraph", ("crypto",)),
-    ("the_block", ("crypto",)),
+    ("the-block", ("crypto",)),
     ("decrypt", ("crypto",)),
     ("fxstreet", ("fx",)),
     ("forexlive", ("fx",)),
-    ("nikkei_asia", ("stock", "fx")),
-    ("handelsblatt", ("stock", "fx")),
-    ("economic_times", ("stock", "crypto")),
-    ("scmp", ("stock", "crypto")),
+    ("nikkei-asia", ("stock", "fx")),
+    ("dw-business", ("stock", "fx")),
+    ("economic-times", ("stock", "crypto")),
+    ("scmp-business", ("stock", "crypto")),
 )
 
 # Relative attention per symbol; unlisted assets get 1.

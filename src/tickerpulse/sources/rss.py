@@ -23,15 +23,12 @@ JSON, so the parsed entry is what is kept.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import feedparser
@@ -40,6 +37,7 @@ import structlog
 from tickerpulse.config import Settings
 from tickerpulse.sources.base import Cursor, Page, envelope
 from tickerpulse.sources.http import BadResponse, HttpClient, RequestBudget, SourceError
+from tickerpulse.sources.outlets import Outlet, load_outlets
 
 log = structlog.get_logger(__name__)
 
@@ -47,43 +45,6 @@ NAME = "news"
 RECENT_SLACK = timedelta(days=2)
 SEEN_KEYS_KEPT = 12_000
 ENTRY_FIELDS = ("id", "title", "link", "published", "updated", "summary", "author")
-
-
-@dataclass(frozen=True)
-class Outlet:
-    """One catalogued news outlet and its feed."""
-
-    outlet: str
-    name: str
-    feed_url: str
-    language: str
-    region: str
-    coverage: tuple[str, ...]
-    enabled: bool
-
-
-def load_outlets(path: Path | None = None) -> list[Outlet]:
-    """The outlet catalog: the shipped one, or the CSV at ``path`` with the same columns."""
-    if path is None:
-        text = resources.files("tickerpulse.sources").joinpath("data/outlets.csv").read_text()
-    else:
-        text = path.read_text()
-    outlets = [
-        Outlet(
-            outlet=row["outlet"],
-            name=row["name"],
-            feed_url=row["feed_url"],
-            language=row["language"],
-            region=row["region"],
-            coverage=tuple(row["coverage"].split("|")),
-            enabled=row["enabled"].strip().lower() == "true",
-        )
-        for row in csv.DictReader(text.splitlines())
-    ]
-    ids = [o.outlet for o in outlets]
-    if len(ids) != len(set(ids)):
-        raise ValueError("outlet catalog has duplicate outlet ids")
-    return outlets
 
 
 def missing_credentials(settings: Settings) -> list[str]:

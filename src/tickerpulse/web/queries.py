@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -21,12 +22,14 @@ from tickerpulse.db.models import (
     MartDocument,
     MartDocumentAsset,
     MartPriceWindow,
+    NewsOutlet,
 )
 from tickerpulse.domain import WINDOW
 from tickerpulse.web.records import (
     AssetOverview,
     AssetWindowRow,
     DocumentRow,
+    NewsGroupRow,
     SourceRow,
     TrendingRow,
 )
@@ -346,3 +349,43 @@ def latest_documents(session: Session, *, asset_id: str, limit: int = 20) -> lis
         .limit(limit)
     )
     return [DocumentRow(**row) for row in session.execute(stmt).mappings()]
+
+
+NewsGrouping = Literal["outlet", "region", "asset_class"]
+
+
+def news_groups(session: Session, *, by: NewsGrouping, since: datetime) -> list[NewsGroupRow]:
+    """News volume and tone since ``since``, per outlet, per outlet region or per asset class.
+
+    Outlets come from the ``news_outlet`` catalog (unknown outlets group as
+    "unknown" region); by asset class an article counts once per class it mentions.
+
+    Args:
+        session: An open database session.
+        by: What to group by.
+        since: Earliest window start included.
+
+    Returns:
+        Groups with the most articles first (ties by name).
+    """
+    d = MartDocument
+    column = {
+        "outlet": d.channel,
+        "region": func.coalesce(NewsOutlet.region, "unknown"),
+        "asset_class": Asset.asset_class,
+    }[by]
+    articles = func.count(func.distinct(d.doc_id))
+    stmt = select(
+        column.label("group"), articles.label("articles"), func.avg(d.sentiment_score)
+    ).where(d.kind == "news", d.window_start >= since)
+    if by == "region":
+        stmt = stmt.outerjoin(NewsOutlet, NewsOutlet.outlet == d.channel)
+    if by == "asset_class":
+        stmt = stmt.join(MartDocumentAsset, MartDocumentAsset.doc_id == d.doc_id).join(
+            Asset, Asset.asset_id == MartDocumentAsset.asset_id
+        )
+    stmt = stmt.group_by(column).order_by(articles.desc(), column)
+    return [
+        NewsGroupRow(group=group, articles=count, sentiment_mean=tone)
+        for group, count, tone in session.execute(stmt)
+    ]

@@ -96,3 +96,12 @@ class DocumentRow:
     sentiment_score: float | None
     sentiment_label: str | None
     relevance: float
+
+
+@dataclass(frozen=True)
+class NewsGroupRow:
+    """News articles of one outlet, region or asset class since a time, with their tone."""
+
+    group: str
+    articles: int
+    sentiment_mean: float | None

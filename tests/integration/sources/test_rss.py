@@ -12,7 +12,8 @@ from werkzeug import Request, Response
 
 from tickerpulse.enrich.normalize import normalize_documents
 from tickerpulse.sources.http import HttpClient, SourceError
-from tickerpulse.sources.rss import Outlet, RssSource, load_outlets
+from tickerpulse.sources.outlets import Outlet, load_outlets
+from tickerpulse.sources.rss import RssSource
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "news"
 NOW = datetime(2026, 11, 24, 12, 5, tzinfo=UTC)
