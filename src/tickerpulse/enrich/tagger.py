@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from tickerpulse.domain import MENTION_SCHEMA, AssetClass
 from tickerpulse.universe import AssetInfo, Universe
+from tickerpulse.universe.loader import word_names
 
 METHODS = ("cashtag", "ticker", "name", "alias", "pair")
 MAX_TEXT = 20_000  # characters read per text: bounds the time any one text can take
@@ -40,6 +41,12 @@ _NEXT_WORD = re.compile(r"^[\s,:)]*([\w$%+.-]+)")
 _HOLDING_OF = re.compile(r"(shares|stake|position|stock|calls|puts|options)\s+(of|in|on)\s+$")
 _PRICE_MOVE = re.compile(r"^[+-]?\d+(\.\d+)?%$|^\$\d")
 _LEAD_CHARS = 160
+_QUOTES = "USDT|USDC|BUSD|FDUSD|USD|BTC|ETH"
+_PAIR_QUOTE_AFTER = re.compile(rf"/(?:{_QUOTES})\b")
+_CONCATENATED_PAIR = re.compile(r"(?<![\w$])([A-Z0-9]{2,8}?)(?:USDT|USDC|BUSD|FDUSD)(?![\w])")
+_STABLE_QUOTES = frozenset(("USDT", "USDC", "BUSD", "FDUSD", "USD"))
+_LIST_JOINER = re.compile(r"\s*(?:,\s*(?:and\s+|&\s*)?|\s(?:and|&)\s)\s*")
+_LIST_RUN = 3  # this many all-caps tickers in a comma list are a ticker list
 
 MARKET_WORDS_AFTER = frozenset(
     "shares share stock stocks calls puts options price earnings eps revenue guidance dividend "
@@ -69,6 +76,7 @@ class _Form:
     method: str
     text: str  # as written in the universe, for case-aware matching
     case_sensitive: bool
+    exact: bool = False  # a name that is also a word: only exactly as written, not in capitals
 
 
 class Tagger:
@@ -77,11 +85,12 @@ class Tagger:
     version = "rules-v2"
 
     def __init__(self, universe: Universe) -> None:
+        words = {name.lower() for name in word_names()}
         self._by_symbol: dict[str, list[AssetInfo]] = {}
         forms: dict[str, list[_Form]] = {}
         for asset in universe:
             self._by_symbol.setdefault(asset.symbol.upper(), []).append(asset)
-            for form in _written_forms(asset):
+            for form in _written_forms(asset, words):
                 forms.setdefault(form.text.lower(), []).append(form)
         for candidates in self._by_symbol.values():
             candidates.sort(key=lambda a: _CLASS_PREFERENCE[a.asset_class])
@@ -111,12 +120,26 @@ class Tagger:
                 method = method if offset < seen[1] else seen[0]
                 found[asset_id] = (method, min(seen[1], offset), seen[2] + 1)
 
-        for start, form in self._named(text, lowered):
+        named = self._named(text, lowered)
+        for start, form in named:
             record(form.asset_id, form.method, start)
+        for match in _CONCATENATED_PAIR.finditer(text):  # ETHUSDT: the base coin
+            coin = _crypto(self._by_symbol.get(match.group(1), []))
+            if coin is not None:
+                record(coin.asset_id, "pair", match.start())
+        pending: list[tuple[re.Match[str], AssetInfo]] = []
+        accepted: list[re.Match[str]] = []
         for match in _TOKEN.finditer(text):
-            resolved = self._ticker(match, lowered, crypto_context)
-            if resolved is not None:
+            resolved = self._ticker(match, text, lowered, crypto_context)
+            if isinstance(resolved, AssetInfo):
+                pending.append((match, resolved))
+            elif resolved is not None:
                 record(resolved[0], resolved[1], match.start())
+                accepted.append(match)
+        spans = [(m.start(), m.end()) for m in accepted]
+        spans += [(start, start + len(form.text)) for start, form in named]
+        for match, asset in _listed(text, pending, spans):
+            record(asset.asset_id, "ticker", match.start())
         return {
             asset_id: (method, _relevance(first, count))
             for asset_id, (method, first, count) in found.items()
@@ -145,12 +168,20 @@ class Tagger:
         return out
 
     def _ticker(
-        self, match: re.Match[str], lowered: str, crypto_context: bool
-    ) -> tuple[str, str] | None:
+        self, match: re.Match[str], text: str, lowered: str, crypto_context: bool
+    ) -> tuple[str, str] | AssetInfo | None:
+        """(asset, method) for a ticker that counts; the asset alone when it needs a list."""
         dollar, word = match.group(1), match.group(2)
         candidates = self._by_symbol.get(word.upper())
         if not candidates:
             return None
+        start, stop = match.start(), match.end()
+        if not dollar and text[start - 1 : start] == "/" and word.upper() in _STABLE_QUOTES:
+            return None  # the quote side of BTC/USDT is not what the post is about
+        if _PAIR_QUOTE_AFTER.match(text, stop):  # APE/USDT: the base of a crypto pair
+            coin = _crypto(candidates)
+            if coin is not None:
+                return coin.asset_id, "pair"
         asset = _choose(candidates, crypto_context)
         if dollar:
             return asset.asset_id, "cashtag"
@@ -162,8 +193,9 @@ class Tagger:
                 and len(word) >= 3
             )
             return (asset.asset_id, "ticker") if lower_crypto else None
-        if asset.ambiguous and not _market_context(lowered, match.start(), match.end()):
-            return None
+        in_parentheses = text[start - 1 : start] == "(" and text[stop : stop + 1] == ")"
+        if asset.ambiguous and not (in_parentheses or _market_context(lowered, start, stop)):
+            return asset
         return asset.asset_id, "ticker"
 
     def tag(
@@ -205,7 +237,7 @@ def document_texts(documents: pa.Table) -> list[str]:
     return [f"{t}\n{b}" if t else (b or "") for t, b in zip(titles, bodies, strict=True)]
 
 
-def _written_forms(asset: AssetInfo) -> list[_Form]:
+def _written_forms(asset: AssetInfo, words: set[str]) -> list[_Form]:
     """Every way of writing the asset the automaton should look for."""
     forms: list[_Form] = []
     symbol = asset.symbol
@@ -221,14 +253,24 @@ def _written_forms(asset: AssetInfo) -> list[_Form]:
         method = "name" if is_name else "alias"
         # Crypto and currency names are written in any case ("bitcoin", "the euro");
         # company names keep their capitals, so "apple" (the fruit) is not Apple.
-        any_case = asset.asset_class in (AssetClass.CRYPTO, AssetClass.FX) or alias.islower()
-        forms.append(_Form(asset.asset_id, method, alias, case_sensitive=not any_case))
+        # Names that are ordinary words ("Flow", "Maker") keep their capitals in every class,
+        # and all-caps DASH or FLOW is a ticker, decided by the ticker rules.
+        word = alias.lower() in words
+        any_case = (
+            asset.asset_class in (AssetClass.CRYPTO, AssetClass.FX) and not word
+        ) or alias.islower()
+        forms.append(_Form(asset.asset_id, method, alias, case_sensitive=not any_case, exact=word))
     return forms
 
 
 def _same_case(text: str, start: int, form: _Form) -> bool:
+    """As written, or capitalised to start a sentence ("The Dow"), or in capitals."""
     written = text[start : start + len(form.text)]
-    return written in (form.text, form.text.upper())
+    if written == form.text:
+        return True
+    if form.exact:
+        return False
+    return written in (form.text.upper(), form.text[:1].upper() + form.text[1:])
 
 
 def _ends_word(lowered: str, stop: int) -> bool:
@@ -264,6 +306,42 @@ _CRYPTO_CHANNEL = re.compile(r"crypto|bitcoin|btc|ethereum|solana|defi|altcoin|m
 
 def _is_crypto_channel(channel: str | None) -> bool:
     return channel is not None and _CRYPTO_CHANNEL.search(channel.lower()) is not None
+
+
+def _listed(
+    text: str, pending: list[tuple[re.Match[str], AssetInfo]], anchors: list[tuple[int, int]]
+) -> list[tuple[re.Match[str], AssetInfo]]:
+    """Ambiguous tickers that stand in a list: "HD, LOW, TGT" or "Ford and GM".
+
+    A run of :data:`_LIST_RUN` or more all-caps tickers joined by commas or "and"
+    is a ticker list; a shorter run counts when it is joined to a mention that
+    already counts (a cashtag, a ticker in context, a company name).
+    """
+    out: list[tuple[re.Match[str], AssetInfo]] = []
+    run: list[tuple[re.Match[str], AssetInfo]] = []
+
+    def joined(left: int, right: int) -> bool:
+        return _LIST_JOINER.fullmatch(text, left, right) is not None
+
+    def close() -> None:
+        if not run:
+            return
+        first, last = run[0][0].start(), run[-1][0].end()
+        anchored = any(joined(stop, first) or joined(last, start) for start, stop in anchors)
+        if len(run) >= _LIST_RUN or anchored:
+            out.extend(run)
+        run.clear()
+
+    for match, asset in pending:
+        if run and not joined(run[-1][0].end(), match.start()):
+            close()
+        run.append((match, asset))
+    close()
+    return out
+
+
+def _crypto(candidates: list[AssetInfo]) -> AssetInfo | None:
+    return next((a for a in candidates if a.asset_class is AssetClass.CRYPTO), None)
 
 
 def _choose(candidates: list[AssetInfo], crypto_context: bool) -> AssetInfo:

@@ -32,7 +32,8 @@ DEMO = frozenset(
 
 _LEGAL_SUFFIX = re.compile(
     r",?\s+(Inc\.?|Incorporated|Corporation|Corp\.?|Company|Co\.|Companies|Holdings|Group|"
-    r"plc|Ltd\.?|N\.V\.|S\.A\.|AG|SE)$"
+    r"plc|Ltd\.?|N\.V\.|S\.A\.|AG|SE|&|Technologies|International|Worldwide|Pharmaceuticals|"
+    r"Financial|Investments|Railway|US)$"
 )
 
 
@@ -96,6 +97,7 @@ def build_rows(stocks: dict[str, str]) -> list[dict[str, str]]:
             "demo": str(asset_id in DEMO).lower(),
         }
 
+    secondary = _read_list("secondary_share_classes.txt")
     extras = {r["symbol"]: r for r in _read_csv("extra_stocks.csv")}
     for symbol, name in sorted({**stocks, **{s: r["name"] for s, r in extras.items()}}.items()):
         short = short_name(name)
@@ -103,7 +105,11 @@ def build_rows(stocks: dict[str, str]) -> list[dict[str, str]]:
         curated = extra_aliases.get(symbol, []) + extras.get(symbol, {}).get("aliases", "").split(
             "|"
         )
-        add("stock", symbol, name, _aliases(curated, automatic))
+        if symbol in secondary:  # GOOG, FOXA, NWS: named by ticker only, the name is GOOGL's
+            add("stock", symbol, name, "")
+            continue
+        full = [name] if name not in ambiguous_names else []
+        add("stock", symbol, name, _aliases(curated, automatic, full))
     for asset_class, file in (("etf", "etfs.csv"), ("crypto", "crypto.csv"),
                               ("fx", "fx.csv"), ("index", "indices.csv")):  # fmt: skip
         for row in _read_csv(file):

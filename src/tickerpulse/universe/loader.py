@@ -10,6 +10,7 @@ from pathlib import Path
 from tickerpulse.domain import AssetClass
 
 SHIPPED = Path(__file__).parent / "data" / "assets.csv"
+WORD_NAMES = Path(__file__).parent / "data" / "curated" / "ambiguous_names.txt"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,12 @@ def load_universe(extra: Path | None = None) -> Universe:
     if extra is not None:
         assets.update((a.asset_id, a) for a in _read(extra))
     return Universe(tuple(assets.values()))
+
+
+def word_names() -> frozenset[str]:
+    """Asset names that are also ordinary words ("Target", "Flow"): they need their capitals."""
+    lines = WORD_NAMES.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 def _read(path: Path) -> Iterable[AssetInfo]:
