@@ -82,7 +82,7 @@ class _Form:
 class Tagger:
     """Finds asset mentions in batches of texts against one universe."""
 
-    version = "rules-v2"
+    version = "rules-v3"
 
     def __init__(self, universe: Universe) -> None:
         words = {name.lower() for name in word_names()}
