@@ -83,13 +83,13 @@ class RssSource:
     def fetch(self, since: Cursor, *, until: datetime) -> Iterator[Page]:
         """One page per outlet: its entries not seen before; the cursor after it."""
         state = FeedState.from_cursor(since)
-        failures = 0
+        failures: list[str] = []
         for outlet in self.outlets:
             fetched_at = self._now()
             try:
                 feed = self._fetch_outlet(outlet, state)
             except SourceError as exc:
-                failures += 1
+                failures.append(str(exc))
                 state.failed(outlet.outlet, str(exc), fetched_at)
                 log.warning("outlet failed", outlet=outlet.outlet, error=str(exc))
                 yield Page([], state.cursor())
@@ -103,10 +103,8 @@ class RssSource:
             lines = [envelope(e, fetched_at=fetched_at, context=context) for e in fresh]
             state.succeeded(outlet.outlet, len(lines), fetched_at, warning=feed.problem)
             yield Page(lines, state.cursor())
-        if self.outlets and failures == len(self.outlets):
-            raise SourceError(
-                f"news: all {failures} outlets failed; see their health in the cursor"
-            )
+        if self.outlets and len(failures) == len(self.outlets):
+            raise SourceError(f"news: all {len(failures)} outlets failed; last: {failures[-1]}")
 
     def check(self) -> str:
         """Fetch and parse the first outlet's feed."""

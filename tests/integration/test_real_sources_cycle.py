@@ -1,0 +1,70 @@
+"""A whole cycle on real connectors against local servers: news lands, one broken source doesn't stop it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pytest_httpserver import HTTPServer
+from sqlalchemy import Engine, text
+
+from tickerpulse.db.state import ledger
+from tickerpulse.domain import Window
+from tickerpulse.jobs.cycle import run_cycle
+from tickerpulse.sources.http import HttpClient
+from tickerpulse.sources.outlets import Outlet
+from tickerpulse.sources.rss import RssSource
+
+from .cycle_helpers import make_context
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "news"
+WINDOW = Window.containing(datetime(2026, 11, 24, 7, tzinfo=UTC))
+
+
+def feed_source(server: HTTPServer, *outlets: str) -> RssSource:
+    catalog = [
+        Outlet(o, o.title(), server.url_for(f"/{o}"), "en", "us", ("stocks",), True)
+        for o in outlets
+    ]
+    return RssSource(catalog, HttpClient("news", sleep=lambda _: None), now=lambda: WINDOW.end)
+
+
+def test_news_from_real_feeds_reaches_the_marts(
+    engine: Engine, lake_dir: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/wire").respond_with_data(
+        (FIXTURES / "markets.rss.xml").read_bytes()
+    )
+    httpserver.expect_request("/desk").respond_with_data(
+        (FIXTURES / "crypto.atom.xml").read_bytes()
+    )
+    sources = {"news": feed_source(httpserver, "wire", "desk")}
+    report = run_cycle(make_context(engine, str(lake_dir), None, sources), WINDOW)  # type: ignore[arg-type]
+    assert report.stages["land"]["counts"]["news"] == 4
+    with engine.connect() as conn:
+        docs = dict(conn.execute(text("SELECT title, channel FROM mart_document")).all())
+        tagged = {row[0] for row in conn.execute(text("SELECT asset_id FROM mart_document_asset"))}
+    assert docs["Nvidia shares climb after record data-center revenue"] == "wire"
+    assert docs["Solana developers ship fee-market upgrade to mainnet"] == "desk"
+    assert {"stock:NVDA", "fx:EURUSD", "crypto:BTC", "crypto:SOL"} <= tagged
+
+
+def test_a_source_serving_html_is_ledgered_and_the_others_publish(
+    engine: Engine, lake_dir: Path, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_request("/wire").respond_with_data(
+        (FIXTURES / "markets.rss.xml").read_bytes()
+    )
+    httpserver.expect_request("/login").respond_with_data(
+        (FIXTURES / "not-a-feed.html").read_bytes(), content_type="text/html"
+    )
+    sources = {
+        "news": feed_source(httpserver, "wire"),
+        "telegram": feed_source(httpserver, "login"),
+    }
+    report = run_cycle(make_context(engine, str(lake_dir), None, sources), WINDOW)  # type: ignore[arg-type]
+    land = report.stages["land"]["counts"]
+    assert "did not return an RSS/Atom feed" in land["errors"]["telegram"]
+    assert land["news"] == 3
+    assert report.stages["publish"]["status"] == "ok"
+    assert any(row.stage == "land" for row in ledger(engine, limit=10))
