@@ -158,11 +158,12 @@ class SimulatedWorld:
             created = window.start + timedelta(seconds=float(offset))
             roll = rng.random()
             if roll < cfg.spam_rate:
-                assets = self._pick(rng, 3 + int(rng.integers(0, 3)))
+                picked = self._pick(rng, 3 + int(rng.integers(0, 3)))
+                # spam shills cashtags; a draw of only FX pairs shills the window's subject
+                assets = [x for x in picked if x.asset_class != "fx"] or [self.assets[a]]
                 text = str(rng.choice(vocab.SPAM_TEMPLATES)).format(
-                    m=" ".join(f"${x.symbol}" for x in assets if x.asset_class != "fx")
+                    m=" ".join(f"${x.symbol}" for x in assets)
                 )
-                assets = [x for x in assets if x.asset_class != "fx"]
                 polarity, spam, foreign = 1, True, False
             elif roll < cfg.spam_rate + cfg.foreign_rate:
                 assets = [self.assets[a]]
