@@ -38,12 +38,19 @@ cursor keeps the old ``hw``, the next ``after`` and the newest item seen
 the new ``hw``. So a crash between pages resumes at the next page, and items
 posted meanwhile are caught by the next walk.
 
-Edits and deletions: ``/new`` and ``/comments`` order by creation, so an item
-is normally seen once. When it is seen again (a re-fetch after a crash), the
-new version is landed with the same ``doc_id``: within one run the normalizer
-keeps the first line it reads, across runs the newest run wins. ``[deleted]``
-and ``[removed]`` bodies are landed as they are; the normalizer keeps a
-removed post's title and quarantines a deleted comment.
+If the item a resumed walk would page after was deleted meanwhile, Reddit
+answers an empty page; the walk then restarts from the newest page and lands
+the items between ``top`` and that anchor a second time (same ``doc_id``).
+
+Edits and deletions: ``/new`` and ``/comments`` order by creation and an edit
+(``data.edited`` becomes a timestamp) does not move an item, so an item is
+normally landed once, as it was when first fetched. When it is seen again (a
+restarted walk, a page re-fetched after a crash) its current version is landed
+again with the same ``doc_id``. Which version wins: within one run the
+normalizer keeps the first line it reads (parts are read in name order, which
+is not fetch order); across runs the newest run wins (``window_documents.sql``).
+``[deleted]`` and ``[removed]`` bodies are landed as they are; the normalizer
+keeps a removed post's title and quarantines a deleted comment.
 
 Bad input: a response that is not JSON, or not a ``Listing`` with
 ``data.children``, raises :class:`BadResponse`. A child that is an object is
@@ -301,6 +308,7 @@ class RedditSource:
                 # start again from the newest; what was landed already dedupes by doc_id.
                 log.warning("reddit walk restarted", stream=where, anchor=walk.after)
                 walk.after, resumed = None, False
+                seen.clear()
                 continue
             resumed = False
             walk.take(page, until)

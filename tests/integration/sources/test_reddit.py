@@ -365,3 +365,38 @@ def test_missing_credentials_names_the_environment_variables(reddit_settings: Se
     source = build(reddit_settings.model_copy(update={"source_request_budget": 3}))
     assert source.client.budget.limit == 3 and source.name == "reddit"
     source.client.close()
+
+
+def test_resume_whose_anchor_was_deleted_restarts_from_the_newest(
+    httpserver: HTTPServer, reddit_source: RedditSource
+) -> None:
+    serve_stocks(httpserver)
+    run = reddit_source.fetch({}, until=UNTIL)
+    first = next(run)
+    run.close()
+    # Meanwhile t3_1hq0a03 (the page token) was deleted and t3_1hq0a04 edited: Reddit answers
+    # an empty page after a vanished anchor, and the newest page no longer holds the anchor.
+    httpserver.clear()
+    serve_token(httpserver)
+    page1 = fixture("new_page1.json")
+    edited = page1["data"]["children"][1]["data"]
+    edited.update(selftext="AAPL looks strong (edit: sold)", edited=UNTIL.timestamp() - 60)
+    page1["data"]["children"].pop(2)
+    page1["data"]["after"] = "t3_1hq0a04"
+    listing = httpserver.expect_request
+    listing("/r/stocks/new", query_string=after("t3_1hq0a03")).respond_with_json(
+        fixture("empty_listing.json")
+    )
+    listing("/r/stocks/new", query_string=FIRST_PAGE).respond_with_json(page1)
+    listing("/r/stocks/new", query_string=after("t3_1hq0a04")).respond_with_json(
+        fixture("new_page2.json")
+    )
+    listing("/r/stocks/comments").respond_with_json(fixture("comments_page1.json"))
+    rest = list(reddit_source.fetch(first.cursor, until=UNTIL))
+    landed = first.lines + lines_of(rest)
+    assert set(names(landed)) == set(ALL_NAMES)  # nothing lost
+    batch = normalize_documents("reddit", landed)
+    assert batch.duplicates == 2  # t3_1hq0a05 and the edited t3_1hq0a04 were landed twice
+    rows = {row["doc_id"]: row for row in batch.table.to_pylist()}
+    assert rows["reddit:t3_1hq0a04"]["text"] == "AAPL looks strong"  # first line read wins
+    assert rest[-1].cursor["streams"]["stocks/new"]["hw"] == [1767354600, "t3_1hq0a05"]
