@@ -328,7 +328,8 @@ def _reddit(item: dict[str, Any], context: dict[str, Any]) -> Row:
         text=body,
         url=f"https://www.reddit.com{permalink}" if permalink else None,
         lang=None,
-        engagement=_count(data.get("score")) + _count(data.get("num_comments")),
+        # a comment listing's num_comments counts the parent post's comments, not the comment's
+        engagement=_count(data.get("score")) + (_count(data.get("num_comments")) if is_post else 0),
     )
 
 
