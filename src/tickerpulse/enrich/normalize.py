@@ -348,8 +348,12 @@ def _x(item: dict[str, Any], context: dict[str, Any]) -> Row:
         text=_field(item, "text"),
         url=f"https://x.com/{username or 'i'}/status/{tweet_id}",
         lang=_optional(item, "lang"),
-        engagement=sum(_count(v) for v in metrics.values()),
+        # impression_count (views) sits in public_metrics too; engagement counts interactions only
+        engagement=sum(_count(v) for k, v in metrics.items() if k not in _X_NOT_ENGAGEMENT),
     )
+
+
+_X_NOT_ENGAGEMENT = frozenset({"impression_count"})
 
 
 def _telegram(item: dict[str, Any], context: dict[str, Any]) -> Row:

@@ -3,13 +3,14 @@
 Rules, in the order a response meets them:
 
 * 429 waits for ``Retry-After`` (seconds or an HTTP date), else for the
-  provider's reset header (``x-ratelimit-reset``: epoch seconds for X, seconds
-  left for Reddit), else backs off exponentially with jitter; then retries.
+  provider's reset header (``x-ratelimit-reset``, seconds left for Reddit, or
+  X's ``x-rate-limit-reset``, epoch seconds), else backs off exponentially
+  with jitter; then retries.
 * 5xx and network errors back off exponentially with jitter and retry.
 * 401/403 raise :class:`AuthError` at once: retrying a bad token only burns quota.
 * Other 4xx raise :class:`SourceError` with the start of the body.
-* A response announcing ``x-ratelimit-remaining: 0`` makes the *next* request
-  wait for the reset, so a connector never hits the wall it can see coming.
+* A response announcing ``x-ratelimit-remaining: 0`` (X: ``x-rate-limit-remaining``)
+  makes the *next* request wait for the reset, so a connector never hits the wall it can see coming.
 * Every attempt spends one unit of the source's :class:`RequestBudget`.
 
 Errors name the source and the URL without its query string, so tokens passed
@@ -30,6 +31,9 @@ import orjson
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 BODY_SNIPPET = 200
+# Reddit and most APIs write ``x-ratelimit-*``; X writes ``x-rate-limit-*``.
+REMAINING_HEADERS = ("x-ratelimit-remaining", "x-rate-limit-remaining")
+RESET_HEADERS = ("x-ratelimit-reset", "x-rate-limit-reset")
 
 
 class SourceError(RuntimeError):
@@ -214,7 +218,7 @@ class HttpClient:
         self._sleep(self._checked(seconds))
 
     def _note_rate_limit(self, response: httpx.Response) -> None:
-        remaining = _number(response.headers.get("x-ratelimit-remaining"))
+        remaining = _number(_header(response, REMAINING_HEADERS))
         if remaining is not None and remaining < 1:
             wait = _reset_seconds(response, self._clock())
             if wait is not None:
@@ -235,11 +239,16 @@ def _wait_hint(response: httpx.Response, now: float) -> float | None:
 
 
 def _reset_seconds(response: httpx.Response, now: float) -> float | None:
-    """``x-ratelimit-reset`` as seconds to wait: epoch seconds (X) or a countdown (Reddit)."""
-    reset = _number(response.headers.get("x-ratelimit-reset"))
+    """The reset header as seconds to wait: epoch seconds (X) or a countdown (Reddit)."""
+    reset = _number(_header(response, RESET_HEADERS))
     if reset is None:
         return None
     return reset - now if reset > 1_000_000_000 else reset
+
+
+def _header(response: httpx.Response, names: tuple[str, ...]) -> str | None:
+    """The first of ``names`` the response carries (providers spell rate-limit headers apart)."""
+    return next((response.headers[n] for n in names if n in response.headers), None)
 
 
 def _number(value: str | None) -> float | None:
