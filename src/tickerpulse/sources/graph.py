@@ -188,15 +188,15 @@ def _raise_for(
 
 
 def _describe(error: Mapping[str, Any], token: str) -> str:
-    parts = [f"Graph error {error.get('code')}"]
-    if error.get("error_subcode") is not None:
-        parts[0] += f"/{error.get('error_subcode')}"
+    """``Graph error 190/463: <message> (fbtrace_id …)``, with the token masked if echoed."""
+    subcode = error.get("error_subcode")
+    text = f"Graph error {error.get('code')}" + (f"/{subcode}" if subcode is not None else "")
     message = error.get("message")
     if isinstance(message, str):
-        parts.append(message if not token else message.replace(token, "***"))
+        text += f": {message.replace(token, '***') if token else message}"
     if error.get("fbtrace_id"):
-        parts.append(f"fbtrace_id {error.get('fbtrace_id')}")
-    return ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
+        text += f" (fbtrace_id {error['fbtrace_id']})"
+    return text
 
 
 def _graph_error(response: httpx.Response) -> Mapping[str, Any] | None:
