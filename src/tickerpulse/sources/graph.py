@@ -42,6 +42,7 @@ from tickerpulse.sources.http import (
     HttpClient,
     ResponseCheck,
     RetryLater,
+    SourceError,
 )
 
 log = structlog.get_logger(__name__)
@@ -344,7 +345,9 @@ def walk_newest_first(
     resumed = walk is not None and isinstance(walk.get("next"), str)
     top = Mark.load(walk.get("top")) if walk and resumed else None
     pages = int(walk.get("pages", 0)) if walk and resumed else 0
-    body = api.follow(walk["next"]) if walk and resumed else first()
+    body = _resume(api, walk["next"], first) if walk and resumed else first()
+    if body is None:  # the stored page token went stale: walk again from the top
+        body, top, pages = first(), None, 0
     seen: set[str] = set()
     while True:
         pages += 1
@@ -363,6 +366,22 @@ def walk_newest_first(
         walking["pages"] = pages
         yield chosen.fresh, {**({"high": old_high.dump()} if old_high else {}), "walk": walking}
         body = api.follow(nxt)
+
+
+def _resume(api: GraphApi, next_url: str, first: Callable[[], Item]) -> Item | None:
+    """The stored next page, or None when Graph refuses the stale token with a plain 4xx.
+
+    Paging tokens expire (and Instagram's ``after`` is not stable), so a walk cut short
+    long ago restarts from its first page under the old mark: re-landed records are
+    deduplicated by doc_id downstream, nothing is lost.
+    """
+    try:
+        return api.follow(next_url)
+    except SourceError as exc:
+        if type(exc) is not SourceError:  # auth, format, budget, rate limits stay fatal
+            raise
+        log.warning("stale paging token; walk restarts", source=api.source, error=str(exc))
+        return None
 
 
 def _objects(data: list[Any], source: str, what: str) -> list[Item]:

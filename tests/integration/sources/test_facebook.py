@@ -138,6 +138,25 @@ def test_resume_after_crash_between_pages_loses_and_duplicates_nothing(
     assert rest[-1].cursor["pages"][PAGE]["high"]["time"] == "2025-03-10T11:30:00+00:00"
 
 
+def test_a_stale_paging_token_restarts_the_walk_under_the_old_mark(
+    httpserver: HTTPServer, fb_source: FacebookSource
+) -> None:
+    fb_serve_pages(httpserver)
+    stale = f"{httpserver.url_for('').rstrip('/')}{POSTS}?limit=2&after=STALE"
+    httpserver.expect_request(POSTS, query_string={"limit": "2", "after": "STALE",
+                                                   "access_token": TOKEN}).respond_with_json(
+        {"error": {"message": "Invalid cursor", "type": "OAuthException", "code": 100}},
+        status=400,
+    )  # fmt: skip
+    httpserver.handlers.insert(0, httpserver.handlers.pop())  # match the stale URL first
+    cursor = {"pages": {PAGE: {"walk": {"next": stale, "top": None, "pages": 1}}}}
+
+    pages = list(fb_source.fetch(cursor, until=UNTIL))
+
+    assert [response.status_code for _, response in httpserver.log] == [400, 200, 200]
+    assert landed_ids(pages) == ALL_IDS
+
+
 def test_every_page_carries_a_distinct_cursor(
     httpserver: HTTPServer, fb_settings: Settings, fb_sleeps: list[float]
 ) -> None:
