@@ -12,6 +12,10 @@ Rules, in the order a response meets them:
 * A response announcing ``x-ratelimit-remaining: 0`` (X: ``x-rate-limit-remaining``)
   makes the *next* request wait for the reset, so a connector never hits the wall it can see coming.
 * Every attempt spends one unit of the source's :class:`RequestBudget`.
+* A connector may add a :data:`ResponseCheck` that reads its provider's own error
+  bodies and usage headers first (Graph API says "rate limited" or "token expired"
+  in JSON, often with HTTP 400/403): it raises :class:`RetryLater`,
+  :class:`AuthError` or :class:`SourceError`, or returns seconds to hold off.
 
 Errors name the source and the URL without its query string, so tokens passed
 as parameters never reach the logs or the run ledger.
@@ -64,6 +68,14 @@ class _Retryable(Exception):
         self.wait = wait
 
 
+class RetryLater(_Retryable):
+    """Raised by a :data:`ResponseCheck`: retry this request, after ``wait`` seconds if given."""
+
+
+ResponseCheck = Callable[[httpx.Response], float | None]
+"""Reads every response before the generic rules; may raise, or return seconds to hold off."""
+
+
 @dataclass
 class RequestBudget:
     """At most ``limit`` requests per run for one source."""
@@ -109,6 +121,7 @@ class HttpClient:
         self._sleep = sleep
         self._clock = clock
         self._resume_at = 0.0
+        self._check: ResponseCheck | None = None
         self._client = httpx.Client(
             base_url=base_url,
             headers={"User-Agent": "tickerpulse/0.1", **(headers or {})},
@@ -129,6 +142,10 @@ class HttpClient:
     def set_header(self, name: str, value: str) -> None:
         """Set a header on every later request (e.g. a freshly obtained bearer token)."""
         self._client.headers[name] = value
+
+    def set_response_check(self, check: ResponseCheck) -> None:
+        """Read provider-specific errors and usage headers before the generic status rules."""
+        self._check = check
 
     def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> Any:
         """GET ``url`` and decode its JSON body."""
@@ -177,6 +194,10 @@ class HttpClient:
         except httpx.TransportError as exc:
             raise _Retryable(f"{type(exc).__name__} on {method} {_strip_query(url)}") from None
         self._note_rate_limit(response)
+        if self._check is not None:
+            hold = self._check(response)
+            if hold is not None and hold > 0:
+                self._resume_at = max(self._resume_at, self._clock() + hold)
         status = response.status_code
         if status == 429:
             raise _Retryable(
