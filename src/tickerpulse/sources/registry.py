@@ -21,6 +21,10 @@ from tickerpulse.sources.http import SourceError
 SIMULATED = "simulated"
 
 CONNECTORS: dict[str, str] = {
+    "reddit": "tickerpulse.sources.reddit",
+    "x": "tickerpulse.sources.x",
+    "facebook": "tickerpulse.sources.facebook",
+    "instagram": "tickerpulse.sources.instagram",
     "news": "tickerpulse.sources.rss",
 }
 """Source name → module of its connector."""
