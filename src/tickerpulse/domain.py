@@ -39,9 +39,13 @@ class DocKind(StrEnum):
 
 
 SOCIAL_SOURCES: tuple[str, ...] = ("reddit", "x", "telegram", "facebook", "instagram")
-NEWS_SOURCES: tuple[str, ...] = ("news",)
-PRICE_SOURCES: tuple[str, ...] = ("prices",)
+NEWS_SOURCES: tuple[str, ...] = ("news", "alphavantage", "finnhub")
+PRICE_SOURCES: tuple[str, ...] = ("prices", "alphavantage", "finnhub", "ibkr")
 TEXT_SOURCES: tuple[str, ...] = SOCIAL_SOURCES + NEWS_SOURCES
+MARKET_DATA_SOURCES: tuple[str, ...] = tuple(s for s in PRICE_SOURCES if s in NEWS_SOURCES)
+"""Sources that land both articles and prices; each line's context says which (``feed``)."""
+PRICES_FEED = "prices"
+"""The ``feed`` value in a landed line's context that marks it as price data."""
 
 
 def source_class(source: str) -> str:

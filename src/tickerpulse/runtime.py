@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_engine, migrate, resolve_database_url
 from tickerpulse.db.marts import sync_assets, sync_outlets
-from tickerpulse.domain import PRICE_SOURCES, TEXT_SOURCES, Window
+from tickerpulse.domain import Window
 from tickerpulse.enrich.sentiment import LexiconModel
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
@@ -24,6 +24,7 @@ from tickerpulse.sources.base import Source
 from tickerpulse.sources.outlets import load_outlets
 from tickerpulse.sources.registry import SIMULATED, Skipped, real_sources
 from tickerpulse.sources.simulated import SimulatedSource
+from tickerpulse.sources.simulator import SOURCES as SIMULATED_SOURCES
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import Universe, load_universe
 
@@ -78,7 +79,7 @@ def simulated_world(runtime: Runtime, *, now: datetime | None = None) -> Simulat
 
 def simulated_sources(world: SimulatedWorld) -> dict[str, Source]:
     """Every text and price source of the simulated world."""
-    return {name: SimulatedSource(world, name) for name in TEXT_SOURCES + PRICE_SOURCES}
+    return {name: SimulatedSource(world, name) for name in SIMULATED_SOURCES}
 
 
 @dataclass(frozen=True)

@@ -123,14 +123,26 @@ def test_candles_become_bars_and_no_data_is_empty() -> None:
     candle = {"c": [2.0, 3.0], "h": [2.5, 3.5], "l": [1.5, 2.5], "o": [1.8, 2.0],
               "t": [1767225600, 1767229200], "v": [10, 20], "s": "ok"}  # fmt: skip
     context = {"asset_id": "stock:AAPL", "symbol": "AAPL", "resolution": "60"}
-    batch = normalize_prices([line(candle, context), line({"s": "no_data"}, context)])
+    batch = normalize_prices("prices", [line(candle, context), line({"s": "no_data"}, context)])
     rows = batch.table.to_pylist()
     assert [r["close"] for r in rows] == [2.0, 3.0] and rows[0]["interval"] == "1h"
     assert rows[1]["ts"] == datetime(2026, 1, 1, 1, tzinfo=UTC) and not batch.quarantined
     broken = {**candle, "c": [2.0]}
     assert (
-        normalize_prices([line(broken, context)]).quarantined[0].reason.startswith("candle arrays")
+        normalize_prices("prices", [line(broken, context)])
+        .quarantined[0]
+        .reason.startswith("candle arrays")
     )
+
+
+def test_a_market_data_source_gives_prices_only_its_lines_marked_as_price_feed() -> None:
+    candle = {"c": [2.0], "h": [2.5], "l": [1.5], "o": [1.8], "t": [1767225600], "v": [10],
+              "s": "ok"}  # fmt: skip
+    context = {"asset_id": "stock:AAPL", "symbol": "AAPL", "resolution": "60"}
+    lines = [line(candle, {**context, "feed": "prices"}), line(candle, context), b"{broken"]
+    batch = normalize_prices("finnhub", lines)
+    assert batch.lines == 1 and not batch.quarantined
+    assert batch.table.to_pylist()[0]["source"] == "finnhub"
 
 
 @settings(max_examples=200, deadline=None)
@@ -145,6 +157,6 @@ def test_arbitrary_bytes_never_raise_and_every_line_is_accounted_for(lines: list
     for source in ("reddit", "x", "telegram", "facebook", "instagram", "news"):
         batch = normalize_documents(source, lines)
         assert batch.table.num_rows + len(batch.quarantined) + batch.duplicates == len(lines)
-    prices = normalize_prices(lines)
+    prices = normalize_prices("prices", lines)
     assert prices.lines == len(lines)
     assert all(q.reason and q.source == "prices" for q in prices.quarantined)

@@ -86,9 +86,8 @@ def test_markets_open_only_in_their_hours() -> None:
 
 
 def test_price_bars_respect_market_hours(week: SimulatedWorld) -> None:
-    bars = normalize_prices(
-        line for w in week.windows for line in week.raw_lines("prices", w)
-    ).table.to_pylist()
+    lines = (line for w in week.windows for line in week.raw_lines("prices", w))
+    bars = normalize_prices("prices", lines).table.to_pylist()
     for bar in bars:
         cls = bar["asset_id"].split(":")[0]
         assert market_open(cls, bar["ts"]), bar
@@ -109,7 +108,7 @@ def _coupling(beta: float) -> float:
     crypto = [i for i, a in enumerate(w.assets) if a.asset_class == "crypto"]
     closes = {}
     for window in w.windows:
-        for bar in normalize_prices(w.raw_lines("prices", window)).table.to_pylist():
+        for bar in normalize_prices("prices", w.raw_lines("prices", window)).table.to_pylist():
             closes[(bar["asset_id"], Window.containing(bar["ts"]).start)] = bar["close"]
     xs, ys = [], []
     for i in crypto:

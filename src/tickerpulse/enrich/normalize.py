@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -22,7 +22,13 @@ import orjson
 import pyarrow as pa
 from selectolax.lexbor import LexborHTMLParser
 
-from tickerpulse.domain import DOCUMENT_SCHEMA, PRICE_BAR_SCHEMA, DocKind
+from tickerpulse.domain import (
+    DOCUMENT_SCHEMA,
+    MARKET_DATA_SOURCES,
+    PRICE_BAR_SCHEMA,
+    PRICES_FEED,
+    DocKind,
+)
 
 QUARANTINE_LINE_LIMIT = 2000
 
@@ -63,10 +69,11 @@ def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
     seen: set[str] = set()
     duplicates = 0
     count = 0
-    for line in lines:
+    for line, envelope in _own_lines(source, lines, prices=False):
         count += 1
         try:
-            envelope = _envelope(line)
+            if isinstance(envelope, BadRecord):
+                raise envelope
             row = mapper(envelope["item"], envelope["context"])
             _check_text(row)
         except BadRecord as exc:
@@ -82,31 +89,61 @@ def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
     return NormalizedBatch(table, quarantined, duplicates, count)
 
 
-def normalize_prices(lines: Iterable[bytes]) -> NormalizedBatch:
-    """Turn landed Finnhub-shaped candle responses into :data:`PRICE_BAR_SCHEMA` rows."""
+def normalize_prices(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
+    """Turn one price source's landed lines into :data:`PRICE_BAR_SCHEMA` rows.
+
+    Every bar is stamped with ``source``; a source that also lands articles
+    (:data:`~tickerpulse.domain.MARKET_DATA_SOURCES`) contributes only the
+    lines whose context says ``feed: prices``.
+    """
+    mapper = PRICE_MAPPERS.get(source)
+    if mapper is None:
+        raise ValueError(f"no price normalizer for source {source!r}")
     columns: dict[str, list[Any]] = {name: [] for name in PRICE_BAR_SCHEMA.names}
     quarantined: list[Quarantined] = []
-    seen: set[tuple[str, datetime]] = set()
+    seen: set[tuple[str, str, datetime]] = set()
     duplicates = 0
     count = 0
-    for line in lines:
+    for line, envelope in _own_lines(source, lines, prices=True):
         count += 1
         try:
-            envelope = _envelope(line)
-            bars = _finnhub_candles(envelope["item"], envelope["context"])
+            if isinstance(envelope, BadRecord):
+                raise envelope
+            bars = mapper(envelope["item"], envelope["context"])
         except BadRecord as exc:
-            quarantined.append(_quarantine("prices", str(exc), line))
+            quarantined.append(_quarantine(source, str(exc), line))
             continue
         for bar in bars:
-            key = (bar["asset_id"], bar["ts"])
+            key = (bar["asset_id"], bar["interval"], bar["ts"])
             if key in seen:
                 duplicates += 1
                 continue
             seen.add(key)
+            bar["source"] = source
             for name, values in columns.items():
                 values.append(bar[name])
     table = pa.Table.from_pydict(columns, schema=PRICE_BAR_SCHEMA)
     return NormalizedBatch(table, quarantined, duplicates, count)
+
+
+def _own_lines(
+    source: str, lines: Iterable[bytes], *, prices: bool
+) -> Iterator[tuple[bytes, dict[str, Any] | BadRecord]]:
+    """The lines of ``source`` that are prices (or texts), each with its envelope or its fault.
+
+    A source landing both (:data:`MARKET_DATA_SOURCES`) marks price lines by
+    ``feed`` in their context; its unreadable lines count once, with the texts.
+    """
+    mixed = source in MARKET_DATA_SOURCES
+    for line in lines:
+        try:
+            envelope = _envelope(line)
+        except BadRecord as exc:
+            if not (mixed and prices):
+                yield line, exc
+            continue
+        if not mixed or (envelope["context"].get("feed") == PRICES_FEED) == prices:
+            yield line, envelope
 
 
 # --- shared helpers -------------------------------------------------------------------------
@@ -449,6 +486,7 @@ _RESOLUTIONS = {"1": "1m", "5": "5m", "15": "15m", "30": "30m", "60": "1h", "D":
 
 
 def _finnhub_candles(item: dict[str, Any], context: dict[str, Any]) -> list[Row]:
+    """Finnhub's ``/stock/candle`` body (``s``, ``t``, ``o``, ``h``, ``l``, ``c``, ``v`` arrays)."""
     asset_id = _field(context, "asset_id")
     interval = _RESOLUTIONS.get(str(context.get("resolution", "60")), "1h")
     status = _field(item, "s")
@@ -474,7 +512,13 @@ def _finnhub_candles(item: dict[str, Any], context: dict[str, Any]) -> list[Row]
                 "low": float(low),
                 "close": float(c),
                 "volume": float(v),
-                "source": "finnhub",
             }
         )
     return bars
+
+
+PRICE_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], list[Row]]] = {
+    "prices": _finnhub_candles,  # the simulated world lands Finnhub's candle shape
+    "finnhub": _finnhub_candles,
+}
+"""Source → mapping of one landed price item to bar rows (without ``source``)."""

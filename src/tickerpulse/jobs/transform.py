@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import structlog
 
-from tickerpulse.domain import PRICE_SOURCES, Window
+from tickerpulse.domain import PRICE_SOURCES, TEXT_SOURCES, Window
 from tickerpulse.enrich.normalize import (
     NormalizedBatch,
     Quarantined,
@@ -44,15 +44,18 @@ def normalize_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
     prices: list[pa.Table] = []
     counts: dict[str, Any] = {}
     for source, parts in sorted(by_source.items()):
-        lines = _lines(ctx, parts)
+        batches: list[NormalizedBatch] = []
         if source in PRICE_SOURCES:
-            batch = normalize_prices(lines)
-            prices.append(batch.table)
-        else:
-            batch = normalize_documents(source, lines)
-            documents.append(batch.table)
-        _write_quarantine(ctx, window, source, batch.quarantined)
-        counts[source] = _batch_counts(batch)
+            batches.append(normalize_prices(source, _lines(ctx, parts)))
+            prices.append(batches[-1].table)
+        if source in TEXT_SOURCES:
+            batches.append(normalize_documents(source, _lines(ctx, parts)))
+            documents.append(batches[-1].table)
+        if not batches:
+            raise ValueError(f"landed data of unknown source {source!r}")
+        quarantined = [q for batch in batches for q in batch.quarantined]
+        _write_quarantine(ctx, window, source, quarantined)
+        counts[source] = _batch_counts(batches)
     written = _write_by_date(ctx, "documents", window, documents, "created_at")
     written += _write_by_date(ctx, "prices", window, prices, "ts")
     counts["files"] = written
@@ -83,12 +86,12 @@ def _lines(ctx: CycleContext, parts: list[str]) -> Iterator[bytes]:
         yield from ctx.lake.read_jsonl_gz(part)
 
 
-def _batch_counts(batch: NormalizedBatch) -> dict[str, int]:
+def _batch_counts(batches: list[NormalizedBatch]) -> dict[str, int]:
     return {
-        "lines": batch.lines,
-        "rows": batch.table.num_rows,
-        "quarantined": len(batch.quarantined),
-        "duplicates": batch.duplicates,
+        "lines": sum(b.lines for b in batches),
+        "rows": sum(b.table.num_rows for b in batches),
+        "quarantined": sum(len(b.quarantined) for b in batches),
+        "duplicates": sum(b.duplicates for b in batches),
     }
 
 
