@@ -21,7 +21,7 @@ from tickerpulse.enrich.normalize import normalize_documents
 from tickerpulse.enrich.sentiment import LabelBands, LexiconModel, score_documents
 from tickerpulse.enrich.tagger import Tagger, document_texts
 from tickerpulse.jobs.engines.duckdb import aggregate_window
-from tickerpulse.jobs.window_data import WindowInputs
+from tickerpulse.jobs.window_data import WindowInputs, price_priority_table
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import Universe, load_universe
 
@@ -95,6 +95,7 @@ def run_ours(by_window: dict[Window, list[tuple[str, bytes]]], universe: Univers
             ),
             mentions=mentions.append_column("run_id", pa.array([window.key] * mentions.num_rows)),
             prices=PRICE_BAR_SCHEMA.append(pa.field("run_id", pa.string())).empty_table(),
+            price_priority=price_priority_table(["prices"]),
         )
         aggregate_window(inputs, window)
         t4 = time.perf_counter()

@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     source_request_budget: int = Field(
         default=500, ge=1, description="Most HTTP requests one source may send in one cycle."
     )
+    price_sources: Names = Field(
+        default=["ibkr", "finnhub", "alphavantage", "prices"],
+        description=(
+            "Price sources in order of preference: per asset and window the first one with"
+            " hourly bars is used, the next ones are fallbacks ('prices' is the simulator)."
+        ),
+    )
 
     reddit_client_id: str | None = None
     reddit_client_secret: SecretStr | None = None
@@ -117,6 +124,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "sources",
+        "price_sources",
         "reddit_subreddits",
         "telegram_channels",
         "facebook_pages",

@@ -109,4 +109,5 @@ def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:
         universe=runtime.universe,
         tagger=Tagger(runtime.universe),
         sentiment=LexiconModel(),
+        price_sources=tuple(runtime.settings.price_sources),
     )

@@ -7,7 +7,8 @@ import pytest
 
 from tickerpulse.domain import SOCIAL_SOURCES, Window
 from tickerpulse.enrich.normalize import normalize_documents, normalize_prices
-from tickerpulse.sources.simulator import SOURCES, SimulatedWorld, WorldConfig, market_open
+from tickerpulse.markets import trades_in_hour
+from tickerpulse.sources.simulator import SOURCES, SimulatedWorld, WorldConfig
 from tickerpulse.universe import load_universe
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
@@ -75,22 +76,12 @@ def test_texts_mix_mention_forms_and_ambiguous_words_in_plain_english(week: Simu
         assert needle in texts, needle
 
 
-def test_markets_open_only_in_their_hours() -> None:
-    saturday = datetime(2026, 3, 7, 15, tzinfo=UTC)
-    monday_night = datetime(2026, 3, 2, 3, tzinfo=UTC)
-    monday_afternoon = datetime(2026, 3, 2, 15, tzinfo=UTC)
-    assert market_open("crypto", saturday) and market_open("crypto", monday_night)
-    assert not market_open("fx", saturday) and market_open("fx", monday_night)
-    assert not market_open("stock", saturday) and not market_open("stock", monday_night)
-    assert market_open("stock", monday_afternoon) and market_open("etf", monday_afternoon)
-
-
 def test_price_bars_respect_market_hours(week: SimulatedWorld) -> None:
     lines = (line for w in week.windows for line in week.raw_lines("prices", w))
     bars = normalize_prices("prices", lines).table.to_pylist()
     for bar in bars:
         cls = bar["asset_id"].split(":")[0]
-        assert market_open(cls, bar["ts"]), bar
+        assert trades_in_hour(cls, bar["ts"]), bar
         assert (
             bar["low"]
             <= min(bar["open"], bar["close"])

@@ -22,6 +22,7 @@ from tickerpulse.db.models import (
     MartAssetWindow,
     MartDocument,
     MartDocumentAsset,
+    MartPriceGap,
     MartPriceWindow,
     NewsOutlet,
 )
@@ -57,12 +58,14 @@ def publish_window(
     counts = {
         "asset_window": aggregates.asset_window.num_rows,
         "price_window": aggregates.price_window.num_rows,
+        "price_gaps": aggregates.price_gaps.num_rows,
         "documents": len(documents),
         "document_assets": aggregates.document_assets.num_rows,
     }
     marts = (
         (MartAssetWindow, _rows(aggregates.asset_window, window_start)),
         (MartPriceWindow, _rows(aggregates.price_window, window_start)),
+        (MartPriceGap, _rows(aggregates.price_gaps, window_start)),
         (MartDocumentAsset, _rows(aggregates.document_assets, window_start)),
         (MartDocument, documents),
     )

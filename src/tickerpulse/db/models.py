@@ -107,8 +107,25 @@ class MartPriceWindow(Base):
     bars: Mapped[int] = mapped_column(Integer)
     prev_close: Mapped[float | None] = mapped_column(Float, nullable=True)
     return_pct: Mapped[float | None] = mapped_column(Float, nullable=True)
+    source: Mapped[str] = mapped_column(String(32), server_default="unknown")
+    """The price source chosen for this asset and window (``PRICE_SOURCES`` order)."""
+    sources: Mapped[int] = mapped_column(Integer, server_default="1")
+    """How many price sources had bars in the window (more than one: fallbacks existed)."""
 
     __table_args__ = (Index("ix_mart_price_window_asset", "asset_id", "window_start"),)
+
+
+class MartPriceGap(Base):
+    """An asset whose price feed missed hourly bars while its market traded."""
+
+    __tablename__ = "mart_price_gap"
+
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """The source that was used, or null when no source had a bar at all."""
+    expected_bars: Mapped[int] = mapped_column(Integer)
+    bars: Mapped[int] = mapped_column(Integer)
 
 
 class MartDocument(Base):

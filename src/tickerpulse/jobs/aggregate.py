@@ -24,7 +24,12 @@ from tickerpulse.domain import (
 )
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.engines.duckdb import aggregate_window
-from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs
+from tickerpulse.jobs.window_data import (
+    AGGREGATE_NAMES,
+    WindowAggregates,
+    WindowInputs,
+    price_priority_table,
+)
 
 PRICE_LOOKBACK_DAYS = 5  # long enough to find the last close before a weekend or holiday
 
@@ -52,14 +57,14 @@ def load_window_inputs(ctx: CycleContext, window: Window) -> WindowInputs:
         sentiment=_read_day(ctx, "sentiment", [window.date], SENTIMENT_SCHEMA),
         mentions=_read_day(ctx, "mentions", [window.date], MENTION_SCHEMA),
         prices=_read_day(ctx, "prices", days, PRICE_BAR_SCHEMA),
+        price_priority=price_priority_table(ctx.price_sources),
     )
 
 
 def load_window_aggregates(ctx: CycleContext, window: Window) -> WindowAggregates:
     """The stored aggregates of ``window`` (written by :func:`aggregate_run`)."""
     tables = {
-        name: ctx.lake.read_parquet(ctx.layout.aggregate(name, window))
-        for name in ("window_documents", "document_assets", "asset_window", "price_window")
+        name: ctx.lake.read_parquet(ctx.layout.aggregate(name, window)) for name in AGGREGATE_NAMES
     }
     return WindowAggregates(**tables)
 

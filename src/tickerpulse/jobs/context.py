@@ -25,4 +25,6 @@ class CycleContext:
     tagger: Tagger
     sentiment: SentimentModel
     bands: LabelBands = field(default_factory=LabelBands)
+    price_sources: tuple[str, ...] = ("prices",)
+    """Price sources in order of preference (``PRICE_SOURCES`` setting)."""
     layout: LakeLayout = field(default_factory=LakeLayout)

@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from tickerpulse.domain import SOCIAL_SOURCES, Window
 from tickerpulse.enrich.normalize import DOCUMENT_MAPPERS
+from tickerpulse.markets import trades_in_hour
 from tickerpulse.sources import _sim_text as vocab
 from tickerpulse.universe import AssetInfo, Universe
 
@@ -281,7 +282,7 @@ class SimulatedWorld:
             columns: dict[str, list[float | int]] = {k: [] for k in ("c", "h", "l", "o", "t", "v")}
             for hour in range(6):
                 ts = window.start + timedelta(hours=hour)
-                if not market_open(str(asset.asset_class), ts):
+                if not trades_in_hour(str(asset.asset_class), ts):
                     continue
                 h = w * 6 + hour
                 open_, close = np.exp(self._log_price[a, h : h + 2])
@@ -296,15 +297,6 @@ class SimulatedWorld:
             context = {"asset_id": asset.asset_id, "symbol": asset.symbol, "resolution": "60"}
             lines.append(orjson.dumps({"fetched_at": fetched, "context": context, "item": item}))
         return lines
-
-
-def market_open(asset_class: str, ts: datetime) -> bool:
-    """Whether the simulated market of ``asset_class`` trades in the hour starting at ``ts``."""
-    if asset_class == "crypto":
-        return True
-    if asset_class == "fx":
-        return ts.weekday() != 5  # closed on Saturday
-    return ts.weekday() < 5 and 14 <= ts.hour <= 20
 
 
 def _latent_sentiment(rng: np.random.Generator, n_assets: int, n_windows: int) -> np.ndarray:
