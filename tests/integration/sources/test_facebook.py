@@ -17,6 +17,8 @@ from tickerpulse.sources.base import Page
 from tickerpulse.sources.facebook import FacebookSource, build, missing_credentials
 from tickerpulse.sources.http import AuthError, BadResponse, HttpClient
 
+from .serving import serve_sequence
+
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "facebook"
 TOKEN = "EAAG-secret-facebook-token-123"
 PAGE = "marketwatchers"
@@ -40,15 +42,6 @@ def fb_serve_pages(server: HTTPServer, first: str = "posts_page1.json") -> None:
         return fb_reply(server, pages[request.args.get("after")])
 
     server.expect_request(POSTS).respond_with_handler(handler)
-
-
-def fb_serve_sequence(server: HTTPServer, path: str, replies: list[Response]) -> None:
-    """Answer ``path`` with ``replies`` in order, the last one repeating."""
-
-    def handler(request: Request) -> Response:
-        return replies.pop(0) if len(replies) > 1 else replies[0]
-
-    server.expect_request(path).respond_with_handler(handler)
 
 
 @pytest.fixture
@@ -202,7 +195,7 @@ def test_posts_at_or_after_until_wait_for_the_next_run(
 def test_429_waits_for_retry_after_then_succeeds(
     httpserver: HTTPServer, fb_source: FacebookSource, fb_sleeps: list[float]
 ) -> None:
-    fb_serve_sequence(
+    serve_sequence(
         httpserver,
         POSTS,
         [
@@ -219,7 +212,7 @@ def test_429_waits_for_retry_after_then_succeeds(
 def test_5xx_backs_off_then_succeeds(
     httpserver: HTTPServer, fb_source: FacebookSource, fb_sleeps: list[float]
 ) -> None:
-    fb_serve_sequence(
+    serve_sequence(
         httpserver,
         POSTS,
         [Response("upstream error", status=502), fb_reply(httpserver, "posts_page2.json")],
@@ -235,7 +228,7 @@ def test_graph_throttling_with_http_403_is_retried_after_the_business_usage_esti
 ) -> None:
     usage = {"104958162837": [{"type": "pages", "call_count": 100, "total_cputime": 12,
                                "total_time": 15, "estimated_time_to_regain_access": 3}]}  # fmt: skip
-    fb_serve_sequence(
+    serve_sequence(
         httpserver,
         POSTS,
         [

@@ -17,6 +17,8 @@ from tickerpulse.sources.base import Page
 from tickerpulse.sources.http import AuthError, BadResponse, HttpClient
 from tickerpulse.sources.instagram import InstagramSource, build, missing_credentials
 
+from .serving import serve_sequence
+
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "instagram"
 TOKEN = "EAAG-secret-instagram-token-456"
 IG_USER = "17841405309211844"
@@ -59,13 +61,6 @@ def ig_serve_media(server: HTTPServer, first: Response | None = None) -> None:
         return ig_reply(server, pages[after])
 
     server.expect_request(MEDIA).respond_with_handler(handler)
-
-
-def ig_serve_sequence(server: HTTPServer, path: str, replies: list[Response]) -> None:
-    def handler(request: Request) -> Response:
-        return replies.pop(0) if len(replies) > 1 else replies[0]
-
-    server.expect_request(path).respond_with_handler(handler)
 
 
 @pytest.fixture
@@ -202,7 +197,7 @@ def test_429_waits_for_retry_after_then_succeeds(
     httpserver: HTTPServer, ig_source: InstagramSource, ig_sleeps: list[float]
 ) -> None:
     ig_serve_search(httpserver)
-    ig_serve_sequence(
+    serve_sequence(
         httpserver,
         MEDIA,
         [
@@ -220,7 +215,7 @@ def test_5xx_backs_off_then_succeeds(
     httpserver: HTTPServer, ig_source: InstagramSource, ig_sleeps: list[float]
 ) -> None:
     ig_serve_search(httpserver)
-    ig_serve_sequence(
+    serve_sequence(
         httpserver,
         MEDIA,
         [Response("", status=503), ig_reply(httpserver, "recent_media_newer.json")],
@@ -237,7 +232,7 @@ def test_graph_error_4_with_http_400_is_retried_after_the_business_usage_estimat
     usage = {IG_USER: [{"type": "instagram", "call_count": 100, "total_cputime": 5,
                         "total_time": 9, "estimated_time_to_regain_access": 2}]}  # fmt: skip
     ig_serve_search(httpserver)
-    ig_serve_sequence(
+    serve_sequence(
         httpserver,
         MEDIA,
         [
