@@ -24,6 +24,7 @@ MART_QUERIES = {
     "mart_price_window": "SELECT * FROM mart_price_window ORDER BY 1, 2",
     "mart_document": "SELECT * FROM mart_document ORDER BY doc_id",
     "mart_document_asset": "SELECT * FROM mart_document_asset ORDER BY 1, 2",
+    "mart_price_gap": "SELECT * FROM mart_price_gap ORDER BY 1, 2",
 }
 
 
