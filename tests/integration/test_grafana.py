@@ -16,7 +16,10 @@ from .cycle_helpers import make_context, small_world
 GRAFANA = Path(__file__).parents[2] / "deploy" / "grafana"
 DASHBOARDS = sorted((GRAFANA / "dashboards").glob("*.json"))
 # panels that may legitimately be empty on a healthy simulated run
-MAY_BE_EMPTY = {"Failed or running stages", "Price gaps — missing hourly bars while the market traded"}
+MAY_BE_EMPTY = {
+    "Failed or running stages",
+    "Price gaps — missing hourly bars while the market traded",
+}
 
 
 def panels() -> list[dict[str, Any]]:
