@@ -1,11 +1,13 @@
-"""The ``tickerpulse`` command line: demo, setup, cycle run|status, sources check, serve, tag."""
+"""The ``tickerpulse`` command line: demo, setup, cycle run|backfill|status, scheduler, serve, …."""
 
 from __future__ import annotations
 
 import logging
 import sys
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +20,7 @@ from tickerpulse.config import Settings
 from tickerpulse.domain import Window
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
+from tickerpulse.jobs.lock import CycleLocked, cycle_lock
 from tickerpulse.logging import configure_logging
 from tickerpulse.runtime import (
     Runtime,
@@ -80,7 +83,8 @@ def demo(
         f"({windows[0].start:%Y-%m-%d} → {windows[-1].end:%Y-%m-%d}), "
         f"seed {runtime.settings.sim_seed}, β={runtime.settings.sim_beta}"
     )
-    totals = _run_windows(ctx, windows)
+    with _locked(runtime):
+        totals = _run_windows(ctx, windows)
     console.print(
         f"[green]Cycles done[/] in {time.perf_counter() - started:.0f} s: "
         f"{totals['ran']} windows run, {totals['skipped']} already published; "
@@ -94,28 +98,98 @@ def demo(
 @cycle_app.command("run")
 def cycle_run(
     window: Annotated[
-        str | None, typer.Option(help="Window key, e.g. 20260801T06; default: all pending.")
+        str | None, typer.Option(help="Window key, e.g. 20260801T06; default: all due.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Re-run stages that already finished.")] = False,
     kill_after: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
-    """Run the cycle for one window, or every pending one (simulated) / the last closed (real)."""
+    """Run one window, or every due one (simulated: all pending; real: missed and last closed)."""
     runtime = _runtime()
-    plan = cycle_plan(runtime)
-    for skipped in plan.skipped:
-        console.print(f"[yellow]{skipped.name}[/]: {skipped.reason}")
-    ctx = cycle_context(runtime, plan.sources)
-    if window is not None:
-        target = Window.from_key(window)
-        try:
-            report = run_cycle(ctx, target, force=force, kill_after=kill_after)
-        except CycleFailed as exc:
-            console.print(f"[red]{exc}[/]")
-            raise typer.Exit(1) from exc
-        for stage, outcome in report.stages.items():
-            console.print(f"{stage:10} {outcome['status']:8} {outcome.get('counts', '')}")
-        return
-    _run_windows(ctx, plan.windows, force=force)
+    with _locked(runtime):
+        plan = cycle_plan(runtime)
+        for skipped in plan.skipped:
+            console.print(f"[yellow]{skipped.name}[/]: {skipped.reason}")
+        ctx = cycle_context(runtime, plan.sources)
+        if window is None:
+            _run_windows(ctx, plan.windows, force=force)
+            return
+        report = run_cycle(ctx, Window.from_key(window), force=force, kill_after=kill_after)
+    for stage, outcome in report.stages.items():
+        console.print(f"{stage:10} {outcome['status']:8} {outcome.get('counts', '')}")
+
+
+@cycle_app.command("backfill")
+def cycle_backfill(
+    start: Annotated[
+        datetime, typer.Option("--from", help="First window (UTC date or time), inclusive.")
+    ],
+    end: Annotated[
+        datetime, typer.Option("--to", help="Last window (UTC date or time), exclusive.")
+    ],
+) -> None:
+    """Re-run history from the raw lake: normalize, enrich, aggregate and publish again.
+
+    Nothing is fetched from the sources; use it after a tagger, sentiment or
+    SQL change to rebuild the marts of a period.
+    """
+    windows = _windows_between(start, end)
+    if not windows:
+        console.print("[red]No window in that range[/]: --from must come before --to.")
+        raise typer.Exit(2)
+    runtime = _runtime()
+    with _locked(runtime):
+        ctx = cycle_context(runtime, {})
+        totals = _run_windows(ctx, windows, force=True, stages=STAGES[1:], label="backfill")
+    console.print(
+        f"[green]Backfilled[/] {len(windows)} windows ({windows[0].key} → {windows[-1].key}):"
+        f" {totals['documents']:,} documents, {totals['mentions']:,} mentions."
+    )
+
+
+def _windows_between(start: datetime, end: datetime) -> list[Window]:
+    first = Window.containing(_as_utc_input(start))
+    stop = _as_utc_input(end)
+    windows = []
+    while first.start < stop:
+        windows.append(first)
+        first = first.next()
+    return windows
+
+
+def _as_utc_input(ts: datetime) -> datetime:
+    """Command-line times without a zone are UTC, as everywhere in tickerpulse."""
+    return ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+
+
+@contextmanager
+def _locked(runtime: Runtime) -> Iterator[None]:
+    """Hold the cycle lock; a clear message and exit code 1 for a failed or refused cycle."""
+    try:
+        with cycle_lock(runtime.engine):
+            yield
+    except (CycleLocked, CycleFailed) as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from exc
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the cycle at 00/06/12/18 UTC (and the due windows now) until stopped."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from tickerpulse import scheduler as schedule
+
+    runtime = _runtime()
+    blocking = BlockingScheduler(timezone=UTC)
+    schedule.install(blocking, runtime)
+    console.print(
+        f"Scheduler: cycles at {schedule.CYCLE_HOURS} h UTC"
+        f" +{runtime.settings.scheduler_delay_minutes} min; due windows run now. Ctrl+C stops."
+    )
+    try:
+        blocking.start()
+    except (KeyboardInterrupt, SystemExit):
+        blocking.shutdown(wait=False)
 
 
 @cycle_app.command("status")
@@ -193,24 +267,41 @@ def tag(
 @app.command()
 def serve(
     port: Annotated[int | None, typer.Option(help="Port (default WEB_PORT, 8000).")] = None,
+    with_scheduler: Annotated[
+        bool, typer.Option("--scheduler", help="Also run the 6-hour cycle in this process.")
+    ] = False,
 ) -> None:
-    """Serve the web site over the published marts."""
-    _serve(_runtime(), port)
+    """Serve the web site over the published marts (and, with --scheduler, run the cycles)."""
+    runtime = _runtime()
+    if with_scheduler:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from tickerpulse import scheduler as schedule
+
+        background = BackgroundScheduler(timezone=UTC)
+        schedule.install(background, runtime)
+        background.start()
+    _serve(runtime, port)
 
 
 def _run_windows(
-    ctx: CycleContext, windows: list[Window], *, force: bool = False
+    ctx: CycleContext,
+    windows: list[Window],
+    *,
+    force: bool = False,
+    stages: tuple[str, ...] = STAGES,
+    label: str = "6-hour cycles",
 ) -> dict[str, int]:
     totals = {"ran": 0, "skipped": 0, "documents": 0, "mentions": 0, "quarantined": 0}
     progress = Progress(
-        TextColumn("[bold]6-hour cycles"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[window]}"), TimeRemainingColumn(), console=console,
     )  # fmt: skip
     with progress:
         task = progress.add_task("cycles", total=len(windows), window="")
         for window in windows:
             progress.update(task, window=window.key)
-            report = run_cycle(ctx, window, force=force)
+            report = run_cycle(ctx, window, force=force, stages=stages)
             skipped = all(s["status"] == "skipped" for s in report.stages.values())
             totals["skipped" if skipped else "ran"] += 1
             aggregate = report.stages.get("aggregate", {}).get("counts", {})

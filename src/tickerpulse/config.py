@@ -60,6 +60,23 @@ class Settings(BaseSettings):
     source_request_budget: int = Field(
         default=500, ge=1, description="Most HTTP requests one source may send in one cycle."
     )
+    catchup_hours: int = Field(
+        default=48,
+        ge=6,
+        description="Windows missed (machine down, failures) within this many hours are caught up.",
+    )
+    cycle_retry_attempts: int = Field(
+        default=3, ge=1, description="Tries of a failing window before the scheduler gives up."
+    )
+    cycle_retry_wait_seconds: float = Field(
+        default=30.0, ge=0, description="Pause before the first retry; each next one is 4x longer."
+    )
+    scheduler_delay_minutes: int = Field(
+        default=5,
+        ge=0,
+        le=300,
+        description="Minutes after 00/06/12/18 UTC the scheduled cycle starts (late posts).",
+    )
     price_sources: Names = Field(
         default=["ibkr", "finnhub", "alphavantage", "prices"],
         description=(

@@ -15,10 +15,12 @@ from sqlalchemy import Engine
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_engine, migrate, resolve_database_url
 from tickerpulse.db.marts import sync_assets, sync_outlets
+from tickerpulse.db.state import window_outcomes
 from tickerpulse.domain import Window
 from tickerpulse.enrich.sentiment import LexiconModel
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
+from tickerpulse.jobs.schedule import due_windows
 from tickerpulse.lake import Lake
 from tickerpulse.sources.base import Source
 from tickerpulse.sources.outlets import load_outlets
@@ -92,12 +94,19 @@ class CyclePlan:
 
 
 def cycle_plan(runtime: Runtime, *, now: datetime | None = None) -> CyclePlan:
-    """The simulated world's pending windows, or the real sources for the last closed window."""
+    """The simulated world's pending windows, or the real sources for the due windows.
+
+    Due windows are the last closed one plus any missed or failed within
+    ``CATCHUP_HOURS`` (see :func:`~tickerpulse.jobs.schedule.due_windows`).
+    """
     if runtime.settings.sources == [SIMULATED]:
         world = simulated_world(runtime, now=now)
         return CyclePlan(simulated_sources(world), world.windows, [])
     sources, skipped = real_sources(runtime.settings)
-    return CyclePlan(sources, [Window.last_closed(now or datetime.now(UTC))], skipped)
+    now = now or datetime.now(UTC)
+    horizon = timedelta(hours=runtime.settings.catchup_hours)
+    outcomes = window_outcomes(runtime.engine, since=now - horizon - timedelta(hours=6))
+    return CyclePlan(sources, due_windows(now, outcomes, horizon=horizon), skipped)
 
 
 def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -108,6 +108,28 @@ def ledger(engine: Engine, *, limit: int = 200) -> list[CycleRun]:
             .limit(limit)
         ).all()
     return list(rows)
+
+
+def window_outcomes(engine: Engine, *, since: datetime) -> dict[datetime, bool]:
+    """Every window since ``since`` the ledger knows → whether its publish stage finished."""
+    published = func.bool_or((CycleRun.stage == "publish") & (CycleRun.status == "ok"))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(CycleRun.window_start, published)
+            .where(CycleRun.window_start >= since)
+            .group_by(CycleRun.window_start)
+        ).all()
+    return {start: bool(done) for start, done in rows}
+
+
+def last_published(engine: Engine) -> datetime | None:
+    """Start of the newest window whose publish stage finished, if any."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.max(CycleRun.window_start)).where(
+                CycleRun.stage == "publish", CycleRun.status == "ok"
+            )
+        ).scalar_one()
 
 
 def _now() -> datetime:

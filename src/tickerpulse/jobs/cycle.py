@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,16 +65,23 @@ def run_cycle(
     window: Window,
     *,
     force: bool = False,
+    stages: Sequence[str] = STAGES,
     kill_after: str | None = None,
 ) -> CycleReport:
     """Run the stages of ``window`` that have not finished yet (all of them with ``force``).
+
+    ``stages`` limits the run to some stages, in cycle order: a backfill runs
+    everything after ``land`` again from the raw lake.
 
     ``kill_after`` names a stage after which the process kills itself with
     SIGKILL; it exists so tests can prove crash-safety with a real crash.
     """
     report = CycleReport(window)
     done = {} if force else stage_status(ctx.engine, window.start)
-    for stage in STAGES:
+    unknown = set(stages) - set(STAGES)
+    if unknown:
+        raise ValueError(f"unknown stages {sorted(unknown)}; stages are {', '.join(STAGES)}")
+    for stage in (s for s in STAGES if s in stages):
         if done.get(stage) == "ok":
             report.stages[stage] = {"status": "skipped"}
             continue
