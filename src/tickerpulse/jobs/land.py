@@ -29,17 +29,23 @@ def land_sources(ctx: CycleContext, window: Window) -> dict[str, Any]:
     for name, source in ctx.sources.items():
         cursor = load_cursor(ctx.engine, name)
         landed = 0
-        try:
-            for page in source.fetch(cursor, until=window.end):
-                if page.lines:
-                    path = ctx.layout.raw_dir(name, window.date, window.key)
-                    ctx.lake.write_jsonl_gz(f"{path}/{_part_name(cursor)}", page.lines)
-                    landed += len(page.lines)
-                save_cursor(ctx.engine, name, page.cursor)
-                cursor = page.cursor
-        except Exception as exc:  # one source's failure must not stop the others
-            errors[name] = f"{type(exc).__name__}: {exc}"
-            log.error("source failed", source=name, error=errors[name], landed=landed)
+        pages = source.fetch(cursor, until=window.end)
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                break
+            except Exception as exc:  # one source's failure must not stop the others
+                errors[name] = f"{type(exc).__name__}: {exc}"
+                log.error("source failed", source=name, error=errors[name], landed=landed)
+                break
+            # a lake or database failure is not the source's: it fails the stage, to be retried
+            if page.lines:
+                path = ctx.layout.raw_dir(name, window.date, window.key)
+                ctx.lake.write_jsonl_gz(f"{path}/{_part_name(cursor)}", page.lines)
+                landed += len(page.lines)
+            save_cursor(ctx.engine, name, page.cursor)
+            cursor = page.cursor
         counts[name] = landed
         log.debug("landed", source=name, lines=landed, window=window.key)
     if errors:
