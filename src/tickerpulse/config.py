@@ -111,6 +111,9 @@ class Settings(BaseSettings):
         ]
     )  # fmt: skip
     telegram_web_url: str = "https://t.me"
+    telegram_max_pages: int = Field(
+        default=25, ge=1, description="Most preview pages (~20 messages each) per channel per run."
+    )
     telegram_bot_token: SecretStr | None = None
     telegram_bot_api_url: str = "https://api.telegram.org"
 

@@ -23,6 +23,7 @@ SIMULATED = "simulated"
 CONNECTORS: dict[str, str] = {
     "reddit": "tickerpulse.sources.reddit",
     "x": "tickerpulse.sources.x",
+    "telegram": "tickerpulse.sources.telegram",
     "facebook": "tickerpulse.sources.facebook",
     "instagram": "tickerpulse.sources.instagram",
     "news": "tickerpulse.sources.rss",
