@@ -49,7 +49,9 @@ def serve_channel(server: HTTPServer, newest: str = "channel_newest.html") -> li
     return asked
 
 
-def source(server: HTTPServer, channels: list[str], **settings: Any) -> TelegramSource:
+def source(
+    server: HTTPServer, channels: list[str], sleeps: list[float] | None = None, **settings: Any
+) -> TelegramSource:
     config = Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_channels=channels,
@@ -57,7 +59,8 @@ def source(server: HTTPServer, channels: list[str], **settings: Any) -> Telegram
         telegram_bot_api_url=server.url_for("").rstrip("/"),
         **settings,
     )
-    return TelegramSource(config, HttpClient("telegram", sleep=lambda _: None))
+    slept = sleeps if sleeps is not None else []
+    return TelegramSource(config, HttpClient("telegram", sleep=slept.append))
 
 
 def items(pages: list[Page]) -> list[dict[str, Any]]:
@@ -199,3 +202,33 @@ def test_credentials_check_and_build(httpserver: HTTPServer) -> None:
     assert "4 messages with text" in build(configured).check()
     with pytest.raises(SourceError, match="TELEGRAM_CHANNELS is empty"):
         source(httpserver, []).check()
+
+
+def test_429_with_retry_after_and_a_5xx_are_waited_out(httpserver: HTTPServer) -> None:
+    replies = [
+        Response("slow down", status=429, headers={"Retry-After": "7"}),
+        Response("bad gateway", status=502),
+        html("channel_before_95.html"),  # an empty history: nothing to land
+    ]
+    httpserver.expect_request("/s/marketnews").respond_with_handler(lambda _: replies.pop(0))
+    sleeps: list[float] = []
+    pages = list(source(httpserver, ["marketnews"], sleeps).fetch({}, until=UNTIL))
+    assert sleeps[0] == 7 and len(sleeps) == 2 and not replies
+    assert ids(pages) == [] and pages[-1].cursor["channels"]["marketnews"] == {}
+    assert pages[-1].cursor["health"]["marketnews"]["last_error"] is None
+
+
+def test_a_bot_post_without_text_is_landed_and_quarantined_by_the_normalizer(
+    httpserver: HTTPServer,
+) -> None:
+    body = json.loads((FIXTURES / "bot_updates.json").read_text())
+    del body["result"][1]["channel_post"]["caption"]  # a bare photo
+    answers = [body, {"ok": True, "result": []}]
+    httpserver.expect_request(f"/bot{TOKEN}/getUpdates").respond_with_handler(
+        lambda _: Response(json.dumps(answers.pop(0)), content_type="application/json")
+    )
+    pages = list(source(httpserver, [], telegram_bot_token=TOKEN).fetch({}, until=UNTIL))
+    batch = normalize_documents("telegram", [line for p in pages for line in p.lines])
+    assert batch.table.num_rows == 1 and [q.reason for q in batch.quarantined] == [
+        "missing field: text"
+    ]
