@@ -118,5 +118,6 @@ def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:
         universe=runtime.universe,
         tagger=Tagger(runtime.universe),
         sentiment=LexiconModel(),
+        compute=runtime.settings.engine,
         price_sources=tuple(runtime.settings.price_sources),
     )

@@ -23,7 +23,7 @@ from tickerpulse.domain import (
     Window,
 )
 from tickerpulse.jobs.context import CycleContext
-from tickerpulse.jobs.engines.duckdb import aggregate_window
+from tickerpulse.jobs.engines import aggregator
 from tickerpulse.jobs.window_data import (
     AGGREGATE_NAMES,
     WindowAggregates,
@@ -36,7 +36,7 @@ PRICE_LOOKBACK_DAYS = 5  # long enough to find the last close before a weekend o
 
 def aggregate_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
     """Compute and store the aggregates of ``window``."""
-    aggregates = aggregate_window(load_window_inputs(ctx, window), window)
+    aggregates = aggregator(ctx.compute)(load_window_inputs(ctx, window), window)
     for name, table in aggregates.as_dict().items():
         ctx.lake.write_parquet(ctx.layout.aggregate(name, window), table)
     csvs = write_result_csvs(ctx, window, aggregates)

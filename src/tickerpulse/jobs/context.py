@@ -25,6 +25,8 @@ class CycleContext:
     tagger: Tagger
     sentiment: SentimentModel
     bands: LabelBands = field(default_factory=LabelBands)
+    compute: str = "duckdb"
+    """The aggregation engine (``ENGINE``): ``duckdb`` or ``spark``."""
     price_sources: tuple[str, ...] = ("prices",)
     """Price sources in order of preference (``PRICE_SOURCES`` setting)."""
     layout: LakeLayout = field(default_factory=LakeLayout)

@@ -21,8 +21,8 @@ SELECT
     count(DISTINCT author_hash) AS unique_authors,
     sum(score * relevance) / nullif(sum(CASE WHEN score IS NULL THEN 0 ELSE relevance END), 0)
         AS sentiment_mean,
-    avg(CASE WHEN label IN ('bullish', 'somewhat-bullish') THEN 1.0 ELSE 0.0 END) AS bull_share,
-    avg(CASE WHEN label IN ('bearish', 'somewhat-bearish') THEN 1.0 ELSE 0.0 END) AS bear_share,
+    avg(CASE WHEN label IN ('bullish', 'somewhat-bullish') THEN 1 ELSE 0 END) AS bull_share,
+    avg(CASE WHEN label IN ('bearish', 'somewhat-bearish') THEN 1 ELSE 0 END) AS bear_share,
     stddev_pop(score) AS dispersion
 FROM mentioned
 GROUP BY GROUPING SETS ((asset_id, source_class, source), (asset_id, source_class), (asset_id))

@@ -10,9 +10,10 @@ WITH bars AS (
         SELECT
             *,
             row_number() OVER (PARTITION BY asset_id, source, ts ORDER BY run_id DESC) AS run_rank
-        FROM prices
-        WHERE ts < $window_end AND "interval" = '1h'
-    ) WHERE run_rank = 1
+        FROM prices AS p
+        WHERE p.ts < $window_end AND p.interval = '1h'
+    ) AS deduplicated
+    WHERE run_rank = 1
 ),
 ranked AS (
     SELECT b.*, coalesce(p.priority, 1000000) AS source_rank
