@@ -117,6 +117,17 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_bot_api_url: str = "https://api.telegram.org"
 
+    finnhub_api_key: SecretStr | None = None
+    finnhub_base_url: str = "https://finnhub.io/api/v1"
+    finnhub_symbols: Names = Field(
+        default=["AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "SPY", "crypto:BTC", "crypto:ETH",
+                 "fx:EURUSD"],
+        description="Universe symbols or asset ids whose news and candles Finnhub lands.",
+    )  # fmt: skip
+    finnhub_news_categories: Names = Field(default=["general", "forex", "crypto"])
+    finnhub_crypto_exchange: str = "BINANCE"
+    finnhub_calls_per_minute: int = Field(default=60, ge=1, le=1800)
+
     graph_api_url: str = "https://graph.facebook.com"
     graph_api_version: str = "v24.0"
     facebook_access_token: SecretStr | None = None
@@ -147,6 +158,8 @@ class Settings(BaseSettings):
         "price_sources",
         "reddit_subreddits",
         "telegram_channels",
+        "finnhub_symbols",
+        "finnhub_news_categories",
         "facebook_pages",
         "instagram_hashtags",
         mode="before",

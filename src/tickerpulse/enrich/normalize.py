@@ -473,6 +473,22 @@ def _news(item: dict[str, Any], context: dict[str, Any]) -> Row:
     )
 
 
+def _finnhub_news(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    return _document(
+        doc_id=f"finnhub:{_field(item, 'id', int)}",
+        kind=DocKind.NEWS,
+        source="finnhub",
+        channel=_optional(item, "source") or "finnhub",
+        author=None,
+        created_at=_unix(item.get("datetime"), "datetime"),
+        title=_plain(_field(item, "headline")),
+        text=_plain(_optional(item, "summary") or ""),
+        url=_optional(item, "url"),
+        lang=None,
+        engagement=0,
+    )
+
+
 DOCUMENT_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Row]] = {
     "reddit": _reddit,
     "x": _x,
@@ -480,6 +496,7 @@ DOCUMENT_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Row]] = {
     "facebook": _facebook,
     "instagram": _instagram,
     "news": _news,
+    "finnhub": _finnhub_news,
 }
 
 _RESOLUTIONS = {"1": "1m", "5": "5m", "15": "15m", "30": "30m", "60": "1h", "D": "1d"}

@@ -12,6 +12,8 @@ Rules, in the order a response meets them:
 * A response announcing ``x-ratelimit-remaining: 0`` (X: ``x-rate-limit-remaining``)
   makes the *next* request wait for the reset, so a connector never hits the wall it can see coming.
 * Every attempt spends one unit of the source's :class:`RequestBudget`.
+* ``min_interval`` spaces the starts of requests, for providers that publish a
+  calls-per-minute limit (Finnhub, Alpha Vantage) rather than headers.
 * A connector may add a :data:`ResponseCheck` that reads its provider's own error
   bodies and usage headers first (Graph API says "rate limited" or "token expired"
   in JSON, often with HTTP 400/403): it raises :class:`RetryLater`,
@@ -114,8 +116,10 @@ class HttpClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        min_interval: float = 0.0,
     ) -> None:
         self.source = source
+        self.min_interval = min_interval
         self.budget = budget or RequestBudget(limit=1_000)
         self.policy = policy or RetryPolicy()
         self._sleep = sleep
@@ -189,6 +193,8 @@ class HttpClient:
         if delay > 0:
             self._pause(delay)
         self.budget.spend(self.source)
+        if self.min_interval:
+            self._resume_at = max(self._resume_at, self._clock() + self.min_interval)
         try:
             response = self._client.request(method, url, **kwargs)
         except httpx.TransportError as exc:

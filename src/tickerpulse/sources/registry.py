@@ -27,6 +27,7 @@ CONNECTORS: dict[str, str] = {
     "facebook": "tickerpulse.sources.facebook",
     "instagram": "tickerpulse.sources.instagram",
     "news": "tickerpulse.sources.rss",
+    "finnhub": "tickerpulse.sources.finnhub",
 }
 """Source name → module of its connector."""
 
