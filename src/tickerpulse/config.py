@@ -117,6 +117,16 @@ class Settings(BaseSettings):
     telegram_bot_token: SecretStr | None = None
     telegram_bot_api_url: str = "https://api.telegram.org"
 
+    alphavantage_api_key: SecretStr | None = None
+    alphavantage_base_url: str = "https://www.alphavantage.co/query"
+    alphavantage_daily_budget: int = Field(
+        default=25, ge=1, description="Requests per UTC day (25 on the free plan)."
+    )
+    alphavantage_symbols: Names = Field(
+        default=["AAPL", "MSFT", "NVDA", "TSLA", "crypto:BTC", "fx:EURUSD"],
+        description="Fallback priority when the marts have no mention counts yet.",
+    )
+
     finnhub_api_key: SecretStr | None = None
     finnhub_base_url: str = "https://finnhub.io/api/v1"
     finnhub_symbols: Names = Field(
@@ -159,6 +169,7 @@ class Settings(BaseSettings):
         "reddit_subreddits",
         "telegram_channels",
         "finnhub_symbols",
+        "alphavantage_symbols",
         "finnhub_news_categories",
         "facebook_pages",
         "instagram_hashtags",

@@ -9,11 +9,11 @@ leaves the previous state intact.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import pyarrow as pa
-from sqlalchemy import Connection, Engine, Table, delete
+from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from tickerpulse.db.models import (
@@ -104,6 +104,25 @@ def sync_outlets(engine: Engine, outlets: Iterable[Outlet]) -> None:
         for o in outlets
     ]
     _upsert(engine, NewsOutlet, rows)
+
+
+def most_mentioned(engine: Engine, *, days: int = 7, limit: int = 50) -> list[str]:
+    """Asset ids by mentions over the newest ``days`` of published windows, most first."""
+    newest = select(func.max(MartAssetWindow.window_start)).scalar_subquery()
+    total = func.sum(MartAssetWindow.mentions)
+    statement = (
+        select(MartAssetWindow.asset_id)
+        .where(
+            MartAssetWindow.source_class == "all",
+            MartAssetWindow.source == "all",
+            MartAssetWindow.window_start > newest - timedelta(days=days),
+        )
+        .group_by(MartAssetWindow.asset_id)
+        .order_by(total.desc(), MartAssetWindow.asset_id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return list(conn.execute(statement).scalars())
 
 
 def _upsert(engine: Engine, model: type[Base], rows: list[dict[str, Any]]) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 import pyarrow as pa
@@ -489,6 +490,28 @@ def _finnhub_news(item: dict[str, Any], context: dict[str, Any]) -> Row:
     )
 
 
+def _alphavantage_news(item: dict[str, Any], context: dict[str, Any]) -> Row:
+    url = _field(item, "url")
+    stamp = _field(item, "time_published")
+    try:
+        created = datetime.strptime(stamp[:15], "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        raise BadRecord(f"bad time_published: {stamp[:40]}") from None
+    return _document(
+        doc_id=f"alphavantage:{hashlib.sha1(url.encode()).hexdigest()[:16]}",
+        kind=DocKind.NEWS,
+        source="alphavantage",
+        channel=_optional(item, "source") or "alphavantage",
+        author=None,
+        created_at=created,
+        title=_plain(_field(item, "title")),
+        text=_plain(_optional(item, "summary") or ""),
+        url=url,
+        lang=None,
+        engagement=0,
+    )
+
+
 DOCUMENT_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Row]] = {
     "reddit": _reddit,
     "x": _x,
@@ -497,6 +520,7 @@ DOCUMENT_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Row]] = {
     "instagram": _instagram,
     "news": _news,
     "finnhub": _finnhub_news,
+    "alphavantage": _alphavantage_news,
 }
 
 _RESOLUTIONS = {"1": "1m", "5": "5m", "15": "15m", "30": "30m", "60": "1h", "D": "1d"}
@@ -534,8 +558,62 @@ def _finnhub_candles(item: dict[str, Any], context: dict[str, Any]) -> list[Row]
     return bars
 
 
+def _alphavantage_series(item: dict[str, Any], context: dict[str, Any]) -> list[Row]:
+    """Any Alpha Vantage ``Time Series …`` body: intraday (in its Meta Data time zone) or daily."""
+    asset_id = _field(context, "asset_id")
+    keys = [k for k in item if k.startswith("Time Series")]
+    if len(keys) != 1 or not isinstance(item[keys[0]], dict):
+        raise BadRecord("no single Time Series in the body")
+    meta = _object(item, "Meta Data")
+    zone_name = next((v for k, v in meta.items() if k.endswith("Time Zone")), "UTC")
+    try:
+        zone = ZoneInfo(str(zone_name))
+    except (ValueError, KeyError):
+        raise BadRecord(f"unknown time zone {zone_name!r}") from None
+    daily = "Daily" in keys[0]
+    bars = []
+    for stamp, values in item[keys[0]].items():
+        if not isinstance(values, dict):
+            raise BadRecord("wrong type: series point")
+        bars.append(_av_bar(asset_id, str(stamp), values, zone, daily))
+    return bars
+
+
+def _av_bar(asset_id: str, stamp: str, values: dict[str, Any], zone: ZoneInfo, daily: bool) -> Row:
+    def number(name: str, default: float | None = None) -> float:
+        for key, value in values.items():
+            if key.split(". ", 1)[-1].startswith(name):
+                try:
+                    return float(value)
+                except (TypeError, ValueError):
+                    break
+        if default is not None:
+            return default
+        raise BadRecord(f"missing or bad {name} at {stamp[:20]}")
+
+    try:
+        if daily:
+            ts = datetime.strptime(stamp[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+        else:
+            local = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+            ts = local.astimezone(UTC)
+    except ValueError:
+        raise BadRecord(f"bad series time {stamp[:20]!r}") from None
+    return {
+        "asset_id": asset_id,
+        "ts": ts,
+        "interval": "1d" if daily else "1h",
+        "open": number("open"),
+        "high": number("high"),
+        "low": number("low"),
+        "close": number("close"),
+        "volume": number("volume", default=0.0),  # FX series have no volume
+    }
+
+
 PRICE_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], list[Row]]] = {
     "prices": _finnhub_candles,  # the simulated world lands Finnhub's candle shape
     "finnhub": _finnhub_candles,
+    "alphavantage": _alphavantage_series,
 }
 """Source → mapping of one landed price item to bar rows (without ``source``)."""

@@ -28,6 +28,7 @@ CONNECTORS: dict[str, str] = {
     "instagram": "tickerpulse.sources.instagram",
     "news": "tickerpulse.sources.rss",
     "finnhub": "tickerpulse.sources.finnhub",
+    "alphavantage": "tickerpulse.sources.alphavantage",
 }
 """Source name → module of its connector."""
 
