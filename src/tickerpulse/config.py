@@ -138,6 +138,16 @@ class Settings(BaseSettings):
     finnhub_crypto_exchange: str = "BINANCE"
     finnhub_calls_per_minute: int = Field(default=60, ge=1, le=1800)
 
+    ibkr_enabled: bool = Field(
+        default=False, description="Land bars from a running IB Gateway (see docs/ibkr.md)."
+    )
+    ibkr_host: str = "127.0.0.1"
+    ibkr_port: int = Field(default=4002, description="4002 Gateway paper, 4001 live; TWS 7497.")
+    ibkr_client_id: int = 17
+    ibkr_symbols: Names = Field(
+        default=[], description="Asset ids to fetch; empty: the universe's demo assets."
+    )
+
     graph_api_url: str = "https://graph.facebook.com"
     graph_api_version: str = "v24.0"
     facebook_access_token: SecretStr | None = None
@@ -170,6 +180,7 @@ class Settings(BaseSettings):
         "telegram_channels",
         "finnhub_symbols",
         "alphavantage_symbols",
+        "ibkr_symbols",
         "finnhub_news_categories",
         "facebook_pages",
         "instagram_hashtags",

@@ -611,9 +611,46 @@ def _av_bar(asset_id: str, stamp: str, values: dict[str, Any], zone: ZoneInfo, d
     }
 
 
+_IB_BAR_SIZES = {"1 hour": "1h", "1 day": "1d", "5 mins": "5m", "1 min": "1m"}
+
+
+def _ibkr_bars(item: dict[str, Any], context: dict[str, Any]) -> list[Row]:
+    """The ``{"bars": [...]}`` item the IBKR source lands (see ``sources.ibkr.bar_item``)."""
+    asset_id = _field(context, "asset_id")
+    interval = _IB_BAR_SIZES.get(str(context.get("bar_size")))
+    if interval is None:
+        raise BadRecord(f"unknown bar size {context.get('bar_size')!r}")
+    rows = []
+    for bar in _field(item, "bars", list):
+        if not isinstance(bar, dict):
+            raise BadRecord("wrong type: bar")
+        stamp = str(bar.get("date"))
+        ts = (
+            datetime.fromisoformat(stamp).replace(tzinfo=UTC)
+            if len(stamp) == 10
+            else _iso(stamp, "date")
+        )
+        values: list[float] = []
+        for key in ("open", "high", "low", "close"):
+            value = bar.get(key)
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise BadRecord(f"wrong type: bar {key}")
+            values.append(float(value))
+        volume = bar.get("volume")
+        rows.append(
+            {
+                "asset_id": asset_id, "ts": ts, "interval": interval,
+                "open": values[0], "high": values[1], "low": values[2], "close": values[3],
+                "volume": float(volume) if isinstance(volume, int | float) else 0.0,
+            }
+        )  # fmt: skip
+    return rows
+
+
 PRICE_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], list[Row]]] = {
     "prices": _finnhub_candles,  # the simulated world lands Finnhub's candle shape
     "finnhub": _finnhub_candles,
     "alphavantage": _alphavantage_series,
+    "ibkr": _ibkr_bars,
 }
 """Source → mapping of one landed price item to bar rows (without ``source``)."""

@@ -29,6 +29,7 @@ CONNECTORS: dict[str, str] = {
     "news": "tickerpulse.sources.rss",
     "finnhub": "tickerpulse.sources.finnhub",
     "alphavantage": "tickerpulse.sources.alphavantage",
+    "ibkr": "tickerpulse.sources.ibkr",
 }
 """Source name → module of its connector."""
 
