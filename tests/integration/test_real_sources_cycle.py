@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, text
 
+from tickerpulse.config import Settings
 from tickerpulse.db.state import ledger
 from tickerpulse.domain import Window
 from tickerpulse.jobs.cycle import run_cycle
+from tickerpulse.sources.finnhub import FinnhubSource
 from tickerpulse.sources.http import HttpClient
 from tickerpulse.sources.outlets import Outlet
 from tickerpulse.sources.rss import RssSource
+from tickerpulse.universe import load_universe
 
 from .cycle_helpers import make_context
 
@@ -68,3 +72,42 @@ def test_a_source_serving_html_is_ledgered_and_the_others_publish(
     assert land["news"] == 3
     assert report.stages["publish"]["status"] == "ok"
     assert any(row.stage == "land" for row in ledger(engine, limit=10))
+
+
+def test_finnhub_articles_and_candles_reach_their_marts(
+    engine: Engine, lake_dir: Path, httpserver: HTTPServer
+) -> None:
+    finnhub_fixtures = FIXTURES.parent / "finnhub"
+    window = Window.containing(datetime(2026, 3, 2, 6, tzinfo=UTC))  # 06:00-12:00 UTC
+    bodies = {
+        "/news": "news_general.json", "/company-news": "company_news_aapl.json",
+        "/stock/candle": "stock_candle_aapl.json",
+    }  # fmt: skip
+    for path, name in bodies.items():
+        httpserver.expect_request(path).respond_with_data(
+            (finnhub_fixtures / name).read_bytes(), content_type="application/json"
+        )
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        finnhub_base_url=httpserver.url_for("").rstrip("/"),
+        finnhub_symbols=["AAPL"], finnhub_news_categories=["general"],
+    )  # fmt: skip
+    finnhub = FinnhubSource(settings, HttpClient("finnhub", sleep=lambda _: None), load_universe())
+    ctx = dataclasses.replace(
+        make_context(engine, str(lake_dir), None, {"finnhub": finnhub}),  # type: ignore[arg-type]
+        price_sources=("finnhub",),
+    )
+    report = run_cycle(ctx, window)
+    assert report.stages["publish"]["status"] == "ok"
+    with engine.connect() as conn:
+        docs = conn.execute(
+            text("SELECT channel, source, kind FROM mart_document ORDER BY channel")
+        ).all()
+        price = conn.execute(
+            text("SELECT source, bars, close FROM mart_price_window WHERE asset_id = 'stock:AAPL'")
+        ).one()
+    # 06:00-12:00 holds the 09:00, 10:10 and 11:00 articles; the day-old company item is earlier
+    assert [tuple(d) for d in docs] == [
+        ("Bloomberg", "finnhub", "news"), ("CNBC", "finnhub", "news"), ("Yahoo", "finnhub", "news"),
+    ]  # fmt: skip
+    assert tuple(price) == ("finnhub", 6, 229.5)
