@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow test-spark lint format bench clean universe eval
+.PHONY: setup demo test test-slow test-spark wheel lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -26,6 +26,9 @@ test: setup
 
 test-slow: setup
 	$(BIN)/pytest -m slow
+
+wheel: setup
+	$(UV) build --wheel
 
 test-spark: setup
 	$(BIN)/pytest -m spark
