@@ -106,9 +106,11 @@ class Settings(BaseSettings):
 
     telegram_channels: Names = Field(
         default=[
-            "WallStreetSilver", "cryptowhalealerts", "binance_announcements", "bitcoinnews",
-            "markettwits", "forexsignalsfactory", "coindesk", "cointelegraph",
-        ]
+            "whale_alert_io", "WatcherGuru", "cointelegraph", "CoinDeskGlobal",
+            "the_block_crypto", "wublockchainenglish", "binance_announcements", "financialjuice",
+            "WalterBloomberg", "WallStreetSilver",
+        ],
+        description="Public channel usernames (English finance/crypto news by default; editable).",
     )  # fmt: skip
     telegram_web_url: str = "https://t.me"
     telegram_max_pages: int = Field(

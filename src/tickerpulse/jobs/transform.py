@@ -24,8 +24,8 @@ from tickerpulse.enrich.normalize import (
     normalize_documents,
     normalize_prices,
 )
-from tickerpulse.enrich.sentiment import score_documents
-from tickerpulse.enrich.tagger import document_texts
+from tickerpulse.enrich.sentiment import LabelBands, SentimentModel, score_documents
+from tickerpulse.enrich.tagger import Tagger, document_texts
 from tickerpulse.jobs.context import CycleContext
 
 log = structlog.get_logger(__name__)
@@ -67,18 +67,37 @@ def enrich_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
     """Tag assets and score sentiment for the documents the run of ``window`` normalized."""
     mentions = scored = 0
     _remove_stale(ctx, ("mentions", "sentiment"), window, keep=set())
+    enrich = enrich_documents
+    if ctx.compute == "spark":
+        from tickerpulse.jobs.engines.spark import enrich_on_spark as enrich
     for path in ctx.lake.glob(f"curated/documents/date=*/run={window.key}.parquet"):
         day = date.fromisoformat(path.split("date=")[1][:10])
-        docs = ctx.lake.read_parquet(path)
-        doc_ids = docs.column("doc_id").to_pylist()
-        texts = document_texts(docs)
-        tagged = ctx.tagger.tag(doc_ids, texts, docs.column("channel").to_pylist())
-        sentiment = score_documents(ctx.sentiment, doc_ids, texts, ctx.bands)
+        tagged, sentiment = enrich(
+            ctx.tagger, ctx.sentiment, ctx.bands, ctx.lake.read_parquet(path)
+        )
         ctx.lake.write_parquet(ctx.layout.curated("mentions", day, window.key), tagged)
         ctx.lake.write_parquet(ctx.layout.curated("sentiment", day, window.key), sentiment)
         mentions += tagged.num_rows
         scored += sentiment.num_rows
     return {"documents": scored, "mentions": mentions}
+
+
+def enrich_documents(
+    tagger: Tagger, model: SentimentModel, bands: LabelBands, docs: pa.Table
+) -> tuple[pa.Table, pa.Table]:
+    """Mentions (:data:`MENTION_SCHEMA`) and sentiment (:data:`SENTIMENT_SCHEMA`) of documents."""
+    return tag_documents(tagger, docs), score_batch(model, bands, docs)
+
+
+def tag_documents(tagger: Tagger, docs: pa.Table) -> pa.Table:
+    """The asset mentions of a batch of documents; pure, so any slice can run anywhere."""
+    doc_ids = docs.column("doc_id").to_pylist()
+    return tagger.tag(doc_ids, document_texts(docs), docs.column("channel").to_pylist())
+
+
+def score_batch(model: SentimentModel, bands: LabelBands, docs: pa.Table) -> pa.Table:
+    """The sentiment of a batch of documents; pure, so any slice can run anywhere."""
+    return score_documents(model, docs.column("doc_id").to_pylist(), document_texts(docs), bands)
 
 
 def _lines(ctx: CycleContext, parts: list[str]) -> Iterator[bytes]:

@@ -1,7 +1,12 @@
-"""The Spark engine: the same aggregation SQL as DuckDB, run by Spark SQL (``ENGINE=spark``).
+"""The Spark engine (``ENGINE=spark``): enrich on executors, the shared aggregation SQL on Spark.
 
-Locally it starts ``local[*]``; on a cluster the session comes from ``spark-submit``
-(``SPARK_MASTER`` / the cluster's defaults), so the code does not change. Inputs go
+Enrich (tagging and sentiment) runs the same pure batch functions as the local
+path inside ``mapInArrow``; aggregation runs the same SQL files as DuckDB. The
+normalize stage stays on the driver: its duplicate rule (first landed line wins)
+depends on line order across a run's files, and it is I/O-light.
+
+Locally it starts ``local[*]`` (or ``SPARK_MASTER``); under ``spark-submit`` (Dataproc)
+it joins the session the cluster started, so the code does not change. Inputs go
 in and results come out as Arrow tables, so the stages around the engine are the
 same for both engines, and a test holds the two to identical marts.
 
@@ -12,14 +17,19 @@ The shared SQL is written in the subset both dialects read: named parameters are
 
 from __future__ import annotations
 
+import os
 import re
+import sys
+from collections.abc import Iterator
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from tickerpulse.domain import Window
+from tickerpulse.domain import MENTION_SCHEMA, SENTIMENT_SCHEMA, Window
+from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
+from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.price_gaps import price_gaps
 from tickerpulse.jobs.sql import load_sql
 from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs
@@ -35,10 +45,12 @@ def spark_session() -> SparkSession:
     """The process's Spark session (created once: local[*] unless spark-submit set a master)."""
     from pyspark.sql import SparkSession
 
+    builder = SparkSession.builder.appName("tickerpulse-cycle")
+    if "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit: run locally
+        builder = builder.master(os.environ.get("SPARK_MASTER", "local[*]"))
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers import tickerpulse
     return (
-        SparkSession.builder.appName("tickerpulse-cycle")
-        .master("local[*]")
-        .config("spark.ui.enabled", "false")
+        builder.config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -71,6 +83,37 @@ def aggregate_window(inputs: WindowInputs, window: Window) -> WindowAggregates:
         price_window=price_window,
         price_gaps=price_gaps(window, price_window, priced),
     )
+
+
+def enrich_on_spark(
+    tagger: Tagger, model: SentimentModel, bands: LabelBands, docs: pa.Table
+) -> tuple[pa.Table, pa.Table]:
+    """Tag and score documents on Spark executors, batch by batch (``mapInArrow``).
+
+    The same pure function as the local path runs on every Arrow batch, so both
+    engines give the same rows; the tagger and the model travel to the executors
+    pickled with the function.
+    """
+    from tickerpulse.jobs.transform import score_batch, tag_documents
+
+    frame = spark_session().createDataFrame(docs.select(["doc_id", "title", "text", "channel"]))
+
+    def mentions(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield from tag_documents(tagger, pa.Table.from_batches([batch])).to_batches()
+
+    def sentiment(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield from score_batch(model, bands, pa.Table.from_batches([batch])).to_batches()
+
+    tagged: pa.Table = frame.mapInArrow(mentions, _ddl(MENTION_SCHEMA)).toArrow()
+    scored: pa.Table = frame.mapInArrow(sentiment, _ddl(SENTIMENT_SCHEMA)).toArrow()
+    return tagged.cast(MENTION_SCHEMA), scored.cast(SENTIMENT_SCHEMA)
+
+
+def _ddl(schema: pa.Schema) -> str:
+    names = {pa.string(): "string", pa.float64(): "double"}
+    return ", ".join(f"{f.name} {names[f.type]}" for f in schema)
 
 
 def _register(spark: SparkSession, name: str, table: pa.Table) -> None:
