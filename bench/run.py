@@ -1,6 +1,6 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
-Usage: ``python -m bench.run [--only pipeline|tagging] [--sizes 100000,1000000]``.
+Usage: ``python -m bench.run [--only pipeline|tagging|scaling] [--sizes 100000,1000000]``.
 """
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 
 from bench.pipeline import compare, quality, simulated_lines
-from bench.report import machine_line, write_section
+from bench.report import DOC, machine_line, write_section
+from bench.scaling import Point, run_point, scaling_svg
 from bench.tagging import tagging_section
 from tickerpulse.universe import load_universe
 
@@ -64,16 +65,88 @@ def pipeline_section(sizes: list[int]) -> str:
     return "\n".join(lines)
 
 
+# Spark local at 10M needs the synthetic input (~11 GB in the driver) plus a JVM heap
+# of the same order: more than this 24 GB machine gives; it is not attempted.
+SCALING_SIZES = {"duckdb": [10_000, 100_000, 1_000_000, 10_000_000],
+                 "spark": [10_000, 100_000, 1_000_000]}  # fmt: skip
+
+
+SCALING_VERDICT = (
+    "Where each engine wins: on one machine DuckDB, at every size measured — Spark local"
+    " pays a fixed cost per query (JVM, Arrow transfer, task scheduling) that the work"
+    " never amortises on 2 cores. Spark earns its place on a cluster: when one window's"
+    " data outgrows a machine's memory (DuckDB's 10M-document window already peaks near"
+    " 11 GB here, most of it the input) and for backfills of many windows in parallel on"
+    " Dataproc. Both run the same SQL, and a test holds them to identical marts."
+)
+
+
+def scaling_section() -> str:
+    """DuckDB vs Spark local on the aggregate stage, 10k → 10M documents, with a chart."""
+    points = [run_point(e, n) for e, sizes in SCALING_SIZES.items() for n in sizes]
+    for p in points:
+        print(p, flush=True)
+    chart = DOC.parent / "scaling.svg"
+    chart.write_text(scaling_svg(points), encoding="utf-8")
+    lines = [
+        "## Scaling: the aggregate stage on DuckDB and on Spark local",
+        "",
+        machine_line(),
+        "",
+        "One 6-hour window of synthetic curated input (`bench/scaling.py`): n documents,",
+        "~1.3 mentions each over 500 assets, their sentiment, five days of hourly prices.",
+        "Each point runs in a fresh process after a warm-up; peak memory is the process's",
+        "high-water RSS (plus the JVM's for Spark). Normalize, tag and sentiment are the same",
+        "Python for both engines — their rate is in the pipeline section. The peak includes",
+        "the synthetic input itself (Python objects, most of the 10M DuckDB figure); Spark",
+        "runs with a 4 GB driver and was not attempted at 10M (input plus heap exceed RAM).",
+        "",
+        "![seconds vs documents](scaling.svg)",
+        "",
+        "| documents | DuckDB s | DuckDB peak MB | Spark local s | Spark peak MB"
+        " | Spark ÷ DuckDB |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    by = {(p.engine, p.docs): p for p in points}
+    for n in sorted({p.docs for p in points}):
+        d, s = by.get(("duckdb", n)), by.get(("spark", n))
+        lines.append(
+            f"| {n:,} | {_cell(d, 'seconds')} | {_cell(d, 'peak_mb')} | {_cell(s, 'seconds')} | "
+            f"{_cell(s, 'peak_mb')} | {_ratio(s, d)} |"
+        )
+    lines += ["", SCALING_VERDICT]
+    return "\n".join(lines)
+
+
+def _cell(point: Point | None, field: str) -> str:
+    if point is None:
+        return "not run"
+    value = getattr(point, field)
+    if value is None:
+        return point.note or "—"
+    return f"{value:,.0f}" if field == "peak_mb" else f"{value:,.2f}"
+
+
+def _ratio(spark: Point | None, duck: Point | None) -> str:
+    if spark and duck and spark.seconds and duck.seconds:
+        return f"{spark.seconds / duck.seconds:,.0f}×"
+    return "—"
+
+
 def main() -> None:
     """Parse arguments, run, write."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
     parser.add_argument(
-        "--only", choices=["pipeline", "tagging"], help="run one benchmark instead of all"
+        "--only",
+        choices=["pipeline", "tagging", "scaling"],
+        help="run one benchmark instead of all",
     )
     args = parser.parse_args()
     if args.only in (None, "tagging"):
         write_section("tagging", tagging_section())
+    if args.only in (None, "scaling"):
+        write_section("scaling", scaling_section())
     if args.only in (None, "pipeline"):
         sizes = [int(s) for s in args.sizes.split(",")]
         write_section("pipeline", pipeline_section(sizes))
