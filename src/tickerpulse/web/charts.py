@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from tickerpulse.domain import as_utc
-from tickerpulse.web.records import AssetWindowRow
+from tickerpulse.web.records import AssetWindowRow, NewsGroupRow
 
 BULL, BEAR, INK, GRID = "#0a7d38", "#b42318", "#1d2939", "#e4e7ec"
 SOCIAL, NEWS = "#1570ef", "#c4320a"
@@ -128,6 +128,50 @@ def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> d
         },
     }
     return {"data": traces, "layout": layout}
+
+
+def news_groups_figure(
+    groups: Sequence[NewsGroupRow], *, by_label: str, period_label: str
+) -> dict[str, Any]:
+    """Articles per group as horizontal bars coloured by mean tone (red −1 … green +1).
+
+    Args:
+        groups: The groups, most articles first.
+        by_label: What a group is ("outlet", "region", "asset class"), for titles.
+        period_label: The period shown ("last 24 h"), for the title.
+
+    Returns:
+        A Plotly figure of plain JSON types; the largest group is drawn at the top.
+    """
+    shown = list(groups)[:20][::-1]
+    tones = [g.sentiment_mean for g in shown]
+    bars = {
+        "type": "bar",
+        "orientation": "h",
+        "name": "Articles",
+        "x": [g.articles for g in shown],
+        "y": [g.group for g in shown],
+        "customdata": [[t if t is not None else "n/a"] for t in tones],
+        "marker": {
+            "color": [t if t is not None else 0 for t in tones],
+            "colorscale": [[0, BEAR], [0.5, "#d0d5dd"], [1, BULL]],
+            "cmin": -1,
+            "cmax": 1,
+            "colorbar": {"title": {"text": "Tone"}, "thickness": 12},
+        },
+        "hovertemplate": "%{y}: %{x:,} articles, tone %{customdata[0]:+.2f}<extra></extra>",
+    }
+    layout = {
+        "title": {"text": f"News articles by {by_label}, {period_label} (UTC)", "x": 0},
+        "height": 120 + 26 * max(len(shown), 1),
+        "margin": {"l": 160, "r": 12, "t": 56, "b": 48},
+        "font": {"color": INK, "family": "system-ui, sans-serif"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": {"title": {"text": "Articles"}, "gridcolor": GRID, "rangemode": "tozero"},
+        "yaxis": {"automargin": True},
+    }
+    return {"data": [bars], "layout": layout}
 
 
 def figure_json(figure: dict[str, Any]) -> str:

@@ -29,6 +29,7 @@ from tickerpulse.web.records import (
     AssetOverview,
     AssetWindowRow,
     DocumentRow,
+    NewsCoverageRow,
     NewsGroupRow,
     SourceRow,
     TrendingRow,
@@ -389,3 +390,46 @@ def news_groups(session: Session, *, by: NewsGrouping, since: datetime) -> list[
         NewsGroupRow(group=group, articles=count, sentiment_mean=tone)
         for group, count, tone in session.execute(stmt)
     ]
+
+
+def news_coverage(session: Session, *, since: datetime, limit: int = 15) -> list[NewsCoverageRow]:
+    """The assets the news covered most since ``since``, with outlet count and agreement.
+
+    Args:
+        session: An open database session.
+        since: Earliest window start included.
+        limit: How many assets.
+
+    Returns:
+        Assets by articles, most first (ties by symbol).
+    """
+    d, da = MartDocument, MartDocumentAsset
+    per_outlet = (
+        select(
+            da.asset_id.label("asset_id"),
+            d.channel.label("outlet"),
+            func.count(func.distinct(d.doc_id)).label("articles"),
+            func.avg(d.sentiment_score).label("tone"),
+        )
+        .join(da, da.doc_id == d.doc_id)
+        .where(d.kind == "news", d.window_start >= since)
+        .group_by(da.asset_id, d.channel)
+        .subquery("per_outlet")
+    )
+    articles = func.sum(per_outlet.c.articles)
+    tone = func.sum(per_outlet.c.tone * per_outlet.c.articles) / articles
+    stmt = (
+        select(
+            per_outlet.c.asset_id, Asset.symbol, Asset.name, articles, func.count(),
+            tone, func.stddev_pop(per_outlet.c.tone),
+        )
+        .join(Asset, Asset.asset_id == per_outlet.c.asset_id)
+        .group_by(per_outlet.c.asset_id, Asset.symbol, Asset.name)
+        .order_by(articles.desc(), Asset.symbol)
+        .limit(limit)
+    )  # fmt: skip
+    return [
+        NewsCoverageRow(asset_id=a, symbol=sym, name=name, articles=int(n), outlets=int(o),
+                        tone=t, tone_spread=spread if o > 1 else None)
+        for a, sym, name, n, o, t, spread in session.execute(stmt)
+    ]  # fmt: skip

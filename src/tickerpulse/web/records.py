@@ -105,3 +105,17 @@ class NewsGroupRow:
     group: str
     articles: int
     sentiment_mean: float | None
+
+
+@dataclass(frozen=True)
+class NewsCoverageRow:
+    """An asset as the news covered it since a time: how much, by how many outlets, in what tone."""
+
+    asset_id: str
+    symbol: str
+    name: str
+    articles: int
+    outlets: int
+    tone: float | None
+    tone_spread: float | None
+    """Standard deviation of the per-outlet mean tone: low when outlets agree."""

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy.orm import Session
 
+from tickerpulse.domain import WINDOW
 from tickerpulse.web import charts, queries
-from tickerpulse.web.records import AssetOverview, DocumentRow, SourceRow, TrendingRow
+from tickerpulse.web.records import (
+    AssetOverview,
+    DocumentRow,
+    NewsCoverageRow,
+    NewsGroupRow,
+    SourceRow,
+    TrendingRow,
+)
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
 TRENDING_LIMIT = 25
@@ -38,6 +47,60 @@ class AssetView:
     figure_json: str | None = None
     breakdown: list[SourceRow] = field(default_factory=list)
     documents: list[DocumentRow] = field(default_factory=list)
+
+
+NEWS_PERIODS = {"6h": ("the latest window", 1), "24h": ("last 24 h", 4), "7d": ("last 7 days", 28)}
+NEWS_GROUPINGS = {"outlet": "outlet", "region": "region", "asset_class": "asset class"}
+
+
+@dataclass(frozen=True)
+class NewsView:
+    """The news analytics page: volume and tone by outlet, region or class; most covered assets."""
+
+    window: datetime | None
+    by: str = "outlet"
+    period: str = "24h"
+    groups: list[NewsGroupRow] = field(default_factory=list)
+    coverage: list[NewsCoverageRow] = field(default_factory=list)
+    figure_json: str | None = None
+    since: datetime | None = None
+    periods: dict[str, tuple[str, int]] = field(default_factory=lambda: NEWS_PERIODS)
+    groupings: dict[str, str] = field(default_factory=lambda: NEWS_GROUPINGS)
+
+
+def news_view(session: Session, *, by: str | None, period: str | None) -> NewsView:
+    """Gather the news page for a grouping and a period ending with the newest window.
+
+    Args:
+        session: An open database session.
+        by: ``outlet``, ``region`` or ``asset_class`` (anything else: outlet).
+        period: ``6h``, ``24h`` or ``7d`` (anything else: 24h).
+
+    Returns:
+        The view; ``window`` is None when no cycle has been published.
+    """
+    grouping = by if by in NEWS_GROUPINGS else "outlet"
+    chosen = period if period in NEWS_PERIODS else "24h"
+    window = queries.latest_window(session)
+    if window is None:
+        return NewsView(window=None, by=grouping, period=chosen)
+    label, windows = NEWS_PERIODS[chosen]
+    since = window - WINDOW * (windows - 1)
+    groups = queries.news_groups(session, by=cast(queries.NewsGrouping, grouping), since=since)
+    figure = (
+        charts.news_groups_figure(groups, by_label=NEWS_GROUPINGS[grouping], period_label=label)
+        if groups
+        else None
+    )
+    return NewsView(
+        window=window,
+        by=grouping,
+        period=chosen,
+        groups=groups,
+        coverage=queries.news_coverage(session, since=since),
+        figure_json=None if figure is None else charts.figure_json(figure),
+        since=since,
+    )
 
 
 def trending_view(session: Session, *, asset_class: str | None) -> TrendingView:

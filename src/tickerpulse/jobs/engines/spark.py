@@ -47,7 +47,9 @@ def spark_session() -> SparkSession:
 
     builder = SparkSession.builder.appName("tickerpulse-cycle")
     if "PYSPARK_GATEWAY_PORT" not in os.environ:  # not under spark-submit: run locally
-        builder = builder.master(os.environ.get("SPARK_MASTER", "local[*]"))
+        builder = builder.master(os.environ.get("SPARK_MASTER", "local[*]")).config(
+            "spark.driver.memory", os.environ.get("SPARK_DRIVER_MEMORY", "4g")
+        )
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # workers import tickerpulse
     return (
         builder.config("spark.ui.enabled", "false")

@@ -1,4 +1,4 @@
-"""The HTML pages: trending assets (``/``) and one asset (``/asset/{asset_id}``)."""
+"""The HTML pages: trending assets (``/``), one asset (``/asset/{asset_id}``), news (``/news``)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,19 @@ def trending_page(
     """The most-mentioned assets of the latest window, optionally of one class."""
     view = views.trending_view(session, asset_class=asset_class)
     return templates.TemplateResponse(request, "trending.html", {"view": view})
+
+
+@router.get("/news", response_class=HTMLResponse)
+def news_page(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    by: str | None = None,
+    period: str | None = None,
+) -> Response:
+    """News volume and tone by outlet, region or asset class, and the most covered assets."""
+    view = views.news_view(session, by=by, period=period)
+    return templates.TemplateResponse(request, "news.html", {"view": view})
 
 
 @router.get("/asset/{asset_id}", response_class=HTMLResponse)
