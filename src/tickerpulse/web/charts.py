@@ -174,6 +174,73 @@ def news_groups_figure(
     return {"data": [bars], "layout": layout}
 
 
+COMPARE_COLOURS = ("#1570ef", "#c4320a", "#0a7d38", "#6941c6", "#b54708")
+
+
+def compare_figure(series: Sequence[tuple[str, Sequence[AssetWindowRow]]]) -> dict[str, Any]:
+    """Prices rebased to 100 above 6-hour social sentiment, one colour per asset, one UTC axis.
+
+    Rebasing puts assets of any price level on one scale: 110 means +10 % since the
+    first window shown.
+
+    Args:
+        series: (symbol, windows oldest first) per asset, at most five.
+
+    Returns:
+        A Plotly figure of plain JSON types.
+    """
+    traces: list[dict[str, Any]] = []
+    for (symbol, rows), colour in zip(series, COMPARE_COLOURS, strict=False):
+        priced = [r for r in rows if r.close is not None]
+        base = priced[0].close if priced else None
+        if base:
+            traces.append(
+                {
+                    "type": "scatter", "mode": "lines", "name": symbol, "legendgroup": symbol,
+                    "x": [_x(r.window_start) for r in priced],
+                    "y": [round((r.close or 0) / base * 100, 3) for r in priced],
+                    "line": {"color": colour}, "yaxis": "y",
+                    "hovertemplate": f"{symbol} %{{y:.1f}}<extra>price, start = 100</extra>",
+                }
+            )  # fmt: skip
+        traces.append(
+            {
+                "type": "scatter", "mode": "lines+markers", "name": symbol, "legendgroup": symbol,
+                "showlegend": not base, "x": [_x(r.window_start) for r in rows],
+                "y": [r.social_sentiment for r in rows], "line": {"color": colour, "dash": "dot"},
+                "marker": {"size": 4}, "yaxis": "y2", "connectgaps": False,
+                "hovertemplate": f"{symbol} %{{y:+.2f}}<extra>social sentiment</extra>",
+            }
+        )  # fmt: skip
+    axis = {"gridcolor": GRID, "zerolinecolor": "#98a2b3"}
+    names = ", ".join(symbol for symbol, _ in series)
+    layout = {
+        "title": {"text": f"{names}: price and social sentiment per 6-hour window (UTC)", "x": 0},
+        "height": 560,
+        "margin": {"l": 64, "r": 12, "t": 72, "b": 56},
+        "hovermode": "x unified",
+        "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        "font": {"color": INK, "family": "system-ui, sans-serif"},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "xaxis": {
+            **axis,
+            "type": "date",
+            "anchor": "y2",
+            "title": {"text": "Window start (UTC)"},
+            "hoverformat": "%Y-%m-%d %H:%M UTC",
+        },
+        "yaxis": {**axis, "domain": [0.42, 1.0], "title": {"text": "Price (first window = 100)"}},
+        "yaxis2": {
+            **axis,
+            "domain": [0.0, 0.36],
+            "range": [-1, 1],
+            "title": {"text": "Social sentiment<br>(−1 to +1)"},
+        },
+    }
+    return {"data": traces, "layout": layout}
+
+
 def figure_json(figure: dict[str, Any]) -> str:
     """Serialise a figure for an inline ``<script>``: JSON with ``<``, ``>``, ``&`` escaped.
 

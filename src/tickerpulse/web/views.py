@@ -6,7 +6,7 @@ module decides which windows and rows a page reads, and builds the charts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -101,6 +101,55 @@ def news_view(session: Session, *, by: str | None, period: str | None) -> NewsVi
         figure_json=None if figure is None else charts.figure_json(figure),
         since=since,
     )
+
+
+COMPARE_MAX = 5
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """The compare page: two to five assets' prices and sentiment on one chart."""
+
+    asked: str
+    assets: list[AssetOverview] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+    figure_json: str | None = None
+
+
+def compare_view(session: Session, *, asked: str | None) -> CompareView:
+    """Resolve up to five comma-separated symbols or ids and chart their last 30 days.
+
+    Args:
+        session: An open database session.
+        asked: What the reader typed, e.g. ``"BTC, ETH, AAPL"``.
+
+    Returns:
+        The view; unknown names and names beyond five are listed so the page can say so.
+    """
+    names = [n.strip() for n in (asked or "").split(",") if n.strip()]
+    assets: list[AssetOverview] = []
+    unknown: list[str] = []
+    for name in dict.fromkeys(names):
+        asset_id = name if ":" in name else queries.asset_id_for_symbol(session, symbol=name)
+        found = queries.asset_overview(session, asset_id=asset_id) if asset_id else None
+        if found is None:
+            unknown.append(name)
+        elif all(a.asset_id != found.asset_id for a in assets):
+            assets.append(found)
+    shown, dropped = assets[:COMPARE_MAX], [a.symbol for a in assets[COMPARE_MAX:]]
+    view = CompareView(asked=asked or "", assets=shown, unknown=unknown, dropped=dropped)
+    latest = queries.latest_window(session)
+    if len(shown) < 2 or latest is None:
+        return view
+    series = [
+        (a.symbol, queries.asset_windows(session, asset_id=a.asset_id, since=latest - HISTORY))
+        for a in shown
+    ]
+    if not any(rows for _, rows in series):
+        return view
+    figure = charts.compare_figure(series)
+    return replace(view, figure_json=charts.figure_json(figure))
 
 
 def trending_view(session: Session, *, asset_class: str | None) -> TrendingView:

@@ -1,4 +1,4 @@
-"""The HTML pages: trending assets (``/``), one asset (``/asset/{asset_id}``), news (``/news``)."""
+"""The HTML pages: trending (``/``), an asset, news analytics (``/news``) and compare."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ def news_page(
     """News volume and tone by outlet, region or asset class, and the most covered assets."""
     view = views.news_view(session, by=by, period=period)
     return templates.TemplateResponse(request, "news.html", {"view": view})
+
+
+@router.get("/compare", response_class=HTMLResponse)
+def compare_page(
+    request: Request, session: SessionDep, templates: TemplatesDep, assets: str | None = None
+) -> Response:
+    """Two to five assets' rebased prices and social sentiment on one chart."""
+    view = views.compare_view(session, asked=assets)
+    return templates.TemplateResponse(request, "compare.html", {"view": view})
 
 
 @router.get("/asset/{asset_id}", response_class=HTMLResponse)

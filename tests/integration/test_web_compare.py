@@ -1,0 +1,53 @@
+"""The compare page: two to five assets' rebased prices and sentiment on one chart."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tickerpulse.config import Settings
+from tickerpulse.web.app import create_app
+
+from .test_web_queries import BTC_CLOSES, TSLA_CLOSES, seed_marts
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    seed_marts(engine)
+    with TestClient(create_app(Settings(_env_file=None), engine)) as c:  # type: ignore[call-arg]
+        yield c
+
+
+def figure(html: str) -> dict:
+    found = re.search(
+        r'<script type="application/json" id="compare-figure">(.*?)</script>', html, re.S
+    )
+    assert found, "no chart on the page"
+    return json.loads(found.group(1))
+
+
+def test_prices_are_rebased_to_100_and_sentiment_shares_the_time_axis(client: TestClient) -> None:
+    fig = figure(client.get("/compare?assets=TSLA, crypto:BTC").text)
+    prices = {t["name"]: t["y"] for t in fig["data"] if t["yaxis"] == "y"}
+    assert prices["TSLA"][0] == 100 and prices["BTC"][0] == 100
+    assert prices["TSLA"][-1] == pytest.approx(TSLA_CLOSES[-1] / TSLA_CLOSES[0] * 100, rel=1e-4)
+    assert prices["BTC"][-1] == pytest.approx(BTC_CLOSES[-1] / BTC_CLOSES[0] * 100, rel=1e-4)
+    sentiment = [t for t in fig["data"] if t["yaxis"] == "y2"]
+    assert {t["name"] for t in sentiment} == {"TSLA", "BTC"}
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Price (first window = 100)"
+    assert "(UTC)" in fig["layout"]["title"]["text"]
+
+
+def test_unknown_names_too_many_and_too_few_are_explained(client: TestClient) -> None:
+    html = client.get("/compare?assets=TSLA,NOPE").text
+    assert (
+        "Not tracked: NOPE" in html and "Name at least two assets to compare (TSLA so far)" in html
+    )
+    crowded = client.get("/compare?assets=TSLA,BTC,ETH,AAPL,MSFT,NVDA").text
+    assert "At most five assets at a time: NVDA left out." in crowded
+    assert "Name at least two assets" in client.get("/compare").text
