@@ -195,3 +195,16 @@ def test_plotly_is_served_from_the_package_never_from_a_cdn(client: TestClient) 
     assert client.get("/static/site.css").status_code == 200
     for page in ("/", "/asset/stock:TSLA", "/asset/stock:AAPL"):
         assert "cdn." not in client.get(page).text.lower()
+
+
+def test_trending_period_and_source_filters_change_the_ranking_and_labels(
+    client: TestClient,
+) -> None:
+    day = client.get("/?period=24h").text
+    assert "over the last 24 h" in day and "Return (24 h)" in day
+    assert 'value="24h" selected' in day
+    reddit = client.get("/?source=reddit").text
+    rows = table_rows(reddit)
+    assert len(rows) == 1 and "TSLA" in rows[0] and "on reddit" in reddit
+    fallback = client.get("/?period=1y&source=myspace").text
+    assert "over the last 6 h" in fallback and 'value="" selected' in fallback

@@ -221,3 +221,22 @@ def test_news_groups_by_outlet_region_and_asset_class(engine: Engine) -> None:
     assert [(r.group, r.articles) for r in by_class] == [("crypto", 2), ("stock", 1)]
     assert by_class[0].sentiment_mean == pytest.approx(0.0)
     assert ("cnbc", 2) in [(r.group, r.articles) for r in everything]
+
+
+def test_trending_over_a_longer_period_adds_windows_and_weights_sentiment(
+    session: Session,
+) -> None:
+    rows = queries.trending(session, window_start=LATEST, windows=2)
+    assert [(r.symbol, r.mentions, r.previous_rank) for r in rows] == [
+        ("BTC", 170, None), ("TSLA", 150, None), ("ETH", 40, None), ("EURUSD", 5, None),
+    ]  # fmt: skip
+    btc, tsla = rows[0], rows[1]
+    assert btc.sentiment_mean == pytest.approx((50 * 0.1 + 120 * 0.62) / 170)
+    assert btc.return_pct == pytest.approx(61200 / 60100 - 1)  # from the close before the period
+    assert tsla.return_pct == pytest.approx(240 / 255 - 1)
+
+
+def test_trending_by_one_source_ranks_only_its_mentions(session: Session) -> None:
+    reddit = queries.trending(session, window_start=LATEST, source="reddit")
+    assert [(r.symbol, r.mentions, r.sentiment_mean) for r in reddit] == [("TSLA", 25, -0.6)]
+    assert queries.trending(session, window_start=LATEST, source="telegram") == []

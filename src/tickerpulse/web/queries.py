@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Subquery, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.models import (
@@ -71,74 +71,98 @@ def published_at(session: Session, *, window_start: datetime) -> datetime | None
 
 
 def trending(
-    session: Session, *, window_start: datetime, limit: int = 25, asset_class: str | None = None
+    session: Session,
+    *,
+    window_start: datetime,
+    limit: int = 25,
+    asset_class: str | None = None,
+    windows: int = 1,
+    source: str | None = None,
 ) -> list[TrendingRow]:
-    """The most-mentioned assets of a window, with their change against the window before.
+    """The most-mentioned assets of a period, with their change against the period before.
 
-    Ranks count all sources (``source_class = source = 'all'``) and, with a class
-    filter, rank within that class. Sparklines come from one extra query for all rows.
+    A period is ``windows`` 6-hour windows ending with ``window_start`` (1 = 6 h,
+    4 = 24 h, 28 = 7 days). Mentions add up over the period; sentiment and the
+    bull/bear shares are mention-weighted means; the return runs from the close
+    before the period to its last close. Ranks count all sources unless ``source``
+    names one (``reddit``, ``news``, …); with a class filter they rank within it.
 
     Args:
         session: An open database session.
-        window_start: The window to rank.
+        window_start: The last window of the period.
         limit: How many assets to return at most.
         asset_class: Only assets of this class (stock, etf, crypto, fx), or all.
+        windows: The period's length in windows.
+        source: Only mentions from this source, or all sources.
 
     Returns:
         Rows ordered by rank (most mentions first; ties by asset id).
     """
-    previous = window_start - WINDOW
+    span = windows * WINDOW
+    first, previous_first = window_start - span + WINDOW, window_start - 2 * span + WINDOW
     m = MartAssetWindow
-    ranked_select = (
+    period = case((m.window_start >= first, "now"), else_="before").label("period")
+    weight = m.mentions
+    scope = (m.source == source,) if source else _ALL
+
+    def weighted(column: Any) -> Any:
+        """Mention-weighted mean of ``column`` over the rows that have a value."""
+        known = func.sum(case((column.is_not(None), weight), else_=0))
+        return func.sum(column * weight) / func.nullif(known, 0)
+
+    per_period = (
         select(
-            m.window_start,
             m.asset_id,
-            m.mentions,
-            m.sentiment_mean,
-            m.bull_share,
-            m.bear_share,
-            func.row_number()
-            .over(partition_by=m.window_start, order_by=(m.mentions.desc(), m.asset_id))
-            .label("rank"),
+            period,
+            func.sum(m.mentions).label("mentions"),
+            weighted(m.sentiment_mean).label("sentiment_mean"),
+            weighted(m.bull_share).label("bull_share"),
+            weighted(m.bear_share).label("bear_share"),
         )
         .join(Asset, Asset.asset_id == m.asset_id)
-        .where(m.window_start.in_((window_start, previous)), *_ALL)
+        .where(m.window_start >= previous_first, m.window_start <= window_start, *scope)
+        .group_by(m.asset_id, period)
     )
     if asset_class is not None:
-        ranked_select = ranked_select.where(Asset.asset_class == asset_class)
-    ranked = ranked_select.cte("ranked")
+        per_period = per_period.where(Asset.asset_class == asset_class)
+    totals = per_period.subquery("totals")
+    ranked = select(
+        totals,
+        func.row_number()
+        .over(partition_by=totals.c.period, order_by=(totals.c.mentions.desc(), totals.c.asset_id))
+        .label("rank"),
+    ).cte("ranked")
     now, before = ranked.alias("now"), ranked.alias("before")
-    price = MartPriceWindow
+    last, start = MartPriceWindow.__table__.alias("last"), _period_start_close(first)
+    end = window_start
     stmt = (
         select(
-            now.c.asset_id,
-            Asset.symbol,
-            Asset.name,
-            Asset.asset_class,
-            now.c.rank,
-            now.c.mentions,
-            before.c.rank.label("previous_rank"),
-            before.c.mentions.label("previous_mentions"),
-            now.c.sentiment_mean,
-            now.c.bull_share,
-            now.c.bear_share,
-            price.close,
-            price.return_pct,
+            now.c.asset_id, Asset.symbol, Asset.name, Asset.asset_class, now.c.rank,
+            now.c.mentions, before.c.rank.label("previous_rank"),
+            before.c.mentions.label("previous_mentions"), now.c.sentiment_mean,
+            now.c.bull_share, now.c.bear_share, last.c.close,
+            (last.c.close / func.nullif(start.c.prev_close, 0) - 1).label("return_pct"),
         )
         .join(Asset, Asset.asset_id == now.c.asset_id)
-        .outerjoin(
-            before, and_(before.c.asset_id == now.c.asset_id, before.c.window_start == previous)
-        )
-        .outerjoin(
-            price, and_(price.asset_id == now.c.asset_id, price.window_start == window_start)
-        )
-        .where(now.c.window_start == window_start)
+        .outerjoin(before, and_(before.c.asset_id == now.c.asset_id, before.c.period == "before"))
+        .outerjoin(last, and_(last.c.asset_id == now.c.asset_id, last.c.window_start == end))
+        .outerjoin(start, start.c.asset_id == now.c.asset_id)
+        .where(now.c.period == "now")
         .order_by(now.c.rank)
         .limit(limit)
-    )
+    )  # fmt: skip
     rows = [TrendingRow(**row) for row in session.execute(stmt).mappings()]
-    closes = close_series(session, asset_ids=[r.asset_id for r in rows], until=window_start)
+    closes = close_series(
+        session, asset_ids=[r.asset_id for r in rows], until=window_start,
+        windows=max(SPARKLINE_WINDOWS, windows),
+    )  # fmt: skip
     return [replace(r, sparkline=tuple(closes[r.asset_id])) for r in rows]
+
+
+def _period_start_close(first: datetime) -> Subquery:
+    """Per asset, the close before the period: the first window's ``prev_close``."""
+    p = MartPriceWindow
+    return select(p.asset_id, p.prev_close).where(p.window_start == first).subquery("period_start")
 
 
 def close_series(

@@ -12,7 +12,7 @@ from typing import cast
 
 from sqlalchemy.orm import Session
 
-from tickerpulse.domain import WINDOW
+from tickerpulse.domain import TEXT_SOURCES, WINDOW
 from tickerpulse.web import charts, queries
 from tickerpulse.web.records import (
     AssetOverview,
@@ -28,15 +28,27 @@ TRENDING_LIMIT = 25
 HISTORY = timedelta(days=30)
 
 
+TRENDING_PERIODS = {"6h": ("6 h", 1), "24h": ("24 h", 4), "7d": ("7 days", 28)}
+
+
 @dataclass(frozen=True)
 class TrendingView:
-    """The trending page: the latest window's ranking, possibly filtered by class."""
+    """The trending page: the ranking over a period, possibly by class and by source."""
 
     window: datetime | None
     published_at: datetime | None = None
     asset_class: str | None = None
+    period: str = "6h"
+    source: str | None = None
     rows: list[TrendingRow] = field(default_factory=list)
     classes: tuple[str, ...] = ASSET_CLASSES
+    periods: dict[str, tuple[str, int]] = field(default_factory=lambda: TRENDING_PERIODS)
+    sources: tuple[str, ...] = TEXT_SOURCES
+
+    @property
+    def period_label(self) -> str:
+        """The period in words ("24 h")."""
+        return self.periods[self.period][0]
 
 
 @dataclass(frozen=True)
@@ -152,28 +164,39 @@ def compare_view(session: Session, *, asked: str | None) -> CompareView:
     return replace(view, figure_json=charts.figure_json(figure))
 
 
-def trending_view(session: Session, *, asset_class: str | None) -> TrendingView:
-    """Gather the trending page for the newest window.
+def trending_view(
+    session: Session,
+    *,
+    asset_class: str | None,
+    period: str | None = None,
+    source: str | None = None,
+) -> TrendingView:
+    """Gather the trending page for the period ending with the newest window.
 
     Args:
         session: An open database session.
         asset_class: One of :data:`ASSET_CLASSES`; anything else means all classes.
+        period: ``6h``, ``24h`` or ``7d``; anything else means 6h.
+        source: One text source (``reddit``, ``news``, …); anything else means all.
 
     Returns:
         The view; ``window`` is None when no cycle has been published.
     """
     chosen = asset_class if asset_class in ASSET_CLASSES else None
+    span = period if period in TRENDING_PERIODS else "6h"
+    picked = source if source in TEXT_SOURCES else None
     window = queries.latest_window(session)
+    base = TrendingView(window=window, asset_class=chosen, period=span, source=picked)
     if window is None:
-        return TrendingView(window=None, asset_class=chosen)
-    return TrendingView(
-        window=window,
+        return base
+    return replace(
+        base,
         published_at=queries.published_at(session, window_start=window),
-        asset_class=chosen,
         rows=queries.trending(
-            session, window_start=window, limit=TRENDING_LIMIT, asset_class=chosen
+            session, window_start=window, limit=TRENDING_LIMIT, asset_class=chosen,
+            windows=TRENDING_PERIODS[span][1], source=picked,
         ),
-    )
+    )  # fmt: skip
 
 
 def asset_view(session: Session, *, asset_id: str) -> AssetView | None:

@@ -20,9 +20,11 @@ def trending_page(
     session: SessionDep,
     templates: TemplatesDep,
     asset_class: Annotated[str | None, Query(alias="class")] = None,
+    period: str | None = None,
+    source: str | None = None,
 ) -> Response:
-    """The most-mentioned assets of the latest window, optionally of one class."""
-    view = views.trending_view(session, asset_class=asset_class)
+    """The most-mentioned assets over 6 h, 24 h or 7 days, by class and by source."""
+    view = views.trending_view(session, asset_class=asset_class, period=period, source=source)
     return templates.TemplateResponse(request, "trending.html", {"view": view})
 
 
