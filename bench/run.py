@@ -1,6 +1,6 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
-Usage: ``python -m bench.run [--only pipeline|tagging|scaling] [--sizes 100000,1000000]``.
+Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web] [--sizes 100000,1000000]``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from bench.pipeline import compare, quality, simulated_lines
 from bench.report import DOC, machine_line, write_section
 from bench.scaling import Point, run_point, scaling_svg
 from bench.tagging import tagging_section
+from bench.web import CONCURRENCY as WEB_CONCURRENCY
+from bench.web import REQUESTS as WEB_REQUESTS
+from bench.web import measure as measure_pages
 from tickerpulse.universe import load_universe
 
 
@@ -133,18 +136,45 @@ def _ratio(spark: Point | None, duck: Point | None) -> str:
     return "—"
 
 
+def web_section() -> str:
+    """Server time per page at p50/p99 with one client and with many."""
+    results = measure_pages()
+    lines = [
+        "## Pages under load: server time per page",
+        "",
+        machine_line(),
+        "",
+        "A week of the simulated world (all assets, 28 windows) in embedded Postgres; the",
+        "site served by uvicorn (one process) on loopback; each page requested"
+        f" {WEB_REQUESTS} times by 1 client, then by {WEB_CONCURRENCY} clients at once",
+        "(`bench/web.py`, httpx async). Server time is the app's `Server-Timing`; client",
+        "p99 adds loopback and queueing in the single event loop. Target: server p99 < 50 ms.",
+        "",
+        "| page | clients | server p50 ms | server p99 ms | client p99 ms | requests/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.page} | {r.clients} | {r.server_p50:.1f} | {r.server_p99:.1f} |"
+            f" {r.client_p99:.1f} | {r.per_second:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Parse arguments, run, write."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
     parser.add_argument(
         "--only",
-        choices=["pipeline", "tagging", "scaling"],
+        choices=["pipeline", "tagging", "scaling", "web"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
     if args.only in (None, "tagging"):
         write_section("tagging", tagging_section())
+    if args.only in (None, "web"):
+        write_section("web", web_section())
     if args.only in (None, "scaling"):
         write_section("scaling", scaling_section())
     if args.only in (None, "pipeline"):

@@ -21,7 +21,7 @@ Names = Annotated[list[str], NoDecode]
 class Settings(BaseSettings):
     """Validated configuration; each field maps to the upper-case environment variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     home: Path = Field(
         default=Path(".tickerpulse"),

@@ -1,5 +1,8 @@
 """Prometheus metrics at ``/metrics``: request latency here, cycle health from the ledger.
 
+Every response also carries ``Server-Timing: app;dur=<ms>``, the server time the
+load benchmark reads (browsers show it in their network panel).
+
 Cycle metrics are read from Postgres at scrape time (the ``cycle_run`` ledger and
 ``source_cursor``), so they are right whichever process ran the cycle — the
 scheduler, a cron'd ``cycle run`` or a Dataproc job. Request latency is
@@ -172,11 +175,11 @@ def install_metrics(app: FastAPI, engine: Engine) -> CollectorRegistry:
     ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
+        elapsed = time.perf_counter() - started
         route = request.scope.get("route")
         template = getattr(route, "path", "unmatched")
-        latency.labels(request.method, template, str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
+        latency.labels(request.method, template, str(response.status_code)).observe(elapsed)
+        response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.2f}"
         return response
 
     @app.get("/metrics", include_in_schema=False)

@@ -1,0 +1,120 @@
+"""Page latency under load: server time per page at p50/p99, one client vs many, on loopback.
+
+Builds a week of the simulated world into a throw-away home (embedded Postgres,
+local lake), serves the site with uvicorn in a thread, and sends each page
+``REQUESTS`` times with 1 and then ``CONCURRENCY`` clients at once (httpx, async).
+Server time is what the app reports in ``Server-Timing``; client time adds the
+loopback and the event loop's queueing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from tickerpulse.config import Settings
+from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
+from tickerpulse.web.app import create_app
+
+PAGES = {
+    "trending": "/",
+    "trending 7 d": "/?period=7d",
+    "asset": "/asset/crypto:BTC",
+    "news 24 h": "/news?period=24h",
+    "compare": "/compare?assets=BTC,ETH,AAPL,NVDA",
+    "healthz": "/healthz",
+}
+REQUESTS = 400
+CONCURRENCY = 50
+
+
+@dataclass(frozen=True)
+class PageLatency:
+    """Latencies of one page at one concurrency, in milliseconds."""
+
+    page: str
+    clients: int
+    server_p50: float
+    server_p99: float
+    client_p99: float
+    per_second: float
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _p(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+async def _hammer(
+    base: str, path: str, clients: int, requests: int
+) -> tuple[list[float], list[float], float]:
+    server_ms: list[float] = []
+    client_ms: list[float] = []
+    queue = iter(range(requests))
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+
+        async def worker() -> None:
+            for _ in queue:
+                started = time.perf_counter()
+                response = await http.get(path)
+                client_ms.append((time.perf_counter() - started) * 1000)
+                response.raise_for_status()
+                timing = response.headers.get("server-timing", "app;dur=0")
+                server_ms.append(float(timing.split("dur=")[1]))
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return server_ms, client_ms, requests / elapsed
+
+
+def measure(days: int = 7) -> list[PageLatency]:
+    """Build the data, serve it, and measure every page at 1 and CONCURRENCY clients."""
+    with tempfile.TemporaryDirectory(prefix="tp-web-bench-") as home:
+        settings = Settings(_env_file=None, home=Path(home), sim_days=days)  # type: ignore[call-arg]
+        runtime = open_runtime(settings)
+        world = simulated_world(runtime)
+        ctx = cycle_context(runtime, simulated_sources(world))
+        from tickerpulse.jobs.cycle import run_cycle
+
+        for window in world.windows:
+            run_cycle(ctx, window)
+        port = _free_port()
+        config = uvicorn.Config(create_app(settings, runtime.engine), host="127.0.0.1", port=port,
+                                log_level="warning", access_log=False)  # fmt: skip
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        base = f"http://127.0.0.1:{port}"
+        results = []
+        try:
+            for name, path in PAGES.items():
+                asyncio.run(_hammer(base, path, 4, 40))  # warm caches and pools
+                for clients in (1, CONCURRENCY):
+                    srv, cli, rate = asyncio.run(_hammer(base, path, clients, REQUESTS))
+                    results.append(
+                        PageLatency(name, clients, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate)
+                    )
+                    print(results[-1], flush=True)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            runtime.engine.dispose()
+    return results
