@@ -147,16 +147,17 @@ def web_section() -> str:
         "A week of the simulated world (all assets, 28 windows) in embedded Postgres; the",
         "site served by uvicorn (one process) on loopback; each page requested"
         f" {WEB_REQUESTS} times by 1 client, then by {WEB_CONCURRENCY} clients at once",
-        "(`bench/web.py`, httpx async). Server time is the app's `Server-Timing`; client",
+        "(`bench/web.py`, httpx async), first with the page cache off, then on (anonymous",
+        "views kept 30 s, `web/cache.py`). Server time is the app's `Server-Timing`; client",
         "p99 adds loopback and queueing in the single event loop. Target: server p99 < 50 ms.",
         "",
-        "| page | clients | server p50 ms | server p99 ms | client p99 ms | requests/s |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| page | cache | clients | server p50 ms | server p99 ms | client p99 ms | requests/s |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r.page} | {r.clients} | {r.server_p50:.1f} | {r.server_p99:.1f} |"
-            f" {r.client_p99:.1f} | {r.per_second:,.0f} |"
+            f"| {r.page} | {'on' if r.cached else 'off'} | {r.clients} | {r.server_p50:.1f} |"
+            f" {r.server_p99:.1f} | {r.client_p99:.1f} | {r.per_second:,.0f} |"
         )
     return "\n".join(lines)
 

@@ -1,4 +1,4 @@
-"""Page latency under load: server time per page at p50/p99, one client vs many, on loopback.
+"""Page latency under load: server time per page at p50/p99, one client vs many, cache off/on.
 
 Builds a week of the simulated world into a throw-away home (embedded Postgres,
 local lake), serves the site with uvicorn in a thread, and sends each page
@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import uvicorn
+from sqlalchemy import Engine
 
 from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
@@ -31,9 +32,8 @@ PAGES = {
     "asset": "/asset/crypto:BTC",
     "news 24 h": "/news?period=24h",
     "compare": "/compare?assets=BTC,ETH,AAPL,NVDA",
-    "healthz": "/healthz",
 }
-REQUESTS = 400
+REQUESTS = 300
 CONCURRENCY = 50
 
 
@@ -42,6 +42,7 @@ class PageLatency:
     """Latencies of one page at one concurrency, in milliseconds."""
 
     page: str
+    cached: bool
     clients: int
     server_p50: float
     server_p99: float
@@ -83,6 +84,32 @@ async def _hammer(
     return server_ms, client_ms, requests / elapsed
 
 
+def _serve_and_measure(settings: Settings, engine: Engine, cached: bool) -> list[PageLatency]:
+    port = _free_port()
+    config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port,
+                            log_level="warning", access_log=False)  # fmt: skip
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    results = []
+    try:
+        for name, path in PAGES.items():
+            asyncio.run(_hammer(base, path, 4, 40))  # warm pools (and the cache, when on)
+            for clients in (1, CONCURRENCY):
+                srv, cli, rate = asyncio.run(_hammer(base, path, clients, REQUESTS))
+                results.append(
+                    PageLatency(name, cached, clients, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate)
+                )
+                print(results[-1], flush=True)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    return results
+
+
 def measure(days: int = 7) -> list[PageLatency]:
     """Build the data, serve it, and measure every page at 1 and CONCURRENCY clients."""
     with tempfile.TemporaryDirectory(prefix="tp-web-bench-") as home:
@@ -94,27 +121,11 @@ def measure(days: int = 7) -> list[PageLatency]:
 
         for window in world.windows:
             run_cycle(ctx, window)
-        port = _free_port()
-        config = uvicorn.Config(create_app(settings, runtime.engine), host="127.0.0.1", port=port,
-                                log_level="warning", access_log=False)  # fmt: skip
-        server = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
         results = []
         try:
-            for name, path in PAGES.items():
-                asyncio.run(_hammer(base, path, 4, 40))  # warm caches and pools
-                for clients in (1, CONCURRENCY):
-                    srv, cli, rate = asyncio.run(_hammer(base, path, clients, REQUESTS))
-                    results.append(
-                        PageLatency(name, clients, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate)
-                    )
-                    print(results[-1], flush=True)
+            for cache_seconds in (0.0, 30.0):
+                app_settings = settings.model_copy(update={"page_cache_seconds": cache_seconds})
+                results += _serve_and_measure(app_settings, runtime.engine, cache_seconds > 0)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             runtime.engine.dispose()
     return results

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         le=300,
         description="Minutes after 00/06/12/18 UTC the scheduled cycle starts (late posts).",
     )
+    page_cache_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long anonymous page views are served from cache (0: off).",
+    )
     price_sources: Names = Field(
         default=["ibkr", "finnhub", "alphavantage", "prices"],
         description=(

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
 from tickerpulse.web import formatting
+from tickerpulse.web.cache import install_page_cache
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.routes import health, pages
 
@@ -86,5 +87,6 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(health.router)
-    install_metrics(app, engine)
+    install_page_cache(app, settings.page_cache_seconds, ("/", "/asset", "/news", "/compare"))
+    install_metrics(app, engine)  # added last, so it times cached pages too
     return app
