@@ -14,6 +14,9 @@ from tickerpulse.analytics.panel import PanelArrays
 SIGNALS: tuple[str, ...] = ("sentiment", "mentions", "mention_z")
 Z_LOOKBACK = 28
 """Windows (7 days) of history a mention z-score compares against."""
+Z_CAP = 10.0
+MIN_STD = 1e-6
+"""Spreads below this are rounding noise of the running sums (signals are O(1))."""
 
 
 def shift(matrix: np.ndarray, k: int) -> np.ndarray:
@@ -57,11 +60,16 @@ def trailing_mean_std(
 
 
 def trailing_zscore(matrix: np.ndarray, length: int = Z_LOOKBACK) -> np.ndarray:
-    """How unusual window ``t`` is against the ``length`` windows before it."""
+    """How unusual window ``t`` is against the ``length`` windows before it.
+
+    A flat history (all the same value, e.g. never mentioned) has no spread to
+    compare against, so its z-score is NaN rather than an overflow of rounding
+    noise; scores are capped at ±:data:`Z_CAP`.
+    """
     mean, std = trailing_mean_std(matrix, length)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = (matrix - mean) / std
-    return np.where(std > 1e-12, z, np.nan)
+        z = np.clip((matrix - mean) / std, -Z_CAP, Z_CAP)
+    return np.where(std > MIN_STD, z, np.nan)
 
 
 def class_signals(arrays: PanelArrays, source_class: str) -> dict[str, np.ndarray]:
