@@ -31,11 +31,10 @@ from tickerpulse.analytics.stats import (
     RowCorrelation,
     benjamini_hochberg,
     fisher_interval,
+    paired_ranks,
     pearson_rows,
-    spearman_rows,
+    rank_correlation,
 )
-
-METHODS = {"pearson": pearson_rows, "spearman": spearman_rows}
 
 
 def correlations(
@@ -63,11 +62,12 @@ def correlations(
             for horizon in horizons:
                 y = shift(returns, horizon)
                 for method in methods:
+                    per_asset, pooled = _both_scopes(method, x, y, confidence)
                     frames.append(
                         _family_frame(
                             arrays.assets,
-                            METHODS[method](x, y, confidence),
-                            METHODS[method](*_pooled(x, y), confidence),
+                            per_asset,
+                            pooled,
                             source_class=source_class,
                             signal=signal,
                             horizon=horizon,
@@ -170,6 +170,18 @@ def relation_report(
         granger=granger.granger_table(arrays, lags=granger_lags),
         events=events.event_study(arrays, span=event_span),
     )
+
+
+def _both_scopes(
+    method: str, x: np.ndarray, y: np.ndarray, confidence: float
+) -> tuple[RowCorrelation, RowCorrelation]:
+    """Per-asset and pooled correlations; pooled Spearman pools the within-asset ranks."""
+    if method == "pearson":
+        return pearson_rows(x, y, confidence), pearson_rows(*_pooled(x, y), confidence)
+    if method == "spearman":
+        rx, ry = paired_ranks(x, y)
+        return rank_correlation(rx, ry, confidence), rank_correlation(*_pooled(rx, ry), confidence)
+    raise ValueError(f"unknown method {method!r}; choose pearson or spearman")
 
 
 def _pooled(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 CONFIDENCE = 0.95
@@ -60,9 +59,21 @@ def spearman_rows(x: np.ndarray, y: np.ndarray, confidence: float = CONFIDENCE) 
     The interval uses Fisher's z with the Bonett–Wright standard error
     √((1 + ρ²/2)/(n − 3)), which keeps coverage close to nominal for ranks.
     """
+    return rank_correlation(*paired_ranks(x, y), confidence)
+
+
+def paired_ranks(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Average ranks within each row over the pairs where both values exist (NaN elsewhere)."""
     both = np.isfinite(x) & np.isfinite(y)
-    rx = pd.DataFrame(np.where(both, x, np.nan)).rank(axis=1).to_numpy()
-    ry = pd.DataFrame(np.where(both, y, np.nan)).rank(axis=1).to_numpy()
+    rx = stats.rankdata(np.where(both, x, np.nan), axis=-1, nan_policy="omit")
+    ry = stats.rankdata(np.where(both, y, np.nan), axis=-1, nan_policy="omit")
+    return rx, ry
+
+
+def rank_correlation(
+    rx: np.ndarray, ry: np.ndarray, confidence: float = CONFIDENCE
+) -> RowCorrelation:
+    """Spearman ρ from ranks already taken (see :func:`paired_ranks`), with its interval."""
     rho, n = _row_r(rx, ry)
     se = np.sqrt((1.0 + rho**2 / 2.0) / np.maximum(n - 3, 1))
     low, high = fisher_interval(rho, n, se, confidence)
