@@ -51,3 +51,21 @@ def test_results_tables_get_one_verdict_per_row() -> None:
     assert texts[0].startswith("moderate positive relation") and texts[1].startswith(
         "no significant"
     )
+
+
+def test_a_tiny_auc_edge_is_not_sold_as_one_even_when_n_makes_it_significant() -> None:
+    text = verdict(Estimate(0.5017, 0.5008, 0.5026, 1_400_000, 1e-4, None, "auc"))
+    assert text.startswith(
+        "no useful edge over a coin flip out of sample (AUC = 0.502, 95% CI 0.501…0.503"
+    )
+
+
+def test_trading_verdicts_say_profit_or_loss_after_costs_and_hedge_the_profit() -> None:
+    flat = verdict(Estimate(0.0001, -0.0002, 0.0004, 500, 0.5, None, "mean_net_return"))
+    loss = verdict(Estimate(-0.0003, -0.0004, -0.0002, 500, 1e-5, None, "mean_net_return"))
+    gain = verdict(Estimate(0.0045, 0.004, 0.005, 500, 1e-9, None, "mean_net_return"))
+    assert flat.startswith(
+        "no significant profit or loss after costs (mean per window = +0.01%, 95% CI −0.02%…+0.04%"
+    )
+    assert loss.startswith("lost money on average after costs")
+    assert "not a promise" in gain

@@ -34,7 +34,12 @@ class Scores:
         out: dict[str, float] = {}
         for name in ("auc", "hit_rate", "brier"):
             est: Estimate = getattr(self, name)
-            out |= {name: est.value, f"{name}_ci_low": est.ci_low, f"{name}_ci_high": est.ci_high}
+            out |= {
+                name: est.value,
+                f"{name}_ci_low": est.ci_low,
+                f"{name}_ci_high": est.ci_high,
+                f"{name}_p_value": est.p_value,
+            }
         out["n"] = float(self.auc.n)
         return out
 

@@ -26,7 +26,7 @@ from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
 from tickerpulse.analytics.artifacts import ModelArtifact
-from tickerpulse.analytics.evaluation import TradingResult, paper_trade, score
+from tickerpulse.analytics.evaluation import Scores, TradingResult, paper_trade, score
 from tickerpulse.analytics.features import (
     FEATURE_VERSION,
     FEATURES,
@@ -63,6 +63,7 @@ class WalkForwardResult:
 
     predictions: pd.DataFrame
     scores: pd.DataFrame
+    model_scores: dict[str, Scores]
     return_ic: Estimate
     trading: dict[str, TradingResult]
     artifacts: dict[str, ModelArtifact] = field(repr=False)
@@ -138,6 +139,7 @@ def walk_forward(
     return WalkForwardResult(
         predictions=predictions,
         scores=table,
+        model_scores=scores,
         return_ic=_information_coefficient(expected[scored], data.next_return[scored]),
         trading=trading,
         artifacts=artifacts,

@@ -18,7 +18,17 @@ from tickerpulse.analytics.stats import Estimate
 
 ALPHA = 0.05
 MIN_N = 30
-SYMBOLS = {"pearson": "r", "spearman": "ρ", "auc": "AUC", "information_coefficient": "IC"}
+AUC_NEGLIGIBLE = 0.01
+"""An AUC this close to 0.5 is no usable edge, however many rows make it "significant"."""
+PERCENT_METHODS = ("mean_car", "mean_net_return")
+SYMBOLS = {
+    "pearson": "r",
+    "spearman": "ρ",
+    "auc": "AUC",
+    "information_coefficient": "IC",
+    "mean_car": "mean CAR",
+    "mean_net_return": "mean per window",
+}
 
 
 def verdict(estimate: Estimate, alpha: float = ALPHA, min_n: int = MIN_N) -> str:
@@ -30,8 +40,10 @@ def verdict(estimate: Estimate, alpha: float = ALPHA, min_n: int = MIN_N) -> str
     significant = _significant(estimate, null, alpha)
     if estimate.method == "auc":
         return _auc_sentence(estimate, significant, numbers)
-    if estimate.method in ("mean_car", "mean_net_return"):
-        return _mean_sentence(estimate, significant, numbers)
+    if estimate.method == "mean_car":
+        return _car_sentence(estimate, significant, numbers)
+    if estimate.method == "mean_net_return":
+        return _trading_sentence(estimate, significant, numbers)
     if not significant:
         return f"no significant relation ({numbers})"
     direction = "positive" if estimate.value > 0 else "negative"
@@ -68,12 +80,13 @@ def _significant(estimate: Estimate, null: float, alpha: float) -> bool:
 
 def _numbers(estimate: Estimate) -> str:
     symbol = SYMBOLS.get(estimate.method, estimate.method or "value")
-    low, high = _fmt(estimate.ci_low, estimate.method), _fmt(estimate.ci_high, estimate.method)
-    parts = [
-        f"{symbol} = {_fmt(estimate.value, estimate.method)}",
-        f"95% CI {low}…{high}",
-        f"n = {estimate.n:,}",
-    ]
+    scale = 100.0 if estimate.method in PERCENT_METHODS else 1.0
+    digits = 3 if abs(estimate.ci_high - estimate.ci_low) * scale < 0.02 else 2
+    value, low, high = (
+        _fmt(v, estimate.method, digits)
+        for v in (estimate.value, estimate.ci_low, estimate.ci_high)
+    )
+    parts = [f"{symbol} = {value}", f"95% CI {low}…{high}", f"n = {estimate.n:,}"]
     if estimate.q_value is not None:
         parts.append(f"BH q = {_p(estimate.q_value)}")
     elif math.isfinite(estimate.p_value):
@@ -84,6 +97,11 @@ def _numbers(estimate: Estimate) -> str:
 def _auc_sentence(estimate: Estimate, significant: bool, numbers: str) -> str:
     if not significant:
         return f"no better than a coin flip out of sample ({numbers})"
+    if abs(estimate.value - 0.5) < AUC_NEGLIGIBLE:
+        return (
+            f"no useful edge over a coin flip out of sample ({numbers}); the difference is "
+            "measurable only because n is large"
+        )
     if estimate.value < 0.5:
         return f"worse than a coin flip out of sample ({numbers}) — do not use"
     size = (
@@ -95,11 +113,22 @@ def _auc_sentence(estimate: Estimate, significant: bool, numbers: str) -> str:
     )
 
 
-def _mean_sentence(estimate: Estimate, significant: bool, numbers: str) -> str:
+def _car_sentence(estimate: Estimate, significant: bool, numbers: str) -> str:
     if not significant:
-        return f"no significant move ({numbers})"
-    direction = "up" if estimate.value > 0 else "down"
-    return f"significant average move {direction} ({numbers}) — in past data"
+        return f"no significant move after such events ({numbers})"
+    direction = "with" if estimate.value > 0 else "against"
+    return f"prices moved on average {direction} the crowd's tone ({numbers}) — in past data"
+
+
+def _trading_sentence(estimate: Estimate, significant: bool, numbers: str) -> str:
+    if not significant:
+        return f"no significant profit or loss after costs ({numbers})"
+    if estimate.value < 0:
+        return f"lost money on average after costs ({numbers})"
+    return (
+        f"made money on average after costs in this replay ({numbers}) — simulated past "
+        "trading, not a promise"
+    )
 
 
 def _strength(r: float) -> str:
@@ -112,12 +141,12 @@ def _strength(r: float) -> str:
     return "strong"
 
 
-def _fmt(value: float, method: str) -> str:
+def _fmt(value: float, method: str, digits: int) -> str:
     if not math.isfinite(value):
         return "n/a"
-    if method in ("mean_car", "mean_net_return"):
-        return f"{value * 100:+.2f}%".replace("-", "−")
-    return f"{value:.2f}".replace("-", "−")
+    if method in PERCENT_METHODS:
+        return f"{value * 100:+.{digits}f}%".replace("-", "−")
+    return f"{value:.{digits}f}".replace("-", "−")
 
 
 def _p(p: float) -> str:
