@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from tickerpulse.analytics.panel import PanelArrays, as_arrays, filled_returns
-from tickerpulse.analytics.signals import class_signals, shift, trailing_mean_std, trailing_sum
+from tickerpulse.analytics.signals import class_signals, shift, trailing_std, trailing_sum
 
 FEATURES: tuple[str, ...] = (
     "sentiment_social",
@@ -53,8 +53,8 @@ def feature_matrices(arrays: PanelArrays) -> dict[str, np.ndarray]:
     social, news = class_signals(arrays, "social"), class_signals(arrays, "news")
     sentiment_social = np.nan_to_num(social["sentiment"])
     returns = filled_returns(arrays)
-    _, vol_short = trailing_mean_std(shift(returns, 1), VOL_SHORT)  # windows t-19 … t
-    _, vol_long = trailing_mean_std(shift(returns, 1), VOL_LONG)
+    vol_short = trailing_std(returns, VOL_SHORT)
+    vol_long = trailing_std(returns, VOL_LONG)
     vol = np.where(vol_short > 0, vol_short, np.nan)
     mentions_social, mentions_news = arrays["mentions_social"], arrays["mentions_news"]
     total = mentions_social + mentions_news

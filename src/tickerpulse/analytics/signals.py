@@ -45,6 +45,16 @@ def trailing_sum(matrix: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarra
     return total, count
 
 
+def trailing_std(matrix: np.ndarray, length: int, min_count: int = 5) -> np.ndarray:
+    """Standard deviation over windows ``t - length + 1 … t`` (``t`` included)."""
+    s1, n = trailing_sum(matrix, length)
+    s2, _ = trailing_sum(matrix**2, length)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        var = (s2 - s1**2 / n) / (n - 1)
+    out: np.ndarray = np.where(n >= min_count, np.sqrt(np.maximum(var, 0.0)), np.nan)
+    return out
+
+
 def trailing_mean_std(
     matrix: np.ndarray, length: int, min_count: int = 5
 ) -> tuple[np.ndarray, np.ndarray]:
