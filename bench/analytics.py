@@ -11,16 +11,25 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pandas as pd
 
 from bench.report import machine_line
 from tickerpulse.analytics.panel import POOLED
 from tickerpulse.analytics.predict import WalkForwardConfig, WalkForwardResult, walk_forward
-from tickerpulse.analytics.relation import RelationReport, relation_report, rolling_correlation
+from tickerpulse.analytics.relation import (
+    RelationReport,
+    correlations,
+    relation_report,
+    rolling_correlation,
+)
+from tickerpulse.analytics.simulated import panel_from_world
 from tickerpulse.analytics.stats import Estimate
 from tickerpulse.analytics.synthetic import SyntheticConfig, synthetic_panel
 from tickerpulse.analytics.verdict import verdict
+from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
+from tickerpulse.universe import load_universe
 
 ASSETS, WINDOWS = 500, 2920
 BUDGET_S = 60.0
@@ -104,7 +113,53 @@ def analytics_section(assets: int = ASSETS, windows: int = WINDOWS) -> str:
     lines += ["| β | statistic | verdict |", "|---:|---|---|"]
     for r in runs:
         lines += [f"| {r.beta} | {name} | {text} |" for name, text in _headlines(r)]
+    lines += [
+        "",
+        "In the null world the logistic model's AUC of about 0.502 is real but useless:",
+        "returns carry a volatility drag (log drift −σ²/2), so high-volatility assets go up",
+        "slightly less often and the volatility feature can rank that. The verdict calls it",
+        "no useful edge, and trading on it loses money after costs.",
+        "",
+        *measured_world_lines(),
+    ]
     return "\n".join(lines)
+
+
+def measured_world_lines(days: int = 60) -> list[str]:
+    """The honest path: simulated raw posts through our enrich pipeline, then the analytics."""
+    universe = load_universe()
+    lines = [
+        "### The measured path on the simulated world",
+        "",
+        f"The simulated world ({days} days, its demo assets, seed 21) written as raw provider",
+        "JSON, run through our normalize → tagger → sentiment → aggregation SQL",
+        "(`tickerpulse.analytics.simulated.panel_from_world`), returns from its raw price",
+        "lines; walk-forward with a refit every 40 windows after 80 (the slow honesty tests",
+        "assert these).",
+        "",
+        "| β | rows | measure s | analytics s | statistic | verdict |",
+        "|---:|---:|---:|---:|---|---|",
+    ]
+    for beta in (0.6, 0.0):
+        config = WorldConfig(beta=beta, days=days, start=datetime(2026, 3, 2, tzinfo=UTC), seed=21)
+        t0 = time.perf_counter()
+        panel = panel_from_world(SimulatedWorld(config, universe), universe)
+        t1 = time.perf_counter()
+        corr = correlations(panel, horizons=(1,), methods=("pearson",), signals=("sentiment",))
+        result = walk_forward(panel, WalkForwardConfig(min_train_windows=80, refit_every=40))
+        t2 = time.perf_counter()
+        row = corr[(corr.asset_id == POOLED) & (corr.source_class == "social")].iloc[0]
+        rows = [("pooled social sentiment vs next-window return", verdict(_estimate(row)))]
+        rows += [
+            (f"{m} AUC", verdict(result.model_scores[m].auc))
+            for m in ("last_direction", "logistic", "hgb")
+        ]
+        for name, text in rows:
+            lines.append(
+                f"| {beta} | {len(panel):,} | {t1 - t0:.0f} | {t2 - t1:.1f} | {name} | {text} |"
+            )
+        print(lines[-1], flush=True)
+    return lines
 
 
 def _headlines(r: AnalyticsRun) -> list[tuple[str, str]]:

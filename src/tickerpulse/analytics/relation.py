@@ -220,6 +220,6 @@ def _family_frame(
     per["q_value"] = benjamini_hochberg(per["p_value"].to_numpy())
     pool["q_value"] = pool["p_value"]
     out = pd.concat([per, pool], ignore_index=True)
-    for key, value in labels.items():
-        out.insert(1, key, value)
+    for position, (key, value) in enumerate(labels.items(), start=1):
+        out.insert(position, key, value)
     return out
