@@ -5,6 +5,7 @@ from statsmodels.stats.multitest import multipletests
 
 from tickerpulse.analytics.stats import (
     benjamini_hochberg,
+    block_bootstrap_correlation,
     pearson_rows,
     spearman_rows,
     wilson_interval,
@@ -60,3 +61,26 @@ def test_wilson_interval_is_inside_0_1_even_at_the_edges() -> None:
     assert rate == 0.0 and low == pytest.approx(0.0, abs=1e-12) and 0.1 < high < 0.2
     rate, low, high = wilson_interval(55, 100)
     assert low < 0.55 < high and high - low == pytest.approx(0.19, abs=0.01)
+
+
+def test_block_bootstrap_agrees_with_fisher_on_independent_windows() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=600)
+    y = 0.2 * x + rng.normal(size=600)
+    boot = block_bootstrap_correlation(x, y, block=5, reps=1500)
+    fisher = pearson_rows(x.reshape(1, -1), y.reshape(1, -1))
+    assert boot.value == pytest.approx(fisher.r[0])
+    assert boot.ci_low == pytest.approx(fisher.ci_low[0], abs=0.03)
+    assert boot.ci_high == pytest.approx(fisher.ci_high[0], abs=0.03)
+
+
+def test_block_bootstrap_widens_the_interval_for_persistent_series() -> None:
+    rng = np.random.default_rng(4)
+    n, phi = 800, 0.95
+    x, y = np.zeros(n), np.zeros(n)
+    for t in range(1, n):  # two independent but very persistent series
+        x[t] = phi * x[t - 1] + rng.normal()
+        y[t] = phi * y[t - 1] + rng.normal()
+    boot = block_bootstrap_correlation(x, y, block=40, reps=1000)
+    fisher = pearson_rows(x.reshape(1, -1), y.reshape(1, -1))
+    assert boot.ci_high - boot.ci_low > 2 * (fisher.ci_high[0] - fisher.ci_low[0])
