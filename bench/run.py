@@ -1,12 +1,13 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
-Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web] [--sizes 100000,1000000]``.
+Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web|analytics] [--sizes 100000]``.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from bench.analytics import analytics_section
 from bench.pipeline import compare, quality, simulated_lines
 from bench.report import DOC, machine_line, write_section
 from bench.scaling import Point, run_point, scaling_svg
@@ -170,7 +171,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
     parser.add_argument(
         "--only",
-        choices=["pipeline", "tagging", "scaling", "web"],
+        choices=["pipeline", "tagging", "scaling", "web", "analytics"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -183,6 +184,8 @@ def main() -> None:
     if args.only in (None, "pipeline"):
         sizes = [int(s) for s in args.sizes.split(",")]
         write_section("pipeline", pipeline_section(sizes))
+    if args.only in (None, "analytics"):
+        write_section("analytics", analytics_section())
 
 
 if __name__ == "__main__":
