@@ -85,6 +85,7 @@ def demo(
     )
     with _locked(runtime):
         totals = _run_windows(ctx, windows)
+        _publish_analytics(runtime)
     console.print(
         f"[green]Cycles done[/] in {time.perf_counter() - started:.0f} s: "
         f"{totals['ran']} windows run, {totals['skipped']} already published; "
@@ -170,6 +171,28 @@ def _locked(runtime: Runtime) -> Iterator[None]:
     except (CycleLocked, CycleFailed) as exc:
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
+
+
+@app.command()
+def analytics() -> None:
+    """Publish relation statistics and next-window predictions from the published history."""
+    runtime = _runtime()
+    with _locked(runtime):
+        _publish_analytics(runtime)
+
+
+def _publish_analytics(runtime: Runtime) -> None:
+    from tickerpulse.analytics.publish import publish_analytics
+
+    with console.status("Relation statistics and walk-forward predictions…"):
+        outcome = publish_analytics(runtime.engine, runtime.lake)
+    if outcome.skipped:
+        console.print(f"[yellow]Analytics not published[/]: {outcome.skipped}.")
+    else:
+        console.print(
+            f"[green]Analytics published[/]: {outcome.relation_rows:,} relation statistics,"
+            f" {outcome.prediction_rows:,} predictions ({outcome.model})."
+        )
 
 
 @app.command()

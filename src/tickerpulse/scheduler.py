@@ -41,6 +41,11 @@ def run_due(runtime: Runtime, *, now: datetime | None = None) -> PendingRun | No
                 first_wait_seconds=settings.cycle_retry_wait_seconds,
             )
             outcome = run_windows(cycle_context(runtime, plan.sources), plan.windows, retry=retry)
+            if outcome.reports:
+                from tickerpulse.analytics.publish import publish_analytics
+
+                analytics = publish_analytics(runtime.engine, runtime.lake)
+                log.info("analytics", skipped=analytics.skipped, model=analytics.model)
     except CycleLocked as exc:
         log.warning("cycle skipped", reason=str(exc))
         return None

@@ -161,3 +161,45 @@ class MartDocumentAsset(Base):
         Index("ix_mart_document_asset_asset", "asset_id", "window_start"),
         Index("ix_mart_document_asset_window", "window_start"),
     )
+
+
+class MartRelation(Base):
+    """How an asset's sentiment or mentions went with its returns, with the uncertainty."""
+
+    __tablename__ = "mart_relation"
+
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """An asset id, or ``*`` for the estimate pooled over every asset."""
+    source_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    signal: Mapped[str] = mapped_column(String(32), primary_key=True)
+    horizon: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """0: same-window return; 1: next-window return."""
+    r: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    n: Mapped[int] = mapped_column(Integer)
+    p_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    q_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    granger_q: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """Benjamini–Hochberg q of "the signal Granger-causes returns" (next-window rows)."""
+    verdict: Mapped[str] = mapped_column(Text)
+    computed_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MartPrediction(Base):
+    """Next-window direction per asset, with the model's out-of-sample record."""
+
+    __tablename__ = "mart_prediction"
+
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    """The window predicted (the one after the last published)."""
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model: Mapped[str] = mapped_column(String(32))
+    model_key: Mapped[str] = mapped_column(String(128))
+    prob_up: Mapped[float] = mapped_column(Float)
+    auc: Mapped[float | None] = mapped_column(Float, nullable=True)
+    auc_ci_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    auc_ci_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    hit_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    n: Mapped[int] = mapped_column(Integer)
+    verdict: Mapped[str] = mapped_column(Text)

@@ -21,7 +21,9 @@ from tickerpulse.db.models import (
     MartAssetWindow,
     MartDocument,
     MartDocumentAsset,
+    MartPrediction,
     MartPriceWindow,
+    MartRelation,
     NewsOutlet,
 )
 from tickerpulse.domain import WINDOW
@@ -31,6 +33,8 @@ from tickerpulse.web.records import (
     DocumentRow,
     NewsCoverageRow,
     NewsGroupRow,
+    PredictionRow,
+    RelationRow,
     SourceRow,
     TrendingRow,
 )
@@ -457,3 +461,29 @@ def news_coverage(session: Session, *, since: datetime, limit: int = 15) -> list
                         tone=t, tone_spread=spread if o > 1 else None)
         for a, sym, name, n, o, t, spread in session.execute(stmt)
     ]  # fmt: skip
+
+
+def asset_relation(session: Session, *, asset_id: str) -> list[RelationRow]:
+    """The asset's published sentiment↔return statistics, social first, same window first."""
+    r = MartRelation
+    stmt = (
+        select(r.source_class, r.signal, r.horizon, r.r, r.ci_low, r.ci_high, r.n, r.q_value,
+               r.granger_q, r.verdict)
+        .where(r.asset_id == asset_id, r.signal == "sentiment")
+        .order_by(r.source_class.desc(), r.horizon)
+    )  # fmt: skip
+    return [RelationRow(**row) for row in session.execute(stmt).mappings()]
+
+
+def asset_prediction(session: Session, *, asset_id: str) -> PredictionRow | None:
+    """The newest published prediction for the asset, if any."""
+    p = MartPrediction
+    stmt = (
+        select(p.window_start, p.model, p.prob_up, p.auc, p.auc_ci_low, p.auc_ci_high,
+               p.hit_rate, p.n, p.verdict)
+        .where(p.asset_id == asset_id)
+        .order_by(p.window_start.desc())
+        .limit(1)
+    )  # fmt: skip
+    row = session.execute(stmt).mappings().first()
+    return None if row is None else PredictionRow(**row)

@@ -119,3 +119,34 @@ class NewsCoverageRow:
     tone: float | None
     tone_spread: float | None
     """Standard deviation of the per-outlet mean tone: low when outlets agree."""
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    """One published relation statistic of an asset (see ``mart_relation``)."""
+
+    source_class: str
+    signal: str
+    horizon: int
+    r: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    q_value: float | None
+    granger_q: float | None
+    verdict: str
+
+
+@dataclass(frozen=True)
+class PredictionRow:
+    """The published next-window call of an asset and its model's out-of-sample record."""
+
+    window_start: datetime
+    model: str
+    prob_up: float
+    auc: float | None
+    auc_ci_low: float | None
+    auc_ci_high: float | None
+    hit_rate: float | None
+    n: int
+    verdict: str

@@ -19,6 +19,8 @@ from tickerpulse.web.records import (
     DocumentRow,
     NewsCoverageRow,
     NewsGroupRow,
+    PredictionRow,
+    RelationRow,
     SourceRow,
     TrendingRow,
 )
@@ -59,6 +61,8 @@ class AssetView:
     figure_json: str | None = None
     breakdown: list[SourceRow] = field(default_factory=list)
     documents: list[DocumentRow] = field(default_factory=list)
+    relation: list[RelationRow] = field(default_factory=list)
+    prediction: PredictionRow | None = None
 
 
 NEWS_PERIODS = {"6h": ("the latest window", 1), "24h": ("last 24 h", 4), "7d": ("last 7 days", 28)}
@@ -221,4 +225,6 @@ def asset_view(session: Session, *, asset_id: str) -> AssetView | None:
         figure_json=None if figure is None else charts.figure_json(figure),
         breakdown=queries.source_breakdown(session, asset_id=asset_id, window_start=latest),
         documents=queries.latest_documents(session, asset_id=asset_id),
+        relation=queries.asset_relation(session, asset_id=asset_id),
+        prediction=queries.asset_prediction(session, asset_id=asset_id),
     )

@@ -1,0 +1,136 @@
+"""After the cycles: relation statistics and next-window predictions into the marts.
+
+Reads the last ``history`` of published windows as a panel, computes the
+relation report (correlations with CIs and BH q-values, Granger) and a
+walk-forward replay, fits the best out-of-sample model on everything known now,
+and replaces ``mart_relation`` and the predicted window's ``mart_prediction``
+rows in one transaction. The fitted model is kept in the lake under
+``models/<version>@<trained until>.joblib``. Nothing is published from fewer
+windows than the walk-forward needs: the pages then say there is not enough
+history rather than show numbers that mean nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import joblib
+import pandas as pd
+from sqlalchemy import Engine, delete, insert
+from sqlalchemy.orm import Session
+
+from tickerpulse.analytics.marts import panel_from_marts
+from tickerpulse.analytics.predict import (
+    WalkForwardConfig,
+    fit_latest,
+    predict_latest,
+    walk_forward,
+)
+from tickerpulse.analytics.relation import relation_report
+from tickerpulse.analytics.stats import Estimate
+from tickerpulse.analytics.verdict import verdict
+from tickerpulse.db.models import MartPrediction, MartRelation
+from tickerpulse.db.state import last_published
+from tickerpulse.domain import WINDOW
+from tickerpulse.lake import Lake
+
+HISTORY = timedelta(days=365)
+SIGNALS = ("sentiment", "mentions", "mention_z")
+CANDIDATES = ("logistic", "hgb")
+
+
+@dataclass(frozen=True)
+class AnalyticsOutcome:
+    """What one analytics run published, or why it published nothing."""
+
+    relation_rows: int = 0
+    prediction_rows: int = 0
+    model: str | None = None
+    skipped: str | None = None
+
+
+def publish_analytics(
+    engine: Engine, lake: Lake, *, config: WalkForwardConfig | None = None
+) -> AnalyticsOutcome:
+    """Compute and publish relation statistics and predictions over the published history."""
+    latest = last_published(engine)
+    if latest is None:
+        return AnalyticsOutcome(skipped="no window has been published")
+    with Session(engine) as session:
+        panel = panel_from_marts(session, since=latest - HISTORY, until=latest + WINDOW)
+    return publish_panel(engine, lake, panel, config=config or WalkForwardConfig())
+
+
+def publish_panel(
+    engine: Engine, lake: Lake, panel: pd.DataFrame, *, config: WalkForwardConfig
+) -> AnalyticsOutcome:
+    """Statistics of ``panel`` written to the marts, and its model to the lake."""
+    windows = panel["window_start"].nunique() if not panel.empty else 0
+    needed = config.min_train_windows + config.refit_every
+    if windows < needed:
+        return AnalyticsOutcome(skipped=f"{windows} windows of history; predictions need {needed}")
+    until = pd.Timestamp(panel["window_start"].max()).to_pydatetime()
+    relation = _relation_rows(panel, until)
+    replay = walk_forward(panel, config)
+    scores = replay.scores.set_index("model")
+    best = max(CANDIDATES, key=lambda m: float(scores.loc[m, "auc"]))
+    record = scores.loc[best]
+    auc = Estimate(float(record["auc"]), float(record["auc_ci_low"]), float(record["auc_ci_high"]),
+                   int(record["n"]), float(record["auc_p_value"]), method="auc")  # fmt: skip
+    artifact = fit_latest(panel, best, metrics={k: float(v) for k, v in record.items()})
+    buffer = io.BytesIO()
+    joblib.dump(artifact, buffer)
+    lake.write_bytes(f"models/{artifact.key}.joblib", buffer.getvalue())
+    target = until + WINDOW
+    predictions = [
+        {
+            "window_start": target, "asset_id": row.asset_id, "model": best,
+            "model_key": artifact.key, "prob_up": float(row.prob_up), "auc": auc.value,
+            "auc_ci_low": auc.ci_low, "auc_ci_high": auc.ci_high,
+            "hit_rate": float(record["hit_rate"]), "n": auc.n, "verdict": verdict(auc),
+        }
+        for row in predict_latest(artifact, panel).itertuples()
+    ]  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(delete(MartRelation))
+        if relation:
+            conn.execute(insert(MartRelation), relation)
+        conn.execute(delete(MartPrediction).where(MartPrediction.window_start == target))
+        if predictions:
+            conn.execute(insert(MartPrediction), predictions)
+    return AnalyticsOutcome(len(relation), len(predictions), best)
+
+
+def _relation_rows(panel: pd.DataFrame, until: datetime) -> list[dict[str, Any]]:
+    report = relation_report(panel)
+    corr = report.correlations
+    corr = corr[(corr["method"] == "pearson") & corr["signal"].isin(SIGNALS)]
+    granger = report.granger
+    causes = granger[granger["direction"] == "sentiment→return"]
+    granger_q = {(row.asset_id, row.source_class): row.q_value for row in causes.itertuples()}
+    rows = []
+    for row in corr.itertuples():
+        estimate = Estimate(float(row.r), float(row.ci_low), float(row.ci_high), int(row.n),
+                            float(row.p_value), _float(row.q_value), method="pearson")  # fmt: skip
+        rows.append(
+            {
+                "asset_id": row.asset_id, "source_class": row.source_class, "signal": row.signal,
+                "horizon": int(row.horizon), "r": _float(row.r), "ci_low": _float(row.ci_low),
+                "ci_high": _float(row.ci_high), "n": int(row.n), "p_value": _float(row.p_value),
+                "q_value": _float(row.q_value),
+                "granger_q": _float(granger_q.get((row.asset_id, row.source_class)))
+                if int(row.horizon) == 1 and row.signal == "sentiment" else None,
+                "verdict": verdict(estimate), "computed_until": until,
+            }
+        )  # fmt: skip
+    return rows
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return None if pd.isna(number) else number

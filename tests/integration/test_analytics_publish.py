@@ -1,0 +1,76 @@
+"""Relation statistics and predictions reach their marts; too little history publishes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from tickerpulse.analytics.predict import WalkForwardConfig
+from tickerpulse.analytics.publish import publish_analytics, publish_panel
+from tickerpulse.analytics.synthetic import SyntheticConfig, synthetic_panel
+from tickerpulse.lake import Lake
+
+FAST = WalkForwardConfig(
+    min_train_windows=100, refit_every=50, models=("always_up", "logistic", "hgb")
+)
+
+
+def test_a_coupled_panel_publishes_significant_relations_and_predictions(
+    engine: Engine, lake_dir: Path
+) -> None:
+    panel = synthetic_panel(SyntheticConfig(n_assets=4, n_windows=300, seed=1))
+    lake = Lake(str(lake_dir))
+    outcome = publish_panel(engine, lake, panel, config=FAST)
+    assert outcome.model in {"logistic", "hgb"} and outcome.prediction_rows == 4
+    with engine.connect() as conn:
+        pooled = conn.execute(text(
+            "SELECT r, ci_low, n, verdict, granger_q FROM mart_relation WHERE asset_id = '*'"
+            " AND source_class = 'social' AND signal = 'sentiment' AND horizon = 1"
+        )).one()  # fmt: skip
+        predictions = conn.execute(
+            text("SELECT window_start, prob_up, auc, auc_ci_low, verdict FROM mart_prediction")
+        ).all()
+    assert (
+        pooled.ci_low > 0
+        and pooled.n > 1000
+        and pooled.verdict.startswith(("weak", "moderate", "strong"))
+    )
+    last = panel["window_start"].max().to_pydatetime()
+    assert {p.window_start for p in predictions} == {last + timedelta(hours=6)}  # the next window
+    assert all(0 <= p.prob_up <= 1 and p.auc_ci_low > 0.5 for p in predictions)
+    assert lake.glob("models/*.joblib")
+
+
+def test_nothing_is_published_without_enough_history(engine: Engine, lake_dir: Path) -> None:
+    assert publish_analytics(engine, Lake(str(lake_dir))).skipped == "no window has been published"
+    short = synthetic_panel(SyntheticConfig(n_assets=3, n_windows=60, seed=2))
+    outcome = publish_panel(engine, Lake(str(lake_dir)), short, config=FAST)
+    assert outcome.skipped == "60 windows of history; predictions need 150"
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM mart_prediction")).scalar_one() == 0
+
+
+def test_the_asset_page_shows_the_relation_and_the_prediction(
+    engine: Engine, lake_dir: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tickerpulse.config import Settings
+    from tickerpulse.web.app import create_app
+
+    from .test_web_queries import seed_marts
+
+    seed_marts(engine)
+    with TestClient(create_app(Settings(_env_file=None), engine)) as client:  # type: ignore[call-arg]
+        assert "Not enough published history for TSLA" in client.get("/asset/stock:TSLA").text
+    panel = synthetic_panel(SyntheticConfig(n_assets=3, n_windows=300, seed=1))
+    panel["asset_id"] = panel["asset_id"].map({"SYN0000": "stock:TSLA", "SYN0001": "crypto:BTC",
+                                               "SYN0002": "crypto:ETH"})  # fmt: skip
+    panel = panel.sort_values(["asset_id", "window_start"], ignore_index=True)
+    publish_panel(engine, Lake(str(lake_dir)), panel, config=FAST)
+    with TestClient(create_app(Settings(_env_file=None, page_cache_seconds=0), engine)) as client:  # type: ignore[call-arg]
+        html = client.get("/asset/stock:TSLA").text
+    assert "Does sentiment move TSLA?" in html and "next 6 h" in html
+    assert "probability up" in html and "Out of sample the model scored AUC" in html
