@@ -51,3 +51,13 @@ def test_unknown_names_too_many_and_too_few_are_explained(client: TestClient) ->
     crowded = client.get("/compare?assets=TSLA,BTC,ETH,AAPL,MSFT,NVDA").text
     assert "At most five assets at a time: NVDA left out." in crowded
     assert "Name at least two assets" in client.get("/compare").text
+
+
+def test_charts_carry_a_readable_label_for_screen_readers(client: TestClient) -> None:
+    assert (
+        'aria-label="TSLA: price candles per 6-hour window' in client.get("/asset/stock:TSLA").text
+    )
+    compare = client.get("/compare?assets=TSLA,BTC").text
+    assert (
+        'aria-label="Rebased prices and social sentiment of TSLA, BTC per 6-hour window"' in compare
+    )

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING
@@ -30,7 +30,7 @@ import pyarrow as pa
 from tickerpulse.domain import MENTION_SCHEMA, SENTIMENT_SCHEMA, Window
 from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
 from tickerpulse.enrich.tagger import Tagger
-from tickerpulse.jobs.price_gaps import price_gaps
+from tickerpulse.jobs.engines.plan import run_plan
 from tickerpulse.jobs.sql import load_sql
 from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs
 
@@ -61,29 +61,13 @@ def spark_session() -> SparkSession:
 
 
 def aggregate_window(inputs: WindowInputs, window: Window) -> WindowAggregates:
-    """Aggregate one window with Spark SQL; same contract as the DuckDB engine."""
+    """Aggregate one window with Spark SQL; same contract and plan as the DuckDB engine."""
     spark = spark_session()
-    for name, table in (
-        ("documents", inputs.documents),
-        ("sentiment", inputs.sentiment),
-        ("mentions", inputs.mentions),
-        ("prices", inputs.prices),
-        ("price_priority", inputs.price_priority),
-    ):
-        _register(spark, name, table)
-    bounds = {"window_start": window.start, "window_end": window.end}
-    window_documents = _query(spark, "window_documents", bounds)
-    _register(spark, "window_documents", window_documents)
-    document_assets = _query(spark, "document_assets")
-    _register(spark, "document_assets", document_assets)
-    price_window = _query(spark, "price_window", bounds)
-    priced = _query(spark, "priced_assets").column("asset_id").to_pylist()
-    return WindowAggregates(
-        window_documents=window_documents,
-        document_assets=document_assets,
-        asset_window=_query(spark, "asset_window"),
-        price_window=price_window,
-        price_gaps=price_gaps(window, price_window, priced),
+    return run_plan(
+        lambda name, table: _register(spark, name, table),
+        lambda name, params: _query(spark, name, params),
+        inputs,
+        window,
     )
 
 
@@ -123,8 +107,8 @@ def _register(spark: SparkSession, name: str, table: pa.Table) -> None:
     frame.createOrReplaceTempView(name)
 
 
-def _query(spark: SparkSession, name: str, params: dict[str, datetime] | None = None) -> pa.Table:
+def _query(spark: SparkSession, name: str, params: Mapping[str, datetime]) -> pa.Table:
     sql = load_sql(name)
-    needed = {k: v for k, v in (params or {}).items() if f"${k}" in sql}
+    needed = {k: v for k, v in params.items() if f"${k}" in sql}
     result: pa.Table = spark.sql(_PARAMETER.sub(r":\1", sql), args=needed or None).toArrow()
     return result
