@@ -74,3 +74,28 @@ def test_the_asset_page_shows_the_relation_and_the_prediction(
         html = client.get("/asset/stock:TSLA").text
     assert "Does sentiment move TSLA?" in html and "next 6 h" in html
     assert "probability up" in html and "Out of sample the model scored AUC" in html
+
+
+def test_the_predictions_page_lists_every_call_with_the_models_record(
+    engine: Engine, lake_dir: Path
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from tickerpulse.config import Settings
+    from tickerpulse.db.marts import sync_assets
+    from tickerpulse.universe import load_universe
+    from tickerpulse.web.app import create_app
+
+    sync_assets(engine, load_universe())
+    settings = Settings(_env_file=None, page_cache_seconds=0)  # type: ignore[call-arg]
+    with TestClient(create_app(settings, engine)) as client:
+        assert "No predictions yet" in client.get("/predictions").text
+    panel = synthetic_panel(SyntheticConfig(n_assets=2, n_windows=300, seed=3))
+    panel["asset_id"] = panel["asset_id"].map({"SYN0000": "crypto:BTC", "SYN0001": "stock:TSLA"})
+    panel = panel.sort_values(["asset_id", "window_start"], ignore_index=True)
+    publish_panel(engine, Lake(str(lake_dir)), panel, config=FAST)
+    with TestClient(create_app(settings, engine)) as client:
+        html = client.get("/predictions").text
+    assert "2 calls, most confident first" in html
+    assert "Its record out of sample" in html and 'href="/asset/crypto:BTC"' in html
+    assert 'href="/asset/stock:TSLA"' in html

@@ -33,6 +33,7 @@ from tickerpulse.web.records import (
     DocumentRow,
     NewsCoverageRow,
     NewsGroupRow,
+    PredictionListRow,
     PredictionRow,
     RelationRow,
     SourceRow,
@@ -487,3 +488,25 @@ def asset_prediction(session: Session, *, asset_id: str) -> PredictionRow | None
     )  # fmt: skip
     row = session.execute(stmt).mappings().first()
     return None if row is None else PredictionRow(**row)
+
+
+def latest_predictions(session: Session) -> tuple[PredictionRow | None, list[PredictionListRow]]:
+    """The newest predicted window's calls, most confident first, and the model's record.
+
+    Returns:
+        A representative row (the model and its out-of-sample scores, which every
+        call of one run shares) and the calls; ``(None, [])`` before any prediction.
+    """
+    p = MartPrediction
+    newest: datetime | None = session.execute(select(func.max(p.window_start))).scalar()
+    if newest is None:
+        return None, []
+    stmt = (
+        select(p.asset_id, Asset.symbol, Asset.name, Asset.asset_class, p.prob_up)
+        .join(Asset, Asset.asset_id == p.asset_id)
+        .where(p.window_start == newest)
+        .order_by(func.abs(p.prob_up - 0.5).desc(), Asset.symbol)
+    )
+    calls = [PredictionListRow(**row) for row in session.execute(stmt).mappings()]
+    first = calls[0].asset_id if calls else None
+    return (asset_prediction(session, asset_id=first) if first else None), calls

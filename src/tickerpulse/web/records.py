@@ -150,3 +150,19 @@ class PredictionRow:
     hit_rate: float | None
     n: int
     verdict: str
+
+
+@dataclass(frozen=True)
+class PredictionListRow:
+    """One asset's call on the predictions page."""
+
+    asset_id: str
+    symbol: str
+    name: str
+    asset_class: str
+    prob_up: float
+
+    @property
+    def conviction(self) -> float:
+        """How far the call is from a coin flip (0 … 0.5)."""
+        return abs(self.prob_up - 0.5)

@@ -19,6 +19,7 @@ from tickerpulse.web.records import (
     DocumentRow,
     NewsCoverageRow,
     NewsGroupRow,
+    PredictionListRow,
     PredictionRow,
     RelationRow,
     SourceRow,
@@ -166,6 +167,20 @@ def compare_view(session: Session, *, asked: str | None) -> CompareView:
         return view
     figure = charts.compare_figure(series)
     return replace(view, figure_json=charts.figure_json(figure))
+
+
+@dataclass(frozen=True)
+class PredictionsView:
+    """The predictions page: every asset's call for the next window and the model's record."""
+
+    model: PredictionRow | None
+    calls: list[PredictionListRow] = field(default_factory=list)
+
+
+def predictions_view(session: Session) -> PredictionsView:
+    """Gather the newest predicted window's calls."""
+    model, calls = queries.latest_predictions(session)
+    return PredictionsView(model=model, calls=calls)
 
 
 def trending_view(

@@ -50,6 +50,13 @@ def compare_page(
     return templates.TemplateResponse(request, "compare.html", {"view": view})
 
 
+@router.get("/predictions", response_class=HTMLResponse)
+def predictions_page(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
+    """Every asset's call for the next window, with the model's out-of-sample record."""
+    view = views.predictions_view(session)
+    return templates.TemplateResponse(request, "predictions.html", {"view": view})
+
+
 @router.get("/asset/{asset_id}", response_class=HTMLResponse)
 def asset_page(
     request: Request, asset_id: str, session: SessionDep, templates: TemplatesDep
