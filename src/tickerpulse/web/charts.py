@@ -16,6 +16,12 @@ from tickerpulse.domain import as_utc
 from tickerpulse.web.records import AssetWindowRow, NewsGroupRow
 
 BULL, BEAR, INK, GRID = "#0a7d38", "#b42318", "#1d2939", "#e4e7ec"
+PAGE_STYLE: dict[str, Any] = {
+    "font": {"color": INK, "family": "system-ui, sans-serif"},
+    "paper_bgcolor": "#ffffff",
+    "plot_bgcolor": "#ffffff",
+}
+"""Layout keys every figure shares, so the charts look like the site around them."""
 SOCIAL, NEWS = "#1570ef", "#c4320a"
 
 
@@ -102,9 +108,7 @@ def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> d
         "barmode": "group",
         "hovermode": "x unified",
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        "font": {"color": INK, "family": "system-ui, sans-serif"},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
+        **PAGE_STYLE,
         "xaxis": {
             **axis,
             "type": "date",
@@ -165,9 +169,7 @@ def news_groups_figure(
         "title": {"text": f"News articles by {by_label}, {period_label} (UTC)", "x": 0},
         "height": 120 + 26 * max(len(shown), 1),
         "margin": {"l": 160, "r": 12, "t": 56, "b": 48},
-        "font": {"color": INK, "family": "system-ui, sans-serif"},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
+        **PAGE_STYLE,
         "xaxis": {"title": {"text": "Articles"}, "gridcolor": GRID, "rangemode": "tozero"},
         "yaxis": {"automargin": True},
     }
@@ -220,9 +222,7 @@ def compare_figure(series: Sequence[tuple[str, Sequence[AssetWindowRow]]]) -> di
         "margin": {"l": 64, "r": 12, "t": 72, "b": 56},
         "hovermode": "x unified",
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        "font": {"color": INK, "family": "system-ui, sans-serif"},
-        "paper_bgcolor": "#ffffff",
-        "plot_bgcolor": "#ffffff",
+        **PAGE_STYLE,
         "xaxis": {
             **axis,
             "type": "date",
