@@ -174,6 +174,10 @@ class Settings(BaseSettings):
         default=[], description="Outlet ids to fetch; default: every enabled outlet."
     )
 
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="Turns on /admin/ledger for operators (HTTP Basic, user 'admin').",
+    )
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     log_json: bool | None = Field(

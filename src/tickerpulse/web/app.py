@@ -24,7 +24,7 @@ from tickerpulse.db.engine import make_sessionmaker
 from tickerpulse.web import formatting
 from tickerpulse.web.cache import install_page_cache
 from tickerpulse.web.metrics import install_metrics
-from tickerpulse.web.routes import health, pages
+from tickerpulse.web.routes import admin, health, pages
 
 HERE = Path(__file__).parent
 PLOTLY_URL = "/static/plotly.min.js"
@@ -87,6 +87,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router)
     app.include_router(health.router)
+    app.include_router(admin.router)
     install_page_cache(app, settings.page_cache_seconds, ("/", "/asset", "/news", "/compare"))
     install_metrics(app, engine)  # added last, so it times cached pages too
     return app
