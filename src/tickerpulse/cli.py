@@ -345,8 +345,10 @@ def _serve(runtime: Runtime, port: int | None) -> None:
     settings = runtime.settings
     port = port or settings.web_port
     console.print(
-        f"\n[bold]Open http://{settings.web_host}:{port}/[/] — trending assets of the latest"
-        " window; click an asset for its price, 6-hour sentiment and mention volume."
+        f"\n[bold]Open http://{settings.web_host}:{port}/[/] — trending assets; click one for its"
+        " price, 6-hour sentiment, mentions and whether sentiment relates to its returns."
+        "\nAlso: /news (outlets, regions, asset classes), /compare?assets=BTC,ETH,"
+        " /predictions (next-window calls and their record)."
         "\nPress Ctrl+C to stop."
     )
     uvicorn.run(
