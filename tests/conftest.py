@@ -19,6 +19,14 @@ from tickerpulse.db.engine import migrate
 TEMPLATE = "tickerpulse_template"
 
 
+@pytest.fixture(autouse=True)
+def _platform_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fixed secret key (nothing written to the working folder) and cheap password hashing."""
+    monkeypatch.setenv("SECRET_KEY", "tests-only-secret-key")
+    monkeypatch.setenv("ARGON2_TIME_COST", "1")
+    monkeypatch.setenv("ARGON2_MEMORY_KIB", "8192")
+
+
 @pytest.fixture(scope="session")
 def pg_admin_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real PostgreSQL server for the whole session, with a migrated template database."""

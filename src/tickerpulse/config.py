@@ -174,9 +174,53 @@ class Settings(BaseSettings):
         default=[], description="Outlet ids to fetch; default: every enabled outlet."
     )
 
-    admin_password: SecretStr | None = Field(
+    secret_key: SecretStr | None = Field(
         default=None,
-        description="Turns on /admin/ledger for operators (HTTP Basic, user 'admin').",
+        description="Signs CSRF tokens; unset: a random key kept in <home>/secret_key.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL in e-mailed links; default http://<web_host>:<web_port>.",
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Send cookies over HTTPS only (set it behind TLS)."
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description="smtp://user:pass@host:port (smtps:// TLS); unset: e-mail stays in the outbox.",
+    )
+    mail_from: str = "tickerpulse <no-reply@tickerpulse.local>"
+    dev_outbox: bool = Field(
+        default=False, description="Show every outbox e-mail at /dev/outbox (demo and tests only)."
+    )
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8192)
+    argon2_parallelism: int = Field(default=1, ge=1)
+    login_max_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins per address in 15 minutes before a pause."
+    )
+    payment_provider: Literal["sandbox", "stripe"] = Field(
+        default="sandbox", description="sandbox: a local fake checkout; stripe: Stripe Checkout."
+    )
+    stripe_api_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="whsec_… of the webhook endpoint; sandbox uses its own."
+    )
+    stripe_api_url: str | None = Field(
+        default=None, description="Override of https://api.stripe.com (tests only)."
+    )
+    stripe_price_pro: str = "price_sandbox_pro"
+    stripe_price_premium: str = "price_sandbox_premium"
+    billing_grace_days: int = Field(
+        default=7, ge=0, description="Days a failed payment keeps the paid tier before Free."
+    )
+    tier_overrides: dict[str, str] = Field(
+        default={},
+        description='Feature → minimum tier over the default matrix, e.g. {"news": "free"}.',
+    )
+    api_requests_per_minute: dict[str, int] = Field(
+        default={"free": 0, "pro": 0, "premium": 120},
+        description="REST API requests per key and minute by tier (0: no API).",
     )
     web_host: str = "127.0.0.1"
     web_port: int = 8000

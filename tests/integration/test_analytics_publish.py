@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
+from tests.web_helpers import OPEN_TIERS
 from tickerpulse.analytics.predict import WalkForwardConfig
 from tickerpulse.analytics.publish import publish_analytics, publish_panel
 from tickerpulse.analytics.synthetic import SyntheticConfig, synthetic_panel
@@ -63,14 +64,20 @@ def test_the_asset_page_shows_the_relation_and_the_prediction(
     from .test_web_queries import seed_marts
 
     seed_marts(engine)
-    with TestClient(create_app(Settings(_env_file=None), engine)) as client:  # type: ignore[call-arg]
+    with TestClient(
+        create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)
+    ) as client:  # type: ignore[call-arg]
         assert "Not enough published history for TSLA" in client.get("/asset/stock:TSLA").text
     panel = synthetic_panel(SyntheticConfig(n_assets=3, n_windows=300, seed=1))
     panel["asset_id"] = panel["asset_id"].map({"SYN0000": "stock:TSLA", "SYN0001": "crypto:BTC",
                                                "SYN0002": "crypto:ETH"})  # fmt: skip
     panel = panel.sort_values(["asset_id", "window_start"], ignore_index=True)
     publish_panel(engine, Lake(str(lake_dir)), panel, config=FAST)
-    with TestClient(create_app(Settings(_env_file=None, page_cache_seconds=0), engine)) as client:  # type: ignore[call-arg]
+    with TestClient(
+        create_app(
+            Settings(_env_file=None, tier_overrides=OPEN_TIERS, page_cache_seconds=0), engine
+        )
+    ) as client:  # type: ignore[call-arg]
         html = client.get("/asset/stock:TSLA").text
     assert "Does sentiment move TSLA?" in html and "next 6 h" in html
     assert "probability up" in html and "Out of sample the model scored AUC" in html
@@ -87,7 +94,7 @@ def test_the_predictions_page_lists_every_call_with_the_models_record(
     from tickerpulse.web.app import create_app
 
     sync_assets(engine, load_universe())
-    settings = Settings(_env_file=None, page_cache_seconds=0)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, tier_overrides=OPEN_TIERS, page_cache_seconds=0)  # type: ignore[call-arg]
     with TestClient(create_app(settings, engine)) as client:
         assert "No predictions yet" in client.get("/predictions").text
     panel = synthetic_panel(SyntheticConfig(n_assets=2, n_windows=300, seed=3))

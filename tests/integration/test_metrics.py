@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine, create_engine
 
+from tests.web_helpers import OPEN_TIERS
 from tickerpulse.config import Settings
 from tickerpulse.jobs.cycle import run_cycle
 from tickerpulse.web.app import create_app
@@ -31,7 +32,9 @@ def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]],
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(_env_file=None), engine)) as test_client:
+    with TestClient(
+        create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)
+    ) as test_client:
         yield test_client
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from tests.web_helpers import OPEN_TIERS
 from tickerpulse.config import Settings
 from tickerpulse.web.app import create_app
 from tickerpulse.web.cache import PageCache
@@ -26,7 +27,9 @@ def test_pages_expire_and_the_least_recently_used_go_first() -> None:
 
 def test_anonymous_views_are_cached_per_url_and_cookies_bypass_it(engine: Engine) -> None:
     seed_marts(engine)
-    with TestClient(create_app(Settings(_env_file=None), engine)) as client:  # type: ignore[call-arg]
+    with TestClient(
+        create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)
+    ) as client:  # type: ignore[call-arg]
         first, second = client.get("/?period=24h"), client.get("/?period=24h")
         assert (first.headers["x-cache"], second.headers["x-cache"]) == ("miss", "hit")
         assert first.text == second.text and "server-timing" in second.headers
@@ -38,6 +41,6 @@ def test_anonymous_views_are_cached_per_url_and_cookies_bypass_it(engine: Engine
 
 def test_the_cache_can_be_switched_off(engine: Engine) -> None:
     seed_marts(engine)
-    settings = Settings(_env_file=None, page_cache_seconds=0)  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, tier_overrides=OPEN_TIERS, page_cache_seconds=0)  # type: ignore[call-arg]
     with TestClient(create_app(settings, engine)) as client:
         assert "x-cache" not in client.get("/").headers

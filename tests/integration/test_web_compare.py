@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from tests.web_helpers import OPEN_TIERS
 from tickerpulse.config import Settings
 from tickerpulse.web.app import create_app
 
@@ -19,7 +20,7 @@ from .test_web_queries import BTC_CLOSES, TSLA_CLOSES, seed_marts
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     seed_marts(engine)
-    with TestClient(create_app(Settings(_env_file=None), engine)) as c:  # type: ignore[call-arg]
+    with TestClient(create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)) as c:  # type: ignore[call-arg]
         yield c
 
 

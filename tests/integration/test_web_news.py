@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from tests.web_helpers import OPEN_TIERS
 from tickerpulse.config import Settings
 from tickerpulse.db.marts import sync_outlets
 from tickerpulse.sources.outlets import load_outlets
@@ -38,7 +39,7 @@ def seed_news(engine: Engine) -> None:
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     seed_news(engine)
-    with TestClient(create_app(Settings(_env_file=None), engine)) as c:  # type: ignore[call-arg]
+    with TestClient(create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)) as c:  # type: ignore[call-arg]
         yield c
 
 
@@ -97,5 +98,5 @@ def test_a_longer_period_counts_older_windows_and_bad_parameters_fall_back(
 
 
 def test_the_news_page_says_why_it_is_empty(engine: Engine) -> None:
-    with TestClient(create_app(Settings(_env_file=None), engine)) as c:  # type: ignore[call-arg]
+    with TestClient(create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)) as c:  # type: ignore[call-arg]
         assert "No cycle has been published yet" in c.get("/news").text

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
 from tests.integration.test_web_queries import BTC_CLOSES, TSLA_CLOSES, seed_marts
+from tests.web_helpers import OPEN_TIERS
 from tickerpulse.config import Settings
 from tickerpulse.db.marts import sync_assets
 from tickerpulse.universe import load_universe
@@ -21,7 +22,7 @@ HTML = {"accept": "text/html"}
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     seed_marts(engine)
-    with TestClient(create_app(Settings(), engine)) as c:
+    with TestClient(create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)) as c:
         yield c
 
 
@@ -158,7 +159,7 @@ def test_asset_without_data_says_so(client: TestClient) -> None:
 
 def test_empty_database_pages_say_why_there_is_no_data(engine: Engine) -> None:
     sync_assets(engine, load_universe())
-    with TestClient(create_app(Settings(), engine)) as c:
+    with TestClient(create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)) as c:
         for path in ("/", "/asset/stock:AAPL"):
             response = c.get(path)
             assert response.status_code == 200
@@ -177,7 +178,9 @@ def test_times_stay_utc_whatever_the_database_session_time_zone(database_url: st
     tokyo = create_engine(database_url, connect_args={"options": "-c TimeZone=Asia/Tokyo"})
     try:
         seed_marts(tokyo)
-        with TestClient(create_app(Settings(), tokyo)) as c:
+        with TestClient(
+            create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), tokyo)
+        ) as c:
             assert "2026-03-03 12:00–18:00 UTC" in c.get("/").text
             assert figure(c.get("/asset/stock:TSLA").text)["data"][0]["x"][-1] == "2026-03-03 12:00"
     finally:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -22,13 +26,48 @@ from starlette.exceptions import HTTPException
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
 from tickerpulse.web import formatting
+from tickerpulse.web.api import API_PREFIX, create_api
+from tickerpulse.web.auth import Viewer
+from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import install_page_cache
+from tickerpulse.web.crypto import password_hasher, secret_key
 from tickerpulse.web.metrics import install_metrics
-from tickerpulse.web.routes import admin, health, pages
+from tickerpulse.web.ratelimit import RateLimiter
+from tickerpulse.web.routes import account, admin, billing, health, pages, posts
+from tickerpulse.web.tiers import Gate, Tier, TierMatrix
+from tickerpulse.web.usage import UsageRecorder, install_usage
 
 HERE = Path(__file__).parent
 PLOTLY_URL = "/static/plotly.min.js"
 YEAR_CACHE = {"Cache-Control": "public, max-age=31536000, immutable"}
+ANONYMOUS = Viewer(user=None, tier=Tier.FREE)
+NOTICES = {
+    "verified": "Your e-mail is confirmed. Sign in to continue.",
+    "signed_out": "You are signed out.",
+    "password_changed": "Your password is changed; other devices were signed out.",
+    "wrong_password": "That password is not right.",
+    "weak_password": "Choose a password of at least 10 characters.",
+    "account_deleted": "Your account and its data are deleted.",
+    "upgraded": "Thank you: your plan is active.",
+    "billing_pay": "Payment received: your plan is active.",
+    "billing_switch": "Your plan is changed.",
+    "billing_fail": "The payment failed: your plan stays active during the grace period.",
+    "billing_recover": "The payment went through: your plan is active.",
+    "billing_refund": "The last payment is refunded.",
+    "billing_cancel": "Your subscription is cancelled.",
+    "key_revoked": "The API key is revoked.",
+    "no_such_key": "There is no such live key.",
+    "saved": "Saved.",
+}
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every template may use: the reader and any notice named in the URL."""
+    notice = NOTICES.get(request.query_params.get("notice", ""))
+    return {
+        "viewer": getattr(request.state, "viewer", None) or ANONYMOUS,
+        "notices": [notice] if notice else [],
+    }
 
 
 def plotly_js_path() -> Path:
@@ -58,10 +97,27 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     Returns:
         The application, ready for uvicorn or a test client.
     """
-    app = FastAPI(title="tickerpulse", docs_url=None, redoc_url=None, openapi_url=None)
+    usage = UsageRecorder(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        usage.start()
+        yield
+        usage.stop()
+
+    app = FastAPI(
+        title="tickerpulse", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.sessionmaker = make_sessionmaker(engine)
-    templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.tier_matrix = TierMatrix.from_overrides(settings.tier_overrides)
+    app.state.secret_key = secret_key(settings)
+    app.state.hasher = password_hasher(settings)
+    app.state.payment_provider = make_provider(settings)
+    app.state.rate_limiter = RateLimiter()
+    app.state.usage = usage
+    app.state.public_url = settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
+    templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(formatting.FILTERS)
     plotly_version = importlib.metadata.version("plotly")
     templates.env.globals["plotly_js_url"] = f"{PLOTLY_URL}?v={plotly_version}"
@@ -73,21 +129,38 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     def plotly_bundle() -> FileResponse:
         return FileResponse(plotly_js, media_type="text/javascript", headers=YEAR_CACHE)
 
-    async def not_found(request: Request, exc: Exception) -> Response:
-        if not isinstance(exc, HTTPException):  # pragma: no cover - registered for 404 only
+    async def http_error(request: Request, exc: Exception) -> Response:
+        if not isinstance(exc, HTTPException):  # pragma: no cover - registered for these only
             raise exc
         if "text/html" not in request.headers.get("accept", ""):
             return await http_exception_handler(request, exc)
-        message = f"There is no page at {request.url.path}."
+        if exc.status_code == 401:
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        if exc.status_code == 404:
+            message = f"There is no page at {request.url.path}."
+            return templates.TemplateResponse(
+                request, "not_found.html", {"message": message}, status_code=404
+            )
+        context = {"title": "Not allowed", "text": str(exc.detail)}
         return templates.TemplateResponse(
-            request, "not_found.html", {"message": message}, status_code=404
+            request, "message.html", context, status_code=exc.status_code
         )
 
-    app.add_exception_handler(404, not_found)
+    async def gated(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, Gate)
+        if "text/html" not in request.headers.get("accept", ""):
+            detail = {"detail": str(exc), "required_tier": exc.required.name.lower()}
+            return JSONResponse(detail, status_code=403)
+        return templates.TemplateResponse(request, "upgrade.html", {"gate": exc}, status_code=403)
+
+    for status in (401, 403, 404):
+        app.add_exception_handler(status, http_error)
+    app.add_exception_handler(Gate, gated)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    app.include_router(pages.router)
-    app.include_router(health.router)
-    app.include_router(admin.router)
+    for router in (pages, account, billing, posts, health, admin):
+        app.include_router(router.router)
+    app.mount(API_PREFIX, create_api(app))
     install_page_cache(app, settings.page_cache_seconds, ("/", "/asset", "/news", "/compare"))
+    install_usage(app, usage)  # outside the cache, so cached page views count too
     install_metrics(app, engine)  # added last, so it times cached pages too
     return app

@@ -8,7 +8,7 @@ Plotly's Python object tree; nothing here touches the database or the network.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -67,17 +67,21 @@ def price_unit(asset_class: str, symbol: str) -> str:
     return symbol[3:6] if asset_class == "fx" and len(symbol) == 6 else "USD"
 
 
-def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> dict[str, Any]:
+def asset_figure(
+    symbol: str, rows: Sequence[AssetWindowRow], *, unit: str, daily: bool = False
+) -> dict[str, Any]:
     """Price candles above 6-hour sentiment and mention volume, sharing one UTC time axis.
 
     Args:
         symbol: The asset's symbol, for titles.
         rows: The asset's windows, oldest first.
         unit: The price currency, for the price axis title.
+        daily: Rows are whole UTC days rather than 6-hour windows (the Free view).
 
     Returns:
         A Plotly figure ``{"data": [...], "layout": {...}}`` of plain JSON types.
     """
+    period, per = ("day", "day") if daily else ("6-hour window", "6 h")
     x = [_x(r.window_start) for r in rows]
     priced = [r for r in rows if r.close is not None]
     candles = {
@@ -102,7 +106,7 @@ def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> d
     ]
     axis = {"gridcolor": GRID, "zerolinecolor": "#98a2b3"}
     layout = {
-        "title": {"text": f"{symbol} per 6-hour window (UTC)", "x": 0, "xanchor": "left"},
+        "title": {"text": f"{symbol} per {period} (UTC)", "x": 0, "xanchor": "left"},
         "height": 680,
         "margin": {"l": 64, "r": 12, "t": 72, "b": 56},
         "barmode": "group",
@@ -128,7 +132,7 @@ def asset_figure(symbol: str, rows: Sequence[AssetWindowRow], *, unit: str) -> d
             **axis,
             "domain": [0.0, 0.22],
             "rangemode": "tozero",
-            "title": {"text": "Mentions<br>per 6 h"},
+            "title": {"text": f"Mentions<br>per {per}"},
         },
     }
     return {"data": traces, "layout": layout}
@@ -276,3 +280,39 @@ def _bars(
         "marker": {"color": colour},
         "hovertemplate": f"{value}<extra>{source} {measure}</extra>",
     }
+
+
+def daily_figure(
+    title: str, series: Mapping[str, Sequence[tuple[datetime, float]]], *, y_title: str
+) -> dict[str, Any]:
+    """Bars per UTC day, one trace per named series (the admin console's charts).
+
+    Args:
+        title: The chart title (units and "UTC" included by the caller).
+        series: Name → (day, value) pairs, oldest first.
+        y_title: The value axis title with its unit.
+
+    Returns:
+        A Plotly figure of plain JSON types.
+    """
+    data = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": [_x(day) for day, _ in points],
+            "y": [value for _, value in points],
+            "hovertemplate": f"%{{x|%Y-%m-%d}}: %{{y}} {y_title}<extra>{name}</extra>",
+        }
+        for name, points in series.items()
+    ]
+    layout = {
+        **PAGE_STYLE,
+        "title": {"text": title, "x": 0, "xanchor": "left"},
+        "barmode": "stack",
+        "height": 300,
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+        "xaxis": {"type": "date", "gridcolor": GRID, "title": {"text": "Day (UTC)"}},
+        "yaxis": {"gridcolor": GRID, "title": {"text": y_title}, "rangemode": "tozero"},
+        "legend": {"orientation": "h"},
+    }
+    return {"data": data, "layout": layout}

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Subquery, and_, case, func, select
+from sqlalchemy import Subquery, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.models import (
@@ -25,6 +25,7 @@ from tickerpulse.db.models import (
     MartPriceWindow,
     MartRelation,
     NewsOutlet,
+    UTCDateTime,
 )
 from tickerpulse.domain import WINDOW
 from tickerpulse.web.records import (
@@ -46,16 +47,20 @@ PUBLISH_STAGE = "publish"
 _ALL = MartAssetWindow.source_class == "all", MartAssetWindow.source == "all"
 
 
-def latest_window(session: Session) -> datetime | None:
-    """The start of the newest window published to the marts.
+def latest_window(session: Session, *, until: datetime | None = None) -> datetime | None:
+    """The start of the newest window published to the marts (starting at or before ``until``).
 
     Args:
         session: An open database session.
+        until: Latest window start to consider (a delayed view); None for the newest.
 
     Returns:
         The window start (aware UTC), or None before the first publish.
     """
-    return session.scalar(select(func.max(MartAssetWindow.window_start)))
+    stmt = select(func.max(MartAssetWindow.window_start))
+    if until is not None:
+        stmt = stmt.where(MartAssetWindow.window_start <= until)
+    return session.scalar(stmt)
 
 
 def published_at(session: Session, *, window_start: datetime) -> datetime | None:
@@ -206,17 +211,24 @@ def close_series(
     return series
 
 
-def asset_overview(session: Session, *, asset_id: str) -> AssetOverview | None:
-    """An asset with its mentions, tone and price in the newest published window.
+def asset_overview(
+    session: Session, *, asset_id: str, window: datetime | None = None
+) -> AssetOverview | None:
+    """An asset with its mentions, tone and price in the newest (or a given) published window.
 
     Args:
         session: An open database session.
         asset_id: The asset's id, such as ``stock:AAPL``.
+        window: The window to show (a delayed view); None for the newest.
 
     Returns:
         The overview (window figures None where unpublished), or None for an unknown asset.
     """
-    latest = select(func.max(MartAssetWindow.window_start)).scalar_subquery()
+    latest: Any = (
+        select(func.max(MartAssetWindow.window_start)).scalar_subquery()
+        if window is None
+        else literal(window, UTCDateTime)
+    )
     m, p = MartAssetWindow, MartPriceWindow
     stmt = (
         select(
@@ -347,13 +359,16 @@ def source_breakdown(session: Session, *, asset_id: str, window_start: datetime)
     return [SourceRow(**row) for row in session.execute(stmt).mappings()]
 
 
-def latest_documents(session: Session, *, asset_id: str, limit: int = 20) -> list[DocumentRow]:
+def latest_documents(
+    session: Session, *, asset_id: str, limit: int = 20, until: datetime | None = None
+) -> list[DocumentRow]:
     """The newest published posts and articles that mention an asset.
 
     Args:
         session: An open database session.
         asset_id: The asset's id.
         limit: How many documents at most.
+        until: Only documents created before this time (a delayed view); None for all.
 
     Returns:
         Documents newest first (by creation time; ties by id).
@@ -378,6 +393,8 @@ def latest_documents(session: Session, *, asset_id: str, limit: int = 20) -> lis
         .order_by(d.created_at.desc(), d.doc_id)
         .limit(limit)
     )
+    if until is not None:
+        stmt = stmt.where(d.created_at < until)
     return [DocumentRow(**row) for row in session.execute(stmt).mappings()]
 
 

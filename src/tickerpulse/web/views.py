@@ -16,6 +16,7 @@ from tickerpulse.domain import TEXT_SOURCES, WINDOW
 from tickerpulse.web import charts, queries
 from tickerpulse.web.records import (
     AssetOverview,
+    AssetWindowRow,
     DocumentRow,
     NewsCoverageRow,
     NewsGroupRow,
@@ -25,6 +26,7 @@ from tickerpulse.web.records import (
     SourceRow,
     TrendingRow,
 )
+from tickerpulse.web.tiers import FULL_ACCESS, Access, Feature, Gate
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
 TRENDING_LIMIT = 25
@@ -47,6 +49,8 @@ class TrendingView:
     classes: tuple[str, ...] = ASSET_CLASSES
     periods: dict[str, tuple[str, int]] = field(default_factory=lambda: TRENDING_PERIODS)
     sources: tuple[str, ...] = TEXT_SOURCES
+    delayed: bool = False
+    row_cap: int | None = None
 
     @property
     def period_label(self) -> str:
@@ -64,6 +68,10 @@ class AssetView:
     documents: list[DocumentRow] = field(default_factory=list)
     relation: list[RelationRow] = field(default_factory=list)
     prediction: PredictionRow | None = None
+    daily: bool = False
+    delayed: bool = False
+    relation_gate: Gate | None = None
+    prediction_gate: Gate | None = None
 
 
 NEWS_PERIODS = {"6h": ("the latest window", 1), "24h": ("last 24 h", 4), "7d": ("last 7 days", 28)}
@@ -189,14 +197,16 @@ def trending_view(
     asset_class: str | None,
     period: str | None = None,
     source: str | None = None,
+    access: Access = FULL_ACCESS,
 ) -> TrendingView:
-    """Gather the trending page for the period ending with the newest window.
+    """Gather the trending page for the period ending with the newest window the reader may see.
 
     Args:
         session: An open database session.
         asset_class: One of :data:`ASSET_CLASSES`; anything else means all classes.
         period: ``6h``, ``24h`` or ``7d``; anything else means 6h.
         source: One text source (``reddit``, ``news``, …); anything else means all.
+        access: The reader's access (Free: top 20, a day behind).
 
     Returns:
         The view; ``window`` is None when no cycle has been published.
@@ -204,42 +214,125 @@ def trending_view(
     chosen = asset_class if asset_class in ASSET_CLASSES else None
     span = period if period in TRENDING_PERIODS else "6h"
     picked = source if source in TEXT_SOURCES else None
-    window = queries.latest_window(session)
-    base = TrendingView(window=window, asset_class=chosen, period=span, source=picked)
+    window = _visible_window(session, access)
+    cap = access.trending_rows
+    base = TrendingView(
+        window=window, asset_class=chosen, period=span, source=picked,
+        delayed=bool(access.delay), row_cap=cap,
+    )  # fmt: skip
     if window is None:
         return base
     return replace(
         base,
         published_at=queries.published_at(session, window_start=window),
         rows=queries.trending(
-            session, window_start=window, limit=TRENDING_LIMIT, asset_class=chosen,
-            windows=TRENDING_PERIODS[span][1], source=picked,
+            session, window_start=window, limit=min(TRENDING_LIMIT, cap or TRENDING_LIMIT),
+            asset_class=chosen, windows=TRENDING_PERIODS[span][1], source=picked,
         ),
     )  # fmt: skip
 
 
-def asset_view(session: Session, *, asset_id: str) -> AssetView | None:
-    """Gather the asset page: the last 30 days of windows up to the newest one.
+def _visible_window(session: Session, access: Access) -> datetime | None:
+    """The newest window the reader may see: the newest, or the newest a day old (Free)."""
+    latest = queries.latest_window(session)
+    if latest is None or not access.delay:
+        return latest
+    return queries.latest_window(session, until=latest - access.delay)
+
+
+def asset_view(
+    session: Session, *, asset_id: str, access: Access = FULL_ACCESS, signed_in: bool = False
+) -> AssetView | None:
+    """Gather the asset page: 30 days of windows up to the newest one the reader may see.
+
+    Free readers get whole days over the last week, a day behind, and upgrade
+    prompts instead of the relation panel and the prediction.
 
     Args:
         session: An open database session.
         asset_id: The asset's id.
+        access: The reader's access.
+        signed_in: Whether the reader has an account (for the prompts' wording).
 
     Returns:
         The view, or None for an unknown asset.
     """
-    asset = queries.asset_overview(session, asset_id=asset_id)
+    window = _visible_window(session, access)
+    asset = queries.asset_overview(session, asset_id=asset_id, window=window)
     if asset is None or asset.latest_window is None:
         return None if asset is None else AssetView(asset=asset)
     latest = asset.latest_window
-    rows = queries.asset_windows(session, asset_id=asset_id, since=latest - HISTORY)
+    daily = access.daily_sentiment_only
+    history = FREE_HISTORY if daily else HISTORY
+    rows = queries.asset_windows(session, asset_id=asset_id, since=latest - history)
+    rows = [r for r in rows if r.window_start <= latest]
+    if daily:
+        rows = daily_rows(rows)
     unit = charts.price_unit(asset.asset_class, asset.symbol)
-    figure = charts.asset_figure(asset.symbol, rows, unit=unit) if rows else None
+    figure = charts.asset_figure(asset.symbol, rows, unit=unit, daily=daily) if rows else None
+    relation_gate = access.gate(Feature.RELATION, signed_in=signed_in)
+    prediction_gate = access.gate(Feature.PREDICTIONS, signed_in=signed_in)
     return AssetView(
         asset=asset,
         figure_json=None if figure is None else charts.figure_json(figure),
         breakdown=queries.source_breakdown(session, asset_id=asset_id, window_start=latest),
-        documents=queries.latest_documents(session, asset_id=asset_id),
-        relation=queries.asset_relation(session, asset_id=asset_id),
-        prediction=queries.asset_prediction(session, asset_id=asset_id),
+        documents=queries.latest_documents(
+            session, asset_id=asset_id, until=latest + WINDOW if access.delay else None
+        ),
+        relation=[] if relation_gate else queries.asset_relation(session, asset_id=asset_id),
+        prediction=None
+        if prediction_gate
+        else queries.asset_prediction(session, asset_id=asset_id),
+        daily=daily,
+        delayed=bool(access.delay),
+        relation_gate=relation_gate,
+        prediction_gate=prediction_gate,
     )
+
+
+FREE_HISTORY = timedelta(days=7) - WINDOW
+
+
+def daily_rows(rows: list[AssetWindowRow]) -> list[AssetWindowRow]:
+    """Whole UTC days from 6-hour windows: OHLC across the day, summed mentions, weighted tone.
+
+    Args:
+        rows: Windows oldest first.
+
+    Returns:
+        One row per day (``window_start`` at midnight UTC), oldest first.
+    """
+    days: dict[datetime, list[AssetWindowRow]] = {}
+    for row in rows:
+        day = row.window_start.replace(hour=0, minute=0, second=0, microsecond=0)
+        days.setdefault(day, []).append(row)
+    return [_merge_day(day, part) for day, part in days.items()]
+
+
+def _merge_day(day: datetime, part: list[AssetWindowRow]) -> AssetWindowRow:
+    priced = [r for r in part if r.close is not None]
+    first_open = next((r.open for r in priced if r.open is not None), None)
+    highs = [r.high for r in priced if r.high is not None]
+    lows = [r.low for r in priced if r.low is not None]
+    close = priced[-1].close if priced else None
+    return AssetWindowRow(
+        window_start=day,
+        open=first_open,
+        high=max(highs) if highs else None,
+        low=min(lows) if lows else None,
+        close=close,
+        return_pct=None if first_open in (None, 0) or close is None else close / first_open - 1,
+        social_sentiment=_weighted(part, social=True),
+        social_mentions=sum(r.social_mentions for r in part),
+        news_sentiment=_weighted(part, social=False),
+        news_mentions=sum(r.news_mentions for r in part),
+    )
+
+
+def _weighted(part: list[AssetWindowRow], *, social: bool) -> float | None:
+    pairs = [
+        (r.social_sentiment, r.social_mentions) if social else (r.news_sentiment, r.news_mentions)
+        for r in part
+    ]
+    total = sum(n for s, n in pairs if s is not None)
+    return None if total == 0 else sum(s * n for s, n in pairs if s is not None) / total

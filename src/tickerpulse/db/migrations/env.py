@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+from tickerpulse.db import platform  # noqa: F401  (registers the platform tables)
 from tickerpulse.db.models import Base
 
 config = context.config

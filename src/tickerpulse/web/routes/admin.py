@@ -1,49 +1,63 @@
-"""The operators' ledger page (``/admin/ledger``): cycle stages, source health, price gaps.
+"""The admin console (``/admin``) and the operators' ledger (``/admin/ledger``), for admins only.
 
-Off unless ``ADMIN_PASSWORD`` is set (then HTTP Basic, user ``admin``); when off
-the page does not exist (404), so nothing about the operation is exposed by
-default. Subscriber accounts and a staff role come with the platform work; this
-page is for whoever runs the machine.
+The console shows users by plan, sign-ups, revenue, usage and posts with
+charts; the ledger shows cycle stages, source health and price gaps. Both
+need a signed-in admin account (``tickerpulse user add --role admin``).
 """
 
 from __future__ import annotations
 
-import secrets
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from sqlalchemy import select
 
 from tickerpulse.db.models import CycleRun, MartPriceGap, SourceCursor
-from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
+from tickerpulse.web import admin_queries, charts
+from tickerpulse.web.auth import AdminDep, admin_only, utcnow
+from tickerpulse.web.deps import SessionDep, TemplatesDep
 
 router = APIRouter()
-_basic = HTTPBasic(auto_error=False, realm="tickerpulse operators")
 LEDGER_ROWS = 120
 
 
-def require_operator(
-    settings: SettingsDep, credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]
-) -> None:
-    """Let the request through only with the admin password; 404 when the page is off."""
-    password = settings.admin_password
-    if password is None or not password.get_secret_value():
-        raise HTTPException(status_code=404)
-    ok = credentials is not None and secrets.compare_digest(
-        credentials.username.encode() + b":" + credentials.password.encode(),
-        b"admin:" + password.get_secret_value().encode(),
-    )
-    if not ok:
-        raise HTTPException(
-            status_code=401,
-            detail="operator password required",
-            headers={"WWW-Authenticate": 'Basic realm="tickerpulse operators"'},
-        )
+@router.get("/admin", response_class=HTMLResponse)
+def console_page(
+    request: Request, session: SessionDep, templates: TemplatesDep, viewer: AdminDep
+) -> Response:
+    """Users, subscriptions, revenue, usage and posts over the last 30 days, with charts."""
+    usage = request.app.state.usage
+    usage.flush()  # the console shows counts up to this request
+    data = admin_queries.console(session, now=utcnow())
+    figures = {
+        "signups": charts.daily_figure(
+            "Sign-ups per day (UTC)", {"sign-ups": data.signups}, y_title="accounts"
+        ),
+        "revenue": charts.daily_figure(
+            "Revenue per day, net of refunds (USD, UTC days)", {"revenue": data.revenue},
+            y_title="USD",
+        ),
+        "usage": charts.daily_figure(
+            "Page views and API calls per day (UTC)", data.usage, y_title="requests"
+        ),
+    }  # fmt: skip
+    context = {
+        "data": data,
+        "figures": {k: charts.figure_json(v) for k, v in figures.items()},
+        "sources": _sources(session),
+    }
+    return templates.TemplateResponse(request, "admin_console.html", context)
 
 
-@router.get("/admin/ledger", response_class=HTMLResponse, dependencies=[Depends(require_operator)])
+def _sources(session: SessionDep) -> list[dict[str, Any]]:
+    return [
+        {"source": c.source, "updated_at": c.updated_at, "errors": _cursor_errors(c.cursor)}
+        for c in session.scalars(select(SourceCursor).order_by(SourceCursor.source))
+    ]
+
+
+@router.get("/admin/ledger", response_class=HTMLResponse, dependencies=[Depends(admin_only)])
 def ledger_page(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
     """The newest ledger rows, each source's cursor age and health, and the latest price gaps."""
     runs = list(
@@ -53,10 +67,7 @@ def ledger_page(request: Request, session: SessionDep, templates: TemplatesDep) 
             .limit(LEDGER_ROWS)
         )
     )
-    sources = [
-        {"source": c.source, "updated_at": c.updated_at, "errors": _cursor_errors(c.cursor)}
-        for c in session.scalars(select(SourceCursor).order_by(SourceCursor.source))
-    ]
+    sources = _sources(session)
     gaps = list(
         session.scalars(select(MartPriceGap).order_by(MartPriceGap.window_start.desc()).limit(50))
     )

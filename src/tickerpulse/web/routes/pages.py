@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tickerpulse.web import queries, views
+from tickerpulse.web import posts, queries, views
+from tickerpulse.web.auth import AccessDep, ViewerDep, require, utcnow
 from tickerpulse.web.deps import SessionDep, TemplatesDep
+from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
 
@@ -22,13 +24,17 @@ def trending_page(
     asset_class: Annotated[str | None, Query(alias="class")] = None,
     period: str | None = None,
     source: str | None = None,
+    *,
+    access: AccessDep,
 ) -> Response:
     """The most-mentioned assets over 6 h, 24 h or 7 days, by class and by source."""
-    view = views.trending_view(session, asset_class=asset_class, period=period, source=source)
+    view = views.trending_view(
+        session, asset_class=asset_class, period=period, source=source, access=access
+    )
     return templates.TemplateResponse(request, "trending.html", {"view": view})
 
 
-@router.get("/news", response_class=HTMLResponse)
+@router.get("/news", response_class=HTMLResponse, dependencies=[Depends(require(Feature.NEWS))])
 def news_page(
     request: Request,
     session: SessionDep,
@@ -41,7 +47,9 @@ def news_page(
     return templates.TemplateResponse(request, "news.html", {"view": view})
 
 
-@router.get("/compare", response_class=HTMLResponse)
+@router.get(
+    "/compare", response_class=HTMLResponse, dependencies=[Depends(require(Feature.COMPARE))]
+)
 def compare_page(
     request: Request, session: SessionDep, templates: TemplatesDep, assets: str | None = None
 ) -> Response:
@@ -50,7 +58,11 @@ def compare_page(
     return templates.TemplateResponse(request, "compare.html", {"view": view})
 
 
-@router.get("/predictions", response_class=HTMLResponse)
+@router.get(
+    "/predictions",
+    response_class=HTMLResponse,
+    dependencies=[Depends(require(Feature.PREDICTIONS))],
+)
 def predictions_page(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
     """Every asset's call for the next window, with the model's out-of-sample record."""
     view = views.predictions_view(session)
@@ -59,12 +71,19 @@ def predictions_page(request: Request, session: SessionDep, templates: Templates
 
 @router.get("/asset/{asset_id}", response_class=HTMLResponse)
 def asset_page(
-    request: Request, asset_id: str, session: SessionDep, templates: TemplatesDep
+    request: Request,
+    asset_id: str,
+    session: SessionDep,
+    templates: TemplatesDep,
+    viewer: ViewerDep,
+    access: AccessDep,
 ) -> Response:
     """Price, 6-hour sentiment and mentions of one asset; a bare symbol redirects to its id."""
-    view = views.asset_view(session, asset_id=asset_id)
+    view = views.asset_view(session, asset_id=asset_id, access=access, signed_in=viewer.signed_in)
     if view is not None:
-        return templates.TemplateResponse(request, "asset.html", {"view": view})
+        listed = posts.posts_for_asset(session, asset_id=asset_id, tier=viewer.tier, now=utcnow())
+        context = {"view": view, "posts": listed}
+        return templates.TemplateResponse(request, "asset.html", context)
     if ":" not in asset_id:
         found = queries.asset_id_for_symbol(session, symbol=asset_id)
         if found is not None:

@@ -1,0 +1,241 @@
+"""The REST API at ``/api/v1``: the pages' numbers as JSON, for Premium API keys, rate-limited.
+
+Each route calls the same view function as its page, so the API and the site
+can never disagree. Keys come as ``Authorization: Bearer tp_…`` (or
+``X-API-Key``); every answer carries ``X-RateLimit-*`` headers and a spent
+budget answers 429 with ``Retry-After``. The OpenAPI document is at
+``/api/v1/openapi.json`` and a readable summary at ``/api/v1/docs``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel
+from sqlalchemy.orm import Session
+
+from tickerpulse.config import Settings
+from tickerpulse.web import api_keys, queries, views
+from tickerpulse.web.accounts import effective_tier
+from tickerpulse.web.auth import Viewer, utcnow
+from tickerpulse.web.deps import get_session
+from tickerpulse.web.ratelimit import RateLimiter
+from tickerpulse.web.records import (
+    AssetWindowRow,
+    NewsCoverageRow,
+    NewsGroupRow,
+    PredictionListRow,
+    PredictionRow,
+    RelationRow,
+    TrendingRow,
+)
+from tickerpulse.web.tiers import Feature, TierMatrix
+
+API_PREFIX = "/api/v1"
+SessionArg = Annotated[Session, Depends(get_session)]
+
+
+class ApiError(BaseModel):
+    """An error answer."""
+
+    detail: str
+
+
+class TrendingOut(BaseModel):
+    """The trending ranking, as on ``/``."""
+
+    window: datetime | None
+    period: str
+    asset_class: str | None
+    source: str | None
+    rows: list[TrendingRow]
+
+
+class AssetWindowsOut(BaseModel):
+    """An asset's 6-hour windows, as charted on its page."""
+
+    asset_id: str
+    symbol: str
+    latest_window: datetime | None
+    windows: list[AssetWindowRow]
+
+
+class RelationOut(BaseModel):
+    """An asset's published relation statistics, as in its page's panel."""
+
+    asset_id: str
+    relation: list[RelationRow]
+    prediction: PredictionRow | None
+
+
+class NewsOut(BaseModel):
+    """News volume and tone by grouping, and the most covered assets, as on ``/news``."""
+
+    window: datetime | None
+    by: str
+    period: str
+    since: datetime | None
+    groups: list[NewsGroupRow]
+    coverage: list[NewsCoverageRow]
+
+
+class PredictionsOut(BaseModel):
+    """Every asset's next-window call and the model's record, as on ``/predictions``."""
+
+    model: PredictionRow | None
+    calls: list[PredictionListRow]
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ApiError, "description": "No key, or an unknown or revoked key."},
+    403: {"model": ApiError, "description": "The key's plan does not include the API."},
+    429: {"model": ApiError, "description": "Over the plan's requests per minute."},
+}
+
+
+def api_viewer(request: Request, response: Response, session: SessionArg) -> Viewer:
+    """The key's owner, if the key is live, their plan includes the API and budget remains."""
+    header = request.headers.get("authorization", "")
+    key = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    key = key or request.headers.get("x-api-key", "").strip()
+    if not key:
+        raise HTTPException(401, "Send your API key as 'Authorization: Bearer <key>'.",
+                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    found = api_keys.key_owner(session, key)
+    if found is None:
+        raise HTTPException(
+            401, "Unknown or revoked API key.", headers={"WWW-Authenticate": "Bearer"}
+        )
+    key_row, user, subscription = found
+    tier = effective_tier(subscription, now=utcnow())
+    matrix: TierMatrix = request.app.state.tier_matrix
+    if not matrix.allows(tier, Feature.API):
+        raise HTTPException(
+            403, f"The REST API needs the {matrix.required(Feature.API).label} plan."
+        )
+    settings: Settings = request.app.state.settings
+    limit = settings.api_requests_per_minute.get(tier.name.lower(), 0)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    budget = limiter.hit(key_row.key_id, limit)
+    if not budget.allowed:
+        raise HTTPException(
+            429, f"Limit of {limit} requests per minute reached.", headers=budget.headers()
+        )
+    response.headers.update(budget.headers())
+    viewer = Viewer(user=user, tier=tier)
+    request.state.viewer = viewer
+    return viewer
+
+
+ApiViewer = Annotated[Viewer, Depends(api_viewer)]
+
+
+def create_api(parent: FastAPI) -> FastAPI:
+    """The API application, sharing the parent's state (settings, engine, matrix, limiter)."""
+    api = FastAPI(
+        title="tickerpulse API",
+        version="1",
+        description="Social and news sentiment per asset in 6-hour windows, its relation to"
+        " prices, and next-window predictions. Premium plan; authenticate with"
+        " `Authorization: Bearer <key>` (keys are created on your account page).",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        responses=ERRORS,
+    )
+    api.state = parent.state
+
+    @api.get("/trending", response_model=TrendingOut, summary="Most-mentioned assets")
+    def trending(
+        viewer: ApiViewer,
+        session: SessionArg,
+        asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
+        period: Annotated[str | None, Query(pattern="^(6h|24h|7d)$")] = None,
+        source: Annotated[str | None, Query(max_length=32)] = None,
+    ) -> TrendingOut:
+        """The ranking by mentions over 6 h, 24 h or 7 days (as the trending page)."""
+        view = views.trending_view(session, asset_class=asset_class, period=period, source=source)
+        return TrendingOut(
+            window=view.window, period=view.period, asset_class=view.asset_class,
+            source=view.source, rows=view.rows,
+        )  # fmt: skip
+
+    @api.get(
+        "/assets/{asset_id}/windows",
+        response_model=AssetWindowsOut,
+        responses={404: {"model": ApiError, "description": "Unknown asset."}},
+        summary="An asset's 6-hour windows",
+    )
+    def asset_windows(
+        asset_id: str,
+        viewer: ApiViewer,
+        session: SessionArg,
+        days: Annotated[int, Query(ge=1, le=730)] = 30,
+    ) -> AssetWindowsOut:
+        """Price and social/news sentiment per window over the last ``days`` days."""
+        overview = queries.asset_overview(session, asset_id=asset_id)
+        if overview is None:
+            raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
+        rows: list[AssetWindowRow] = []
+        if overview.latest_window is not None:
+            since = overview.latest_window - timedelta(days=days)
+            rows = queries.asset_windows(session, asset_id=asset_id, since=since)
+        return AssetWindowsOut(
+            asset_id=overview.asset_id, symbol=overview.symbol,
+            latest_window=overview.latest_window, windows=rows,
+        )  # fmt: skip
+
+    @api.get(
+        "/assets/{asset_id}/relation",
+        response_model=RelationOut,
+        responses={404: {"model": ApiError, "description": "Unknown asset."}},
+        summary="Sentiment ↔ price statistics of an asset",
+    )
+    def relation(asset_id: str, viewer: ApiViewer, session: SessionArg) -> RelationOut:
+        """Correlations with confidence intervals, Granger q-values, verdicts and the prediction."""
+        if queries.asset_overview(session, asset_id=asset_id) is None:
+            raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
+        return RelationOut(
+            asset_id=asset_id,
+            relation=queries.asset_relation(session, asset_id=asset_id),
+            prediction=queries.asset_prediction(session, asset_id=asset_id),
+        )
+
+    @api.get("/news", response_model=NewsOut, summary="News analytics")
+    def news(
+        viewer: ApiViewer,
+        session: SessionArg,
+        by: Annotated[str | None, Query(pattern="^(outlet|region|asset_class)$")] = None,
+        period: Annotated[str | None, Query(pattern="^(6h|24h|7d)$")] = None,
+    ) -> NewsOut:
+        """News volume and tone per outlet, region or asset class (as the news page)."""
+        view = views.news_view(session, by=by, period=period)
+        return NewsOut(
+            window=view.window, by=view.by, period=view.period, since=view.since,
+            groups=view.groups, coverage=view.coverage,
+        )  # fmt: skip
+
+    @api.get("/predictions", response_model=PredictionsOut, summary="Next-window predictions")
+    def predictions(viewer: ApiViewer, session: SessionArg) -> PredictionsOut:
+        """Every asset's probability of closing the next window higher, and the model's record."""
+        view = views.predictions_view(session)
+        return PredictionsOut(model=view.model, calls=view.calls)
+
+    @api.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+    def docs(request: Request) -> Response:
+        templates: Jinja2Templates = parent.state.templates
+        spec = api.openapi()
+        return templates.TemplateResponse(request, "api_docs.html", {"spec": spec})
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return JSONResponse(
+            {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+        )
+
+    api.add_exception_handler(HTTPException, http_error)
+    return api

@@ -1,0 +1,201 @@
+"""Who is reading: the session cookie, the reader's tier, CSRF tokens and the tier gate.
+
+Every page and API route gets a :class:`Viewer` from :func:`get_viewer` and
+asks the one matrix through :func:`require`, so access is decided server-side
+in one place. CSRF tokens are HMACs of the session (or, before sign-in, of a
+random ``tp_anon`` cookie) under the secret key: a form posted from another
+site cannot carry one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Response
+
+from tickerpulse.db.platform import User
+from tickerpulse.web import accounts
+from tickerpulse.web.crypto import new_token, same, sign
+from tickerpulse.web.deps import SessionDep, SettingsDep
+from tickerpulse.web.tiers import Access, Feature, Gate, Tier, TierMatrix
+
+SESSION_COOKIE = "tp_session"
+ANON_COOKIE = "tp_anon"
+STAFF_ROLES = ("editor", "admin")
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The reader of this request: anonymous or a user, with the tier they have now."""
+
+    user: User | None
+    tier: Tier
+    session_token: str | None = None
+    csrf: str | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        """Whether a user is signed in."""
+        return self.user is not None
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user runs the platform."""
+        return self.user is not None and self.user.role == "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether the user may write editorial posts."""
+        return self.user is not None and self.user.role in STAFF_ROLES
+
+    @property
+    def user_id(self) -> int:
+        """The user's id, 0 for anonymous readers (as usage metrics count them)."""
+        return 0 if self.user is None else self.user.user_id
+
+
+def csrf_token(request: Request, key_material: str) -> str:
+    """The CSRF token bound to a session token or an anonymous nonce."""
+    key: bytes = request.app.state.secret_key
+    return sign(key, "csrf:" + key_material)
+
+
+def get_viewer(request: Request, session: SessionDep) -> Viewer:
+    """The reader of this request, from the session cookie (anonymous when absent or stale)."""
+    cached: Viewer | None = getattr(request.state, "viewer", None)
+    if cached is not None:
+        return cached
+    viewer = Viewer(user=None, tier=Tier.FREE)
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        found = accounts.session_user(session, token, now=utcnow())
+        if found is not None:
+            user, subscription = found
+            tier = accounts.effective_tier(subscription, now=utcnow())
+            if user.role in STAFF_ROLES:
+                tier = Tier.PREMIUM  # staff see what every reader sees
+            viewer = Viewer(user, tier, token, csrf_token(request, token))
+    request.state.viewer = viewer
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def get_access(request: Request, viewer: ViewerDep) -> Access:
+    """What the reader's tier lets them see under the app's matrix."""
+    matrix: TierMatrix = request.app.state.tier_matrix
+    return Access(viewer.tier, matrix)
+
+
+AccessDep = Annotated[Access, Depends(get_access)]
+
+
+def form_csrf(
+    request: Request, response: Response, viewer: ViewerDep, settings: SettingsDep
+) -> str:
+    """The CSRF token for a form on this page; sets the anonymous nonce cookie when needed."""
+    if viewer.csrf is not None:
+        return viewer.csrf
+    nonce = request.cookies.get(ANON_COOKIE)
+    if not nonce:
+        nonce = new_token(16)
+        response.set_cookie(
+            ANON_COOKIE, nonce, httponly=True, samesite="lax", secure=settings.cookie_secure
+        )
+    return csrf_token(request, nonce)
+
+
+FormCsrfDep = Annotated[str, Depends(form_csrf)]
+
+
+async def check_csrf(request: Request, viewer: ViewerDep) -> None:
+    """Refuse a form post whose ``csrf_token`` is missing or not this reader's (403)."""
+    form = await request.form()
+    given = form.get("csrf_token")
+    material = viewer.session_token or request.cookies.get(ANON_COOKIE)
+    if not isinstance(given, str) or not material or not same(given, csrf_token(request, material)):
+        raise HTTPException(
+            status_code=403,
+            detail="This form expired or came from another site. Reload the page and try again.",
+        )
+
+
+CsrfChecked = Depends(check_csrf)
+
+
+def require(feature: Feature) -> Callable[[Request, Viewer], Viewer]:
+    """A dependency that lets only readers whose tier includes ``feature`` through.
+
+    Raises (from the dependency):
+        Gate: Rendered as an upgrade prompt (HTML) or a 403 JSON error (API).
+    """
+
+    def dependency(request: Request, viewer: ViewerDep) -> Viewer:
+        matrix: TierMatrix = request.app.state.tier_matrix
+        if not matrix.allows(viewer.tier, feature):
+            raise Gate(feature.label, matrix.required(feature), viewer.signed_in)
+        return viewer
+
+    return dependency
+
+
+def signed_in(viewer: ViewerDep) -> Viewer:
+    """A dependency for pages that need an account: 401 for anonymous readers."""
+    if viewer.user is None:
+        raise HTTPException(status_code=401, detail="Sign in to see this page.")
+    return viewer
+
+
+def staff_only(viewer: ViewerDep) -> Viewer:
+    """A dependency for editors and admins: 401 anonymous, 403 other users."""
+    if viewer.user is None:
+        raise HTTPException(status_code=401, detail="Sign in to see this page.")
+    if not viewer.is_staff:
+        raise HTTPException(status_code=403, detail="This page is for staff.")
+    return viewer
+
+
+def admin_only(viewer: ViewerDep) -> Viewer:
+    """A dependency for admins: 401 anonymous, 403 other users."""
+    if viewer.user is None:
+        raise HTTPException(status_code=401, detail="Sign in to see this page.")
+    if not viewer.is_admin:
+        raise HTTPException(status_code=403, detail="This page is for administrators.")
+    return viewer
+
+
+SignedInDep = Annotated[Viewer, Depends(signed_in)]
+StaffDep = Annotated[Viewer, Depends(staff_only)]
+AdminDep = Annotated[Viewer, Depends(admin_only)]
+
+
+def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
+    """Hand the browser its session (HttpOnly, SameSite=Lax, 14 days)."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(accounts.SESSION_TTL.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
+    response.delete_cookie(ANON_COOKIE)
+
+
+def clear_session_cookie(response: Response) -> None:
+    """Remove the session cookie (sign-out)."""
+    response.delete_cookie(SESSION_COOKIE)
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as the socket reports it (no proxy headers are trusted)."""
+    return request.client.host if request.client else "unknown"

@@ -1,0 +1,378 @@
+"""Billing: payment providers (a local sandbox, Stripe) and the webhook events that change plans.
+
+Both providers speak Stripe's event format and signature scheme
+(``Stripe-Signature: t=<unix>,v1=<HMAC-SHA256 of "<t>.<body>">``), so one
+handler, :func:`apply_event`, keeps the ``subscription`` table right whoever
+sent the event. Events are applied once: their id goes into ``billing_event``
+in the same transaction, so a replay (or Stripe's retries) changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+import stripe
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
+from stripe._base_address import BaseAddresses
+
+from tickerpulse.config import Settings
+from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
+from tickerpulse.web.tiers import Tier
+
+SIGNATURE_TOLERANCE_S = 300
+SANDBOX_WEBHOOK_SECRET = "whsec_tickerpulse_sandbox"
+PLAN_PRICE_CENTS = {Tier.PRO: 1900, Tier.PREMIUM: 4900}
+"""What the plans cost a month, as the pricing page shows them (USD cents)."""
+
+
+class WebhookRejected(ValueError):
+    """A webhook whose signature, age or body is not acceptable (answered with 400)."""
+
+
+def sign_payload(payload: str, secret: str, timestamp: int | None = None) -> str:
+    """A ``Stripe-Signature`` header value for ``payload`` (the sandbox signs its events so)."""
+    t = int(time.time()) if timestamp is None else timestamp
+    mac = hmac.new(secret.encode(), f"{t}.{payload}".encode(), hashlib.sha256).hexdigest()
+    return f"t={t},v1={mac}"
+
+
+def verify_event(payload: str, signature: str | None, secret: str) -> dict[str, Any]:
+    """Check a webhook's signature and age with the Stripe library and parse its body.
+
+    Raises:
+        WebhookRejected: If the signature is missing, wrong or older than five minutes.
+    """
+    try:
+        stripe.WebhookSignature.verify_header(
+            payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_S
+        )
+        event = json.loads(payload)
+    except (stripe.SignatureVerificationError, ValueError) as error:
+        raise WebhookRejected(str(error)) from None
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+        raise WebhookRejected("an event needs an id")
+    return event
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The secret webhooks are signed with for the configured provider."""
+    if settings.payment_provider == "stripe":
+        if settings.stripe_webhook_secret is None:
+            raise RuntimeError("PAYMENT_PROVIDER=stripe needs STRIPE_WEBHOOK_SECRET")
+        return settings.stripe_webhook_secret.get_secret_value()
+    return SANDBOX_WEBHOOK_SECRET
+
+
+def tier_for_price(settings: Settings, price_id: str | None) -> Tier | None:
+    """Which tier a Stripe price id sells."""
+    prices = {settings.stripe_price_pro: Tier.PRO, settings.stripe_price_premium: Tier.PREMIUM}
+    return prices.get(price_id or "")
+
+
+def price_for_tier(settings: Settings, tier: Tier) -> str:
+    """The Stripe price id of a paid tier."""
+    return settings.stripe_price_pro if tier == Tier.PRO else settings.stripe_price_premium
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What handling an event did, for the webhook's answer and the logs."""
+
+    event_id: str
+    outcome: str
+
+
+def apply_event(
+    session: Session, event: dict[str, Any], *, settings: Settings, now: datetime
+) -> Applied:
+    """Record an event once and update the subscription it is about.
+
+    Handles checkout.session.completed, customer.subscription.updated/deleted,
+    invoice.paid, invoice.payment_failed (grace period) and charge.refunded;
+    other types are recorded and ignored. The caller commits.
+    """
+    event_id, kind = str(event["id"]), str(event.get("type", ""))
+    inserted = session.execute(
+        insert(BillingEvent)
+        .values(event_id=event_id, event_type=kind[:64], received_at=now, payload=event)
+        .on_conflict_do_nothing()
+        .returning(BillingEvent.event_id)
+    ).first()
+    if inserted is None:
+        return Applied(event_id, "duplicate")
+    obj = event.get("data", {}).get("object", {})
+    handler = _HANDLERS.get(kind)
+    if handler is None:
+        return Applied(event_id, "ignored")
+    return Applied(event_id, handler(session, obj, settings, now))
+
+
+def _checkout_completed(
+    session: Session, obj: dict[str, Any], settings: Settings, now: datetime
+) -> str:
+    user = session.get(User, int(obj.get("client_reference_id") or 0))
+    tier_name = (obj.get("metadata") or {}).get("tier")
+    if user is None or tier_name not in ("pro", "premium"):
+        return "no such user or tier"
+    row = session.get(Subscription, user.user_id) or Subscription(user_id=user.user_id)
+    row.tier, row.status, row.provider = tier_name, "active", settings.payment_provider
+    row.customer_id, row.subscription_id = obj.get("customer"), obj.get("subscription")
+    row.grace_until, row.updated_at = None, now
+    session.add(row)
+    return f"{tier_name} active"
+
+
+def _subscription_row(session: Session, obj: dict[str, Any]) -> Subscription | None:
+    customer = obj.get("customer")
+    return session.scalars(select(Subscription).where(Subscription.customer_id == customer)).first()
+
+
+def _subscription_updated(
+    session: Session, obj: dict[str, Any], settings: Settings, now: datetime
+) -> str:
+    row = _subscription_row(session, obj)
+    if row is None:
+        return "unknown customer"
+    items = (obj.get("items") or {}).get("data") or []
+    price = (items[0].get("price") or {}).get("id") if items else None
+    tier = tier_for_price(settings, price)
+    if tier is not None:
+        row.tier = tier.name.lower()
+    status = str(obj.get("status", row.status))
+    row.status = "canceled" if status in ("canceled", "unpaid", "incomplete_expired") else status
+    if status == "active":
+        row.grace_until = None
+    if isinstance(obj.get("current_period_end"), int):
+        row.current_period_end = datetime.fromtimestamp(obj["current_period_end"], UTC)
+    row.updated_at = now
+    return f"{row.tier} {row.status}"
+
+
+def _subscription_deleted(
+    session: Session, obj: dict[str, Any], settings: Settings, now: datetime
+) -> str:
+    row = _subscription_row(session, obj)
+    if row is None:
+        return "unknown customer"
+    row.status, row.grace_until, row.updated_at = "canceled", None, now
+    return "canceled"
+
+
+def _payment_failed(
+    session: Session, obj: dict[str, Any], settings: Settings, now: datetime
+) -> str:
+    row = _subscription_row(session, obj)
+    if row is None:
+        return "unknown customer"
+    if row.status != "past_due":
+        row.grace_until = now + timedelta(days=settings.billing_grace_days)
+    row.status, row.updated_at = "past_due", now
+    return f"past due, grace until {row.grace_until:%Y-%m-%d}"
+
+
+def _invoice_paid(session: Session, obj: dict[str, Any], settings: Settings, now: datetime) -> str:
+    row = _subscription_row(session, obj)
+    _record_payment(
+        session, f"{obj.get('id')}", row, int(obj.get("amount_paid") or 0), obj, "charge", now
+    )
+    if row is not None and row.status == "past_due":
+        row.status, row.grace_until, row.updated_at = "active", None, now
+    return "paid"
+
+
+def _refunded(session: Session, obj: dict[str, Any], settings: Settings, now: datetime) -> str:
+    row = _subscription_row(session, obj)
+    amount = -int(obj.get("amount_refunded") or 0)
+    _record_payment(session, f"refund:{obj.get('id')}", row, amount, obj, "refund", now)
+    return f"refunded {-amount} cents"
+
+
+def _record_payment(
+    session: Session,
+    payment_id: str,
+    row: Subscription | None,
+    amount: int,
+    obj: dict[str, Any],
+    kind: str,
+    now: datetime,
+) -> None:
+    session.execute(
+        insert(Payment)
+        .values(
+            payment_id=payment_id[:128],
+            user_id=None if row is None else row.user_id,
+            amount_cents=amount,
+            currency=str(obj.get("currency") or "usd")[:8],
+            kind=kind,
+            at=now,
+        )
+        .on_conflict_do_update(index_elements=[Payment.payment_id], set_={"amount_cents": amount})
+    )
+
+
+class _Handler(Protocol):
+    def __call__(
+        self, session: Session, obj: dict[str, Any], settings: Settings, now: datetime
+    ) -> str: ...
+
+
+_HANDLERS: dict[str, _Handler] = {
+    "checkout.session.completed": _checkout_completed,
+    "customer.subscription.updated": _subscription_updated,
+    "customer.subscription.deleted": _subscription_deleted,
+    "invoice.payment_failed": _payment_failed,
+    "invoice.paid": _invoice_paid,
+    "charge.refunded": _refunded,
+}
+
+
+class PaymentProvider(Protocol):
+    """Where a reader is sent to pay or to manage their subscription."""
+
+    def checkout_url(self, *, user: User, tier: Tier, success_url: str, cancel_url: str) -> str:
+        """A URL that takes the reader through paying for ``tier``."""
+        ...
+
+    def portal_url(self, *, customer_id: str, return_url: str) -> str:
+        """A URL where the reader manages (cancels, changes) their subscription."""
+        ...
+
+
+class SandboxProvider:
+    """The default provider: a local fake checkout page, no Stripe account needed."""
+
+    def checkout_url(self, *, user: User, tier: Tier, success_url: str, cancel_url: str) -> str:
+        """The sandbox checkout page for ``tier``."""
+        return f"/billing/sandbox/checkout?tier={tier.name.lower()}"
+
+    def portal_url(self, *, customer_id: str, return_url: str) -> str:
+        """The sandbox portal page."""
+        return "/billing/sandbox/portal"
+
+
+class StripeProvider:
+    """Stripe Checkout and the customer portal through the official SDK."""
+
+    def __init__(self, settings: Settings) -> None:
+        if settings.stripe_api_key is None:
+            raise RuntimeError("PAYMENT_PROVIDER=stripe needs STRIPE_API_KEY")
+        base: BaseAddresses = {}
+        if settings.stripe_api_url:
+            base["api"] = settings.stripe_api_url
+        self.settings = settings
+        self.client = stripe.StripeClient(
+            settings.stripe_api_key.get_secret_value(), base_addresses=base
+        )
+
+    def checkout_url(self, *, user: User, tier: Tier, success_url: str, cancel_url: str) -> str:
+        """Create a subscription Checkout Session and return its URL."""
+        metadata = {"tier": tier.name.lower(), "user_id": str(user.user_id)}
+        checkout = self.client.v1.checkout.sessions.create(
+            params={
+                "mode": "subscription",
+                "line_items": [{"price": price_for_tier(self.settings, tier), "quantity": 1}],
+                "success_url": success_url,
+                "cancel_url": cancel_url,
+                "client_reference_id": str(user.user_id),
+                "customer_email": user.email,
+                "metadata": metadata,
+                "subscription_data": {"metadata": metadata},
+            }
+        )
+        if not checkout.url:
+            raise RuntimeError("Stripe returned a checkout session without a URL")
+        return checkout.url
+
+    def portal_url(self, *, customer_id: str, return_url: str) -> str:
+        """Create a customer-portal session and return its URL."""
+        portal = self.client.v1.billing_portal.sessions.create(
+            params={"customer": customer_id, "return_url": return_url}
+        )
+        return portal.url
+
+
+def make_provider(settings: Settings) -> PaymentProvider:
+    """The configured payment provider."""
+    if settings.payment_provider == "stripe":
+        return StripeProvider(settings)
+    return SandboxProvider()
+
+
+def sandbox_events(
+    settings: Settings,
+    user: User,
+    subscription: Subscription | None,
+    action: str,
+    tier: Tier,
+    *,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """The Stripe-format events the sandbox sends for a reader's action.
+
+    Actions: ``pay`` (checkout completed, invoice paid), ``switch`` (subscription
+    updated to ``tier``), ``fail`` (invoice payment failed), ``recover`` (invoice
+    paid again), ``refund`` (last invoice refunded) and ``cancel``.
+    """
+    stamp = int(now.timestamp() * 1000)
+    customer = subscription.customer_id if subscription else f"cus_sandbox_{user.user_id}"
+    sub_id = subscription.subscription_id if subscription else f"sub_sandbox_{user.user_id}"
+    price = PLAN_PRICE_CENTS.get(tier, 0)
+
+    def event(kind: str, obj: dict[str, Any], n: int = 0) -> dict[str, Any]:
+        return {
+            "id": f"evt_sandbox_{user.user_id}_{stamp}_{n}",
+            "object": "event",
+            "type": kind,
+            "created": int(now.timestamp()),
+            "livemode": False,
+            "data": {"object": {"customer": customer, **obj}},
+        }
+
+    invoice = {"object": "invoice", "subscription": sub_id, "currency": "usd"}
+    if action == "pay":
+        return [
+            event(
+                "checkout.session.completed",
+                {
+                    "id": f"cs_sandbox_{stamp}",
+                    "object": "checkout.session",
+                    "mode": "subscription",
+                    "client_reference_id": str(user.user_id),
+                    "subscription": sub_id,
+                    "metadata": {"tier": tier.name.lower(), "user_id": str(user.user_id)},
+                },
+            ),
+            event(
+                "invoice.paid", {**invoice, "id": f"in_sandbox_{stamp}", "amount_paid": price}, 1
+            ),
+        ]
+    if action == "switch":
+        item = {"price": {"id": price_for_tier(settings, tier)}}
+        obj = {
+            "id": sub_id,
+            "object": "subscription",
+            "status": "active",
+            "items": {"data": [item]},
+        }
+        return [event("customer.subscription.updated", obj)]
+    if action == "fail":
+        return [event("invoice.payment_failed", {**invoice, "id": f"in_sandbox_{stamp}"})]
+    if action == "recover":
+        return [
+            event("invoice.paid", {**invoice, "id": f"in_sandbox_{stamp}", "amount_paid": price})
+        ]
+    if action == "refund":
+        charge = {"id": f"ch_sandbox_{stamp}", "object": "charge", "amount_refunded": price}
+        return [event("charge.refunded", {**charge, "currency": "usd"})]
+    if action == "cancel":
+        obj = {"id": sub_id, "object": "subscription", "status": "canceled"}
+        return [event("customer.subscription.deleted", obj)]
+    raise ValueError(f"unknown sandbox action {action!r}")

@@ -1,0 +1,108 @@
+"""Editorial posts: staff Markdown rendered to sanitised HTML, listed per asset and tier.
+
+Markdown is rendered with raw HTML off and the result cleaned again by nh3
+(an allow-list sanitiser), so a post can never carry a script to readers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import nh3
+from markdown_it import MarkdownIt
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tickerpulse.db.platform import EditorialPost, EditorialPostAsset
+from tickerpulse.web.tiers import Tier
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+LINK_ATTRIBUTES = {"rel": "nofollow noopener"}
+
+
+def render_markdown(text: str) -> str:
+    """Safe HTML for a post body."""
+    return nh3.clean(_markdown.render(text), link_rel=LINK_ATTRIBUTES["rel"])
+
+
+@dataclass(frozen=True)
+class PostSummary:
+    """A post as a list shows it; ``locked`` when the reader's tier is below the post's."""
+
+    post_id: int
+    title: str
+    publish_at: datetime
+    min_tier: Tier
+    locked: bool
+    excerpt: str
+
+
+def posts_for_asset(
+    session: Session, *, asset_id: str, tier: Tier, now: datetime, limit: int = 10
+) -> list[PostSummary]:
+    """Published posts about an asset, newest first, those above the reader's tier locked."""
+    rows = session.scalars(
+        select(EditorialPost)
+        .join(EditorialPostAsset, EditorialPostAsset.post_id == EditorialPost.post_id)
+        .where(EditorialPostAsset.asset_id == asset_id, EditorialPost.publish_at <= now)
+        .order_by(EditorialPost.publish_at.desc())
+        .limit(limit)
+    ).all()
+    return [_summary(p, tier) for p in rows]
+
+
+def published_posts(
+    session: Session, *, tier: Tier, now: datetime, limit: int = 30
+) -> list[PostSummary]:
+    """Every published post, newest first, for the posts list."""
+    rows = session.scalars(
+        select(EditorialPost)
+        .where(EditorialPost.publish_at <= now)
+        .order_by(EditorialPost.publish_at.desc())
+        .limit(limit)
+    ).all()
+    return [_summary(p, tier) for p in rows]
+
+
+def _summary(post: EditorialPost, tier: Tier) -> PostSummary:
+    needed = Tier.parse(post.min_tier)
+    first = post.body_md.strip().split("\n\n", 1)[0]
+    return PostSummary(
+        post_id=post.post_id,
+        title=post.title,
+        publish_at=post.publish_at,
+        min_tier=needed,
+        locked=tier < needed,
+        excerpt="" if tier < needed else first[:280],
+    )
+
+
+def post_assets(session: Session, post_id: int) -> list[str]:
+    """The asset ids a post is attached to."""
+    return list(
+        session.scalars(
+            select(EditorialPostAsset.asset_id)
+            .where(EditorialPostAsset.post_id == post_id)
+            .order_by(EditorialPostAsset.asset_id)
+        )
+    )
+
+
+def save_post(
+    session: Session,
+    post: EditorialPost,
+    *,
+    assets: list[str],
+) -> EditorialPost:
+    """Insert or update a post and replace its asset list."""
+    session.add(post)
+    session.flush()
+    for old in session.scalars(
+        select(EditorialPostAsset).where(EditorialPostAsset.post_id == post.post_id)
+    ):
+        session.delete(old)
+    session.flush()
+    for asset_id in dict.fromkeys(assets):
+        session.add(EditorialPostAsset(post_id=post.post_id, asset_id=asset_id))
+    return post

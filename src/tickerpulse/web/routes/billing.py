@@ -1,0 +1,134 @@
+"""Plans and payments: the pricing page, checkout, the customer portal and the webhook.
+
+With the sandbox provider (the default) checkout and portal are local pages
+whose buttons emit Stripe-format events, signed and verified exactly like
+Stripe's, so the demo and the tests go through the real webhook path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from tickerpulse.db.platform import Subscription
+from tickerpulse.web import billing
+from tickerpulse.web.auth import CsrfChecked, SignedInDep, ViewerDep, utcnow
+from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
+from tickerpulse.web.tiers import Tier
+
+router = APIRouter()
+log = logging.getLogger(__name__)
+PaidTier = Annotated[str, Form(pattern="^(pro|premium)$")]
+
+
+@router.get("/pricing", response_class=HTMLResponse)
+def pricing(request: Request, templates: TemplatesDep, viewer: ViewerDep) -> Response:
+    """The three plans side by side, with the reader's current one marked."""
+    context = {
+        "prices": billing.PLAN_PRICE_CENTS,
+        "tiers": list(Tier),
+        "matrix": request.app.state.tier_matrix,
+    }
+    return templates.TemplateResponse(request, "billing/pricing.html", context)
+
+
+@router.post("/billing/checkout", dependencies=[CsrfChecked])
+def checkout(request: Request, viewer: SignedInDep, tier: PaidTier) -> Response:
+    """Send the reader to pay for a plan (the sandbox page or Stripe Checkout)."""
+    assert viewer.user is not None
+    provider: billing.PaymentProvider = request.app.state.payment_provider
+    base: str = request.app.state.public_url
+    url = provider.checkout_url(
+        user=viewer.user,
+        tier=Tier.parse(tier),
+        success_url=f"{base}/account?notice=upgraded",
+        cancel_url=f"{base}/pricing",
+    )
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/billing/portal", dependencies=[CsrfChecked])
+def portal(request: Request, session: SessionDep, viewer: SignedInDep) -> Response:
+    """Send the reader to manage their subscription."""
+    assert viewer.user is not None
+    row = session.get(Subscription, viewer.user.user_id)
+    if row is None or row.customer_id is None:
+        return RedirectResponse("/pricing", status_code=303)
+    provider: billing.PaymentProvider = request.app.state.payment_provider
+    url = provider.portal_url(
+        customer_id=row.customer_id, return_url=f"{request.app.state.public_url}/account"
+    )
+    return RedirectResponse(url, status_code=303)
+
+
+@router.post("/billing/webhook")
+async def webhook(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Stripe's (or the sandbox's) events: verified, applied once, answered 200."""
+    payload = (await request.body()).decode("utf-8", errors="replace")
+    try:
+        event = billing.verify_event(
+            payload, request.headers.get("stripe-signature"), billing.webhook_secret(settings)
+        )
+    except billing.WebhookRejected as error:
+        log.warning("webhook rejected: %s", error)
+        return JSONResponse({"error": "invalid signature or payload"}, status_code=400)
+    applied = billing.apply_event(session, event, settings=settings, now=utcnow())
+    session.commit()
+    log.info("webhook %s: %s", applied.event_id, applied.outcome)
+    return JSONResponse({"received": True, "outcome": applied.outcome})
+
+
+@router.get("/billing/sandbox/checkout", response_class=HTMLResponse)
+def sandbox_checkout(
+    request: Request, templates: TemplatesDep, settings: SettingsDep, viewer: SignedInDep, tier: str
+) -> Response:
+    """The sandbox's fake card form for a plan."""
+    chosen = Tier.parse(tier) if tier in ("pro", "premium") else Tier.PRO
+    if settings.payment_provider != "sandbox":
+        return RedirectResponse("/pricing", status_code=303)
+    context = {"tier": chosen, "price": billing.PLAN_PRICE_CENTS[chosen], "csrf": viewer.csrf}
+    return templates.TemplateResponse(request, "billing/sandbox_checkout.html", context)
+
+
+@router.get("/billing/sandbox/portal", response_class=HTMLResponse)
+def sandbox_portal(
+    request: Request, session: SessionDep, templates: TemplatesDep, viewer: SignedInDep
+) -> Response:
+    """The sandbox's customer portal: switch plan, fail or recover a payment, refund, cancel."""
+    assert viewer.user is not None
+    row = session.get(Subscription, viewer.user.user_id)
+    context = {"subscription": row, "csrf": viewer.csrf}
+    return templates.TemplateResponse(request, "billing/sandbox_portal.html", context)
+
+
+@router.post("/billing/sandbox/{action}", dependencies=[CsrfChecked])
+def sandbox_action(
+    request: Request,
+    action: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    viewer: SignedInDep,
+    tier: Annotated[str, Form(pattern="^(pro|premium)$")] = "pro",
+) -> Response:
+    """Emit the sandbox's events for an action and deliver them through the webhook path."""
+    assert viewer.user is not None
+    if settings.payment_provider != "sandbox" or action not in SANDBOX_ACTIONS:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    row = session.get(Subscription, viewer.user.user_id)
+    events = billing.sandbox_events(
+        settings, viewer.user, row, action, Tier.parse(tier), now=utcnow()
+    )
+    for event in events:
+        payload = json.dumps(event)
+        signature = billing.sign_payload(payload, billing.SANDBOX_WEBHOOK_SECRET)
+        verified = billing.verify_event(payload, signature, billing.SANDBOX_WEBHOOK_SECRET)
+        billing.apply_event(session, verified, settings=settings, now=utcnow())
+    session.commit()
+    return RedirectResponse(f"/account?notice=billing_{action}", status_code=303)
+
+
+SANDBOX_ACTIONS = ("pay", "switch", "fail", "recover", "refund", "cancel")

@@ -1,0 +1,168 @@
+"""Subscription tiers and what each one may see: the one matrix every page and API route asks.
+
+The default matrix is ARCHITECTURE.md's; ``TIER_OVERRIDES`` moves a feature to
+another minimum tier without a code change. Pure: no request, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import IntEnum, StrEnum
+
+
+class Tier(IntEnum):
+    """A plan, ordered so that ``viewer >= required`` means access."""
+
+    FREE = 0
+    PRO = 1
+    PREMIUM = 2
+
+    @property
+    def label(self) -> str:
+        """The plan's name as pages show it ("Premium")."""
+        return self.name.capitalize()
+
+    @classmethod
+    def parse(cls, name: str) -> Tier:
+        """The tier called ``name`` (any case).
+
+        Raises:
+            ValueError: For a name that is not a tier.
+        """
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown tier {name!r}: use free, pro or premium") from None
+
+
+class Feature(StrEnum):
+    """A gated part of the product."""
+
+    TRENDING_LIVE = "trending_live"
+    SENTIMENT_HISTORY = "sentiment_history"
+    NEWS = "news"
+    RELATION = "relation"
+    COMPARE = "compare"
+    PREDICTIONS = "predictions"
+    LIVE = "live"
+    WATCHLISTS = "watchlists"
+    ALERTS = "alerts"
+    API = "api"
+
+    @property
+    def label(self) -> str:
+        """What the feature is called in an upgrade prompt."""
+        return FEATURE_LABELS[self]
+
+
+FEATURE_LABELS = {
+    Feature.TRENDING_LIVE: "the live, full trending list",
+    Feature.SENTIMENT_HISTORY: "6-hour sentiment windows over the full history",
+    Feature.NEWS: "news analytics",
+    Feature.RELATION: "the sentiment ↔ price relation",
+    Feature.COMPARE: "comparing assets",
+    Feature.PREDICTIONS: "predictions",
+    Feature.LIVE: "the live stream",
+    Feature.WATCHLISTS: "watchlists",
+    Feature.ALERTS: "alerts",
+    Feature.API: "the REST API",
+}
+
+DEFAULT_MATRIX: Mapping[Feature, Tier] = {
+    Feature.TRENDING_LIVE: Tier.PRO,
+    Feature.SENTIMENT_HISTORY: Tier.PRO,
+    Feature.NEWS: Tier.PRO,
+    Feature.RELATION: Tier.PRO,
+    Feature.COMPARE: Tier.PRO,
+    Feature.PREDICTIONS: Tier.PREMIUM,
+    Feature.LIVE: Tier.PREMIUM,
+    Feature.WATCHLISTS: Tier.PREMIUM,
+    Feature.ALERTS: Tier.PREMIUM,
+    Feature.API: Tier.PREMIUM,
+}
+
+FREE_TRENDING_ROWS = 20
+FREE_DELAY = timedelta(hours=24)
+FREE_SENTIMENT_HISTORY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class TierMatrix:
+    """The minimum tier of every feature."""
+
+    minimum: Mapping[Feature, Tier]
+
+    @classmethod
+    def from_overrides(cls, overrides: Mapping[str, str]) -> TierMatrix:
+        """The default matrix with some features moved, e.g. ``{"news": "free"}``.
+
+        Raises:
+            ValueError: For an unknown feature or tier name.
+        """
+        minimum = dict(DEFAULT_MATRIX)
+        for feature, tier in overrides.items():
+            try:
+                minimum[Feature(feature)] = Tier.parse(tier)
+            except ValueError as error:
+                known = ", ".join(f.value for f in Feature)
+                raise ValueError(f"TIER_OVERRIDES: {error} (features: {known})") from None
+        return cls(minimum)
+
+    def allows(self, tier: Tier, feature: Feature) -> bool:
+        """Whether ``tier`` includes ``feature``."""
+        return tier >= self.minimum[feature]
+
+    def required(self, feature: Feature) -> Tier:
+        """The cheapest tier that includes ``feature``."""
+        return self.minimum[feature]
+
+
+@dataclass(eq=False)
+class Gate(Exception):
+    """Raised where a reader's tier does not include a feature; rendered as an upgrade prompt."""
+
+    label: str
+    required: Tier
+    signed_in: bool
+
+    def __str__(self) -> str:
+        return f"{self.label} needs the {self.required.label} plan"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What one reader may see: their tier under the matrix, with the Free tier's limits."""
+
+    tier: Tier
+    matrix: TierMatrix
+
+    def allows(self, feature: Feature) -> bool:
+        """Whether the reader's tier includes ``feature``."""
+        return self.matrix.allows(self.tier, feature)
+
+    def gate(self, feature: Feature, *, signed_in: bool) -> Gate | None:
+        """The upgrade prompt for ``feature``, or None when the reader has it."""
+        if self.allows(feature):
+            return None
+        return Gate(feature.label, self.matrix.required(feature), signed_in)
+
+    @property
+    def delay(self) -> timedelta:
+        """How far behind the newest window the reader's trending and charts are."""
+        return timedelta(0) if self.allows(Feature.TRENDING_LIVE) else FREE_DELAY
+
+    @property
+    def trending_rows(self) -> int | None:
+        """Most trending rows the reader sees (None: the page's own limit)."""
+        return None if self.allows(Feature.TRENDING_LIVE) else FREE_TRENDING_ROWS
+
+    @property
+    def daily_sentiment_only(self) -> bool:
+        """Whether sentiment is shown by day over the last week instead of by 6-hour window."""
+        return not self.allows(Feature.SENTIMENT_HISTORY)
+
+
+FULL_ACCESS = Access(Tier.PREMIUM, TierMatrix(DEFAULT_MATRIX))
+"""Everything, as the API (Premium) and the operators' tools see it."""

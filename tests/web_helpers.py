@@ -1,0 +1,70 @@
+"""Helpers for tests of the web platform: settings, users per tier, signing in, CSRF tokens."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tickerpulse.config import Settings
+from tickerpulse.db.platform import Subscription
+from tickerpulse.web import accounts
+from tickerpulse.web.crypto import password_hasher
+from tickerpulse.web.tiers import Feature
+
+PASSWORD = "correct horse battery"
+OPEN_TIERS = {feature.value: "free" for feature in Feature}
+"""A matrix that gives every feature to everyone: for tests about page content, not gating."""
+HTML = {"accept": "text/html"}
+
+
+def platform_settings(**overrides: object) -> Settings:
+    """Settings for platform tests (no page cache, so each request reaches the routes)."""
+    return Settings(_env_file=None, page_cache_seconds=0, **overrides)  # type: ignore[call-arg, arg-type]
+
+
+def add_user(
+    engine: Engine,
+    email: str,
+    *,
+    tier: str | None = None,
+    role: str = "user",
+    verified: bool = True,
+) -> int:
+    """A user with ``PASSWORD`` and, for a paid tier, an active subscription; returns the id."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        user = accounts.create_user(
+            session, password_hasher(platform_settings()), email=email, password=PASSWORD,
+            now=now, role=role, verified=verified,
+        )  # fmt: skip
+        if tier is not None and tier != "free":
+            session.add(
+                Subscription(
+                    user_id=user.user_id, tier=tier, status="active", provider="sandbox",
+                    customer_id=f"cus_test_{user.user_id}", subscription_id=f"sub_{user.user_id}",
+                    updated_at=now,
+                )
+            )  # fmt: skip
+        session.commit()
+        return user.user_id
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the real form (GET for the token, POST the form)."""
+    token = csrf_of(client.get("/login").text)
+    response = client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert response.status_code == 303, response.text
