@@ -19,7 +19,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from tickerpulse.db.platform import User
 from tickerpulse.web import accounts
 from tickerpulse.web.crypto import new_token, same, sign
-from tickerpulse.web.deps import SessionDep, SettingsDep
+from tickerpulse.web.deps import SessionDep
 from tickerpulse.web.tiers import Access, Feature, Gate, Tier, TierMatrix
 
 SESSION_COOKIE = "tp_session"
@@ -99,19 +99,23 @@ def get_access(request: Request, viewer: ViewerDep) -> Access:
 AccessDep = Annotated[Access, Depends(get_access)]
 
 
-def form_csrf(
-    request: Request, response: Response, viewer: ViewerDep, settings: SettingsDep
-) -> str:
-    """The CSRF token for a form on this page; sets the anonymous nonce cookie when needed."""
+def form_csrf(request: Request, viewer: ViewerDep) -> str:
+    """The CSRF token for a form on this page (see :func:`keep_anonymous_nonce` for the cookie)."""
     if viewer.csrf is not None:
         return viewer.csrf
     nonce = request.cookies.get(ANON_COOKIE)
     if not nonce:
         nonce = new_token(16)
-        response.set_cookie(
-            ANON_COOKIE, nonce, httponly=True, samesite="lax", secure=settings.cookie_secure
-        )
+        request.state.new_anon_nonce = nonce
     return csrf_token(request, nonce)
+
+
+def keep_anonymous_nonce(request: Request, response: Response, *, secure: bool) -> Response:
+    """Set the ``tp_anon`` cookie a form's token was bound to, if this request made one."""
+    nonce = getattr(request.state, "new_anon_nonce", None)
+    if nonce:
+        response.set_cookie(ANON_COOKIE, nonce, httponly=True, samesite="lax", secure=secure)
+    return response
 
 
 FormCsrfDep = Annotated[str, Depends(form_csrf)]

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from tickerpulse.config import Settings
 from tickerpulse.db.platform import ApiKey, EmailOutbox, Subscription
 from tickerpulse.web import accounts, api_keys, mail
 from tickerpulse.web.auth import (
@@ -23,6 +24,7 @@ from tickerpulse.web.auth import (
     ViewerDep,
     clear_session_cookie,
     client_ip,
+    keep_anonymous_nonce,
     require,
     set_session_cookie,
     utcnow,
@@ -48,9 +50,11 @@ def _form(
     status: int = 200,
     **context: object,
 ) -> Response:
-    return templates.TemplateResponse(
+    response = templates.TemplateResponse(
         request, f"account/{name}.html", {"csrf": csrf, **context}, status_code=status
     )
+    settings: Settings = request.app.state.settings
+    return keep_anonymous_nonce(request, response, secure=settings.cookie_secure)
 
 
 @router.get("/signup", response_class=HTMLResponse)
