@@ -14,8 +14,8 @@ from tests.integration.test_web_queries import LATEST, WINDOWS, seed_marts, stat
 from tests.web_helpers import HTML, add_user, platform_settings, sign_in
 from tickerpulse.db.models import MartRelation
 from tickerpulse.db.platform import User
-from tickerpulse.web import api_keys
 from tickerpulse.universe import load_universe
+from tickerpulse.web import api_keys
 from tickerpulse.web.app import create_app
 
 ROLES = ("anonymous", "free", "pro", "premium", "admin")
