@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow test-spark wheel lint format bench clean universe eval
+.PHONY: setup demo test test-slow test-spark test-browser browser wheel lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -32,6 +32,13 @@ wheel: setup
 
 test-spark: setup
 	$(BIN)/pytest -m spark
+
+# Debian's chromium for the browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null || { $$(command -v sudo) apt-get update -q && $$(command -v sudo) apt-get install -y -q chromium; }
+
+test-browser: setup browser
+	$(BIN)/pytest -m browser
 
 lint: setup
 	$(BIN)/ruff check src tests bench

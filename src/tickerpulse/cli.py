@@ -93,7 +93,7 @@ def demo(
         f"{totals['quarantined']:,} quarantined lines (see {runtime.lake.url}/quarantine)."
     )
     if serve:
-        _serve(runtime, port)
+        _serve(runtime, port, demo_accounts=True)
 
 
 @cycle_app.command("run")
@@ -337,20 +337,68 @@ def _run_windows(
     return totals
 
 
-def _serve(runtime: Runtime, port: int | None) -> None:
+def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -> None:
     import uvicorn
 
     from tickerpulse.web.app import create_app
 
     settings = runtime.settings
     port = port or settings.web_port
+    if demo_accounts:
+        from tickerpulse.web.crypto import password_hasher
+        from tickerpulse.web.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
+
+        settings = settings.model_copy(update={"dev_outbox": True})
+        table = Table(title=f"Demo accounts (password: {DEMO_PASSWORD})")
+        table.add_column("E-mail")
+        table.add_column("Plan or role")
+        for email, plan in seed_demo_accounts(runtime.engine, password_hasher(settings)):
+            table.add_row(email, plan)
+        console.print(table)
+        console.print("E-mails the site sends (sign-up, reset) are at /dev/outbox in the demo.")
     console.print(
         f"\n[bold]Open http://{settings.web_host}:{port}/[/] — trending assets; click one for its"
         " price, 6-hour sentiment, mentions and whether sentiment relates to its returns."
         "\nAlso: /news (outlets, regions, asset classes), /compare?assets=BTC,ETH,"
-        " /predictions (next-window calls and their record)."
+        " /predictions (next-window calls and their record), /pricing, /account, /admin,"
+        " /api/v1/docs (REST API)."
         "\nPress Ctrl+C to stop."
     )
     uvicorn.run(
         create_app(settings, runtime.engine), host=settings.web_host, port=port, log_level="warning"
     )
+
+
+user_app = typer.Typer(help="Accounts: add staff and administrators.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Option(help="The account's e-mail address.")],
+    role: Annotated[str, typer.Option(help="user, editor or admin.")] = "admin",
+) -> None:
+    """Create a verified account; the password is asked for (not echoed)."""
+    from datetime import datetime
+
+    from sqlalchemy.orm import Session
+
+    from tickerpulse.web.accounts import AccountError, create_user
+    from tickerpulse.web.crypto import password_hasher
+
+    if role not in ("user", "editor", "admin"):
+        console.print("[red]--role must be user, editor or admin[/]")
+        raise typer.Exit(2)
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    runtime = _runtime()
+    with Session(runtime.engine) as session:
+        try:
+            create_user(
+                session, password_hasher(runtime.settings), email=email, password=password,
+                now=datetime.now(UTC), role=role, verified=True,
+            )  # fmt: skip
+        except AccountError as error:
+            console.print(f"[red]{error}[/]")
+            raise typer.Exit(1) from None
+        session.commit()
+    console.print(f"[green]Added[/] {email} ({role}).")

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import pytest
@@ -153,7 +153,7 @@ def test_failed_payment_keeps_the_plan_for_the_grace_period_then_free(
 class FakeStripe(BaseHTTPRequestHandler):
     """Answers Stripe's documented create-session calls with documented response shapes."""
 
-    seen: list[tuple[str, dict[str, list[str]], str]] = []
+    seen: ClassVar[list[tuple[str, dict[str, list[str]], str]]] = []
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"])).decode()

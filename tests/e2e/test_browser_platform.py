@@ -1,0 +1,96 @@
+"""A subscriber's whole path in headless Chromium: sign up, verify, upgrade, unlock, API key.
+
+Drives Debian's chromium (installed by ``make browser``) through Playwright;
+screenshots of each step go to ``$SCREENSHOT_DIR`` (default: the test's temp
+folder) for CI to keep as artifacts, never into git.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+
+from tests.integration.test_web_queries import seed_marts
+from tests.web_helpers import platform_settings
+from tickerpulse.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="run `make browser` to install chromium"),
+]
+
+
+@pytest.fixture
+def site(engine: Engine) -> Iterator[str]:
+    seed_marts(engine)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = platform_settings(dev_outbox=True, web_port=port)
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_sign_up_verify_upgrade_unlock_and_call_the_api(site: str, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{site}/signup")
+        page.get_by_label("E-mail").fill("reader@example.com")
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+
+        page.goto(f"{site}/dev/outbox")
+        page.get_by_role("link", name="/verify?token=").first.click()
+        expect(page.get_by_text("Your e-mail is confirmed")).to_be_visible()
+        page.get_by_label("E-mail").fill("reader@example.com")
+        page.get_by_label("Password").fill("a long enough password")
+        page.get_by_role("button", name="Sign in", exact=True).click()
+        expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+        page.screenshot(path=shots / "account-free.png", full_page=True)
+
+        page.goto(f"{site}/predictions")
+        expect(page.get_by_text("comes with the Premium plan")).to_be_visible()
+        page.screenshot(path=shots / "predictions-gated.png", full_page=True)
+
+        page.goto(f"{site}/pricing")
+        page.get_by_role("button", name="Choose Premium").click()
+        page.get_by_role("button", name="Pay $49.00 (sandbox)").click()
+        expect(page.get_by_text("Payment received")).to_be_visible()
+        page.goto(f"{site}/predictions")
+        expect(page.get_by_role("heading", name="Next-window predictions")).to_be_visible()
+        page.screenshot(path=shots / "predictions-premium.png", full_page=True)
+
+        page.goto(f"{site}/account")
+        page.get_by_label("Key name").fill("notebook")
+        page.get_by_role("button", name="Create a key").click()
+        key = page.locator("#api-key").inner_text().strip()
+        browser.close()
+    answer = httpx.get(f"{site}/api/v1/trending", headers={"authorization": f"Bearer {key}"})
+    assert answer.status_code == 200 and answer.json()["rows"][0]["asset_id"] == "crypto:BTC"
