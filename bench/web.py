@@ -61,13 +61,15 @@ def _p(values: list[float], q: float) -> float:
 
 
 async def _hammer(
-    base: str, path: str, clients: int, requests: int
+    base: str, path: str, clients: int, requests: int, headers: dict[str, str] | None = None
 ) -> tuple[list[float], list[float], float]:
     server_ms: list[float] = []
     client_ms: list[float] = []
     queue = iter(range(requests))
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+    async with httpx.AsyncClient(
+        base_url=base, limits=limits, timeout=30, headers=headers or {}
+    ) as http:
 
         async def worker() -> None:
             for _ in queue:

@@ -27,8 +27,13 @@ def resolve_database_url(settings: Settings) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """A pooled engine for ``url``."""
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    """A pooled engine for ``url``.
+
+    The pool (10 + 40) is larger than the web server's thread pool (40): a request
+    holds its connection until its session closes in a worker thread, so a smaller
+    pool can leave every thread waiting for a connection no thread can give back.
+    """
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -111,6 +111,7 @@ def api_viewer(request: Request, response: Response, session: SessionArg) -> Vie
             401, "Unknown or revoked API key.", headers={"WWW-Authenticate": "Bearer"}
         )
     key_row, user, subscription = found
+    session.commit()  # hand the connection back before the route's own work
     tier = Tier.PREMIUM if user.role in STAFF_ROLES else effective_tier(subscription, now=utcnow())
     matrix: TierMatrix = request.app.state.tier_matrix
     if not matrix.allows(tier, Feature.API):

@@ -83,6 +83,7 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
             if user.role in STAFF_ROLES:
                 tier = Tier.PREMIUM  # staff see what every reader sees
             viewer = Viewer(user, tier, token, csrf_token(request, token))
+        session.commit()  # hand the connection back before the route's own work
     request.state.viewer = viewer
     return viewer
 

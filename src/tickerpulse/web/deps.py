@@ -7,7 +7,7 @@ test or another deployment only has to change what ``create_app`` stores on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,8 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from tickerpulse.config import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """Yield one session for the request, closed when the response is done.
+
+    An async dependency on purpose: its clean-up then runs on the event loop, not
+    in a worker thread, so under load a request never holds a pooled connection
+    while it waits for a free thread to hand it back.
 
     Args:
         request: The current request (its app holds the sessionmaker).
@@ -27,8 +31,11 @@ def get_session(request: Request) -> Iterator[Session]:
         A session bound to the app's engine.
     """
     factory: sessionmaker[Session] = request.app.state.sessionmaker
-    with factory() as session:
+    session = factory()
+    try:
         yield session
+    finally:
+        session.close()
 
 
 def get_templates(request: Request) -> Jinja2Templates:
