@@ -270,6 +270,8 @@ class TradingStreaming:
             )
 
     def _failed(self, exc: BaseException) -> None:
+        if self._stop.is_set():
+            return  # closed on purpose
         if not self.counters.connected:
             self.counters.connect_failures += 1
         log.warning("stream connection lost", url=redact(self.url), error=repr(exc))
