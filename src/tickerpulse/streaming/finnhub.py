@@ -291,7 +291,12 @@ def _power_of_two(n: int) -> bool:
 async def forward_trades(
     queue: asyncio.Queue[list[Trade]], bus: Bus, topic: str = TRADES_TOPIC
 ) -> None:
-    """Publish every trade from ``queue`` onto ``bus``, keyed by symbol, until cancelled."""
+    """Publish every trade from ``queue`` onto ``bus``, keyed by symbol, until cancelled.
+
+    Publishing returns at once unless the bus is full (Kafka's local queue); then it
+    waits, this pump stalls, and the client's bounded buffer — with its drop
+    counter — takes the strain.
+    """
     while True:
         trades = await queue.get()
         for trade in trades:

@@ -237,8 +237,8 @@ class BarProcessor:
         replaying = state.replaying
         state.next_offset = message.offset + 1
         self.stats.messages += 1
-        if replaying:
-            self.stats.replayed += 1
+        self.stats.replayed += replaying
+        closed: list[Bar] = []
         try:
             trade = decode_trade(message.value)
         except MalformedMessage as exc:
@@ -248,10 +248,10 @@ class BarProcessor:
                 log.warning(
                     "stream processor skipped a message", reason=str(exc), offset=message.offset
                 )
-            return []
-        closed = state.builder.add(trade, seq=message.offset)
+        else:
+            closed = state.builder.add(trade, seq=message.offset)
         if replaying and not state.replaying:
-            # the run before the restart counted what the re-read trades did
+            # the run before the restart counted and wrote what the re-read trades did
             state.builder.stats = BarStats(late_dropped=dict.fromkeys(self.intervals, 0))
             state.builder.updated()
         return closed
