@@ -31,9 +31,10 @@ from ..conftest import fresh_database
 T0 = int(datetime(2026, 3, 2, 14, 30, tzinfo=UTC).timestamp() * 1000)
 MIN = 60_000
 SYMBOLS = ["AAPL", "BTC", "EURUSD", "MSFT", "NVDA", "TSLA"]
+BATCH = 350
 
 
-def disordered_trades(minutes: int = 12, rate: float = 20.0, seed: int = 3) -> list[Trade]:
+def disordered_trades(minutes: int = 12, rate: float = 10.0, seed: int = 3) -> list[Trade]:
     """A synthetic feed arriving a little out of order: 10% of trades up to 8 s late."""
     trades = list(
         itertools.islice(
@@ -56,7 +57,7 @@ def publish(bus: InProcessBus, trades: list[Trade]) -> None:
 
 
 def processor(
-    bus: InProcessBus, engine: Engine, lake: Lake | None = None, batch_size: int = 700
+    bus: InProcessBus, engine: Engine, lake: Lake | None = None, batch_size: int = BATCH
 ) -> BarProcessor:
     return BarProcessor(
         bus.consumer(TRADES_TOPIC, "bars"), engine, lake, batch_size=batch_size, poll_timeout_s=0.01
@@ -203,13 +204,12 @@ def test_kill_and_restart_midway_gives_identical_bars(
     first = processor(bus, other_engine, lake)
     for _ in range(committed_batches):
         assert first.step()
-    first.handle(
-        first.consumer.poll(700, 0.01)
-    )  # written to Postgres and the lake, never committed
+    # one more batch written to Postgres and the lake, never committed: the crash
+    first.handle(first.consumer.poll(BATCH, 0.01))
     publish(bus, trades[half:])
     for _ in range(crashes_in_replay):
-        again = processor(bus, other_engine, lake, batch_size=150)
-        again.handle(again.consumer.poll(150, 0.01))  # dies before committing, mid-replay
+        again = processor(bus, other_engine, lake, batch_size=80)
+        again.handle(again.consumer.poll(80, 0.01))  # dies before committing, mid-replay
         assert again.stats.replayed > 0 or committed_batches == 0
     last = processor(bus, other_engine, lake)
     last.run(idle_exit_s=0.05)
