@@ -209,8 +209,9 @@ def test_kill_and_restart_midway_gives_identical_bars(
     publish(bus, trades[half:])
     for _ in range(crashes_in_replay):
         again = processor(bus, other_engine, lake, batch_size=80)
-        again.handle(again.consumer.poll(80, 0.01))  # dies before committing, mid-replay
-        assert again.stats.replayed > 0 or committed_batches == 0
+        again.step()  # a whole batch, commit included, still inside the replay …
+        again.handle(again.consumer.poll(80, 0.01))  # … then it dies before the next commit
+        assert again.stats.replayed == 160 and again.stats.bars_updated == 0
     last = processor(bus, other_engine, lake)
     last.run(idle_exit_s=0.05)
     last.finish()

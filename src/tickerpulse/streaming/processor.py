@@ -194,7 +194,12 @@ class BarProcessor:
         self._write([bar for _, bar in closed], updated)
         self._write_lake(closed)
         self.stats.batches += 1
-        return {n: self._position(self._partitions[n]) for n in sorted(touched)}
+        # a partition still re-reading keeps its commit: the rebuilt bars are not complete yet
+        return {
+            n: self._position(self._partitions[n])
+            for n in sorted(touched)
+            if not self._partitions[n].replaying
+        }
 
     def commit(self, positions: dict[int, Position]) -> None:
         """Commit positions returned by :meth:`handle` (after its writes are durable)."""
