@@ -3,9 +3,10 @@
 Every stage of the 6-hour cycle speaks in these terms: a ``Window`` of six
 hours aligned to 00/06/12/18 UTC, ``Document`` rows normalised from any
 provider, the ``Mention`` rows the tagger finds, the ``Sentiment`` the scorer
-gives, and ``PriceBar`` rows from any price source. Batch stages exchange them
-as Arrow tables with the schemas defined here; timestamps are always
-timezone-aware UTC.
+gives, ``PriceBar`` rows from any price source and the ``Trade`` records of the
+live feed. Batch stages exchange them as Arrow tables with the schemas defined
+here; timestamps are always timezone-aware UTC (live trades carry epoch
+milliseconds, as the feed does).
 """
 
 from __future__ import annotations
@@ -182,6 +183,21 @@ class PriceBar:
     close: float
     volume: float
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trade:
+    """One trade from a live feed, in the feed's own terms.
+
+    ``ts_ms`` is the event time in milliseconds since the Unix epoch (UTC);
+    ``conditions`` are the exchange's trade condition codes, kept as given.
+    """
+
+    symbol: str
+    price: float
+    ts_ms: int
+    volume: float
+    conditions: tuple[str, ...] = ()
 
 
 _TS = pa.timestamp("us", tz="UTC")

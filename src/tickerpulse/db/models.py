@@ -1,7 +1,8 @@
-"""SQLAlchemy 2 models: operational state (cursors, run ledger) and the marts pages read.
+"""SQLAlchemy 2 models: operational state (cursors, run ledger), the marts pages read, live bars.
 
 Marts are keyed by window so a window's publish can replace its rows in one
-transaction; pages never read the lake.
+transaction; pages never read the lake. Live bars are keyed by symbol, interval
+and start so the stream processor can upsert them again after a restart.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -203,3 +204,26 @@ class MartPrediction(Base):
     hit_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     n: Mapped[int] = mapped_column(Integer)
     verdict: Mapped[str] = mapped_column(Text)
+
+
+class LiveBar(Base):
+    """One event-time bar of the live trade stream; provisional until ``final``."""
+
+    __tablename__ = "live_bar"
+
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The feed's symbol (``AAPL``, ``BINANCE:BTCUSDT``)."""
+    interval_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bar_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    open: Mapped[float] = mapped_column(Float)
+    high: Mapped[float] = mapped_column(Float)
+    low: Mapped[float] = mapped_column(Float)
+    close: Mapped[float] = mapped_column(Float)
+    volume: Mapped[float] = mapped_column(Float)
+    vwap: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """Volume-weighted average price; null when every trade had zero volume."""
+    trades: Mapped[int] = mapped_column(Integer)
+    final: Mapped[bool] = mapped_column(Boolean)
+    """False while the bar is open and may still change."""
+
+    __table_args__ = (Index("ix_live_bar_interval_start", "interval_s", "bar_start"),)

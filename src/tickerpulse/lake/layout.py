@@ -7,6 +7,7 @@
     curated/<table>/date=<d>/run=<run>.parquet             documents, mentions, sentiment, prices
     aggregates/<name>/window=<key>.parquet                  per-window aggregates before publish
     results/date=<d>/hour=<hh>/asset=<symbol>.csv           the per-asset CSV of each window
+    live/bars/date=<d>/part-<name>.parquet                  closed bars of the live stream
 """
 
 from __future__ import annotations
@@ -49,3 +50,7 @@ class LakeLayout:
         """The per-asset CSV of one window (the seed's literal output)."""
         safe = symbol.replace("/", "-")
         return f"results/date={window.date.isoformat()}/hour={window.start:%H}/asset={safe}.csv"
+
+    def live_bars(self, day: date, name: str) -> str:
+        """One Parquet part of closed live bars whose bars start on ``day``."""
+        return f"live/bars/date={day.isoformat()}/part-{name}.parquet"

@@ -1,0 +1,382 @@
+r"""The bus between the websocket client and the processor: in-process or Kafka.
+
+Both speak the same small protocol: ``publish(topic, key, value)`` on one side;
+on the other a consumer in a group that ``poll``\\ s messages with their partition
+and offset and ``commit``\\ s, per partition, the offset to resume from with a short
+note (the processor's checkpoint). A committed offset is the next one to read, as
+in Kafka. Messages of one key always go to one partition, in order.
+
+* :class:`InProcessBus` (default): a partitioned log in memory, thread-safe, so the
+  processor can run in its own thread and resume from a commit after a restart
+  within the process. ``retention`` bounds each partition; offsets nobody may need
+  again (below every group's commit) are released first.
+* :class:`KafkaBus`: confluent-kafka; the producer waits for all in-sync replicas
+  (``acks=all``) with idempotence and zstd compression; consumers never
+  auto-commit.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import structlog
+
+log = structlog.get_logger(__name__)
+
+TRADES_TOPIC = "trades.raw"
+DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message read from the bus."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str
+    value: bytes
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a group resumes a partition (the next offset to read) and the note left with it."""
+
+    offset: int
+    metadata: str = ""
+
+
+class Consumer(Protocol):
+    """One member of a consumer group, reading one topic."""
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[Message]:
+        """Up to ``max_messages`` messages, waiting at most ``timeout_s`` for the first."""
+        ...
+
+    def committed(self, partition: int) -> Position | None:
+        """The group's committed position on ``partition``, if any."""
+        ...
+
+    def commit(self, positions: Mapping[int, Position]) -> None:
+        """Commit positions per partition (synchronously: durable when this returns)."""
+        ...
+
+    def take_revoked(self) -> set[int]:
+        """Partitions taken away from this consumer since the last call."""
+        ...
+
+    def close(self) -> None:
+        """Leave the group."""
+        ...
+
+
+class Bus(Protocol):
+    """Where trades are published and consumed."""
+
+    def publish(self, topic: str, key: str, value: bytes) -> None:
+        """Append ``value`` under ``key``; may wait while the bus is full."""
+        ...
+
+    def flush(self, timeout_s: float = 10.0) -> int:
+        """Wait until published messages are stored; return how many are still not."""
+        ...
+
+    def consumer(self, topic: str, group: str) -> Consumer:
+        """A consumer in ``group``, resuming from the group's committed positions."""
+        ...
+
+    def close(self) -> None:
+        """Release connections and buffers."""
+        ...
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """A stable partition for ``key`` (the same in every process)."""
+    return zlib.crc32(key.encode()) % partitions
+
+
+# --- in process ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Log:
+    base: int = 0
+    """Offset of the first entry still held."""
+    entries: list[tuple[str, bytes]] = field(default_factory=list)
+
+    @property
+    def end(self) -> int:
+        return self.base + len(self.entries)
+
+
+class InProcessBus:
+    """A partitioned in-memory log with consumer-group commits, safe across threads."""
+
+    def __init__(self, partitions: int = 1, retention: int = 2_000_000) -> None:
+        """A bus whose topics have ``partitions`` partitions holding ``retention`` messages each."""
+        if partitions < 1 or retention < 1:
+            raise ValueError("partitions and retention must be positive")
+        self.partitions = partitions
+        self.retention = retention
+        self.expired = 0
+        """Messages a consumer never read because retention released them first."""
+        self._logs: dict[str, list[_Log]] = {}
+        self._commits: dict[tuple[str, str, int], Position] = {}
+        self._changed = threading.Condition()
+
+    def publish(self, topic: str, key: str, value: bytes) -> None:
+        """Append a message to the partition of ``key``."""
+        with self._changed:
+            partition = partition_for(key, self.partitions)
+            log_ = self._topic(topic)[partition]
+            log_.entries.append((key, value))
+            if len(log_.entries) > self.retention + self.retention // 4:
+                self._trim(topic, partition)
+            self._changed.notify_all()
+
+    def flush(self, timeout_s: float = 10.0) -> int:
+        """Nothing is ever pending in memory."""
+        return 0
+
+    def end_offsets(self, topic: str) -> list[int]:
+        """The next offset of each partition of ``topic``."""
+        with self._changed:
+            return [log_.end for log_ in self._topic(topic)]
+
+    def consumer(self, topic: str, group: str) -> InProcessConsumer:
+        """A consumer starting at the group's commits (the oldest message otherwise)."""
+        return InProcessConsumer(self, topic, group)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    # used by InProcessConsumer, under the lock
+    def _topic(self, topic: str) -> list[_Log]:
+        return self._logs.setdefault(topic, [_Log() for _ in range(self.partitions)])
+
+    def _trim(self, topic: str, partition: int) -> None:
+        log_ = self._logs[topic][partition]
+        commits = [
+            p.offset for (_, t, n), p in self._commits.items() if t == topic and n == partition
+        ]
+        keep_from = max(log_.end - self.retention, min(commits, default=log_.base))
+        drop = min(keep_from, log_.end) - log_.base
+        if drop > 0:
+            del log_.entries[:drop]
+            log_.base += drop
+
+
+class InProcessConsumer:
+    """A consumer of an :class:`InProcessBus` topic; one per group reads every partition."""
+
+    def __init__(self, bus: InProcessBus, topic: str, group: str) -> None:
+        self.bus, self.topic, self.group = bus, topic, group
+        with bus._changed:
+            logs = bus._topic(topic)
+            self._positions = [
+                (c.offset if (c := bus._commits.get((group, topic, p))) else logs[p].base)
+                for p in range(bus.partitions)
+            ]
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[Message]:
+        """Messages after this consumer's position, partition by partition."""
+        deadline = time.monotonic() + timeout_s
+        with self.bus._changed:
+            while True:
+                batch = self._take(max_messages)
+                remaining = deadline - time.monotonic()
+                if batch or remaining <= 0:
+                    return batch
+                self.bus._changed.wait(remaining)
+
+    def _take(self, max_messages: int) -> list[Message]:
+        batch: list[Message] = []
+        for partition, log_ in enumerate(self.bus._topic(self.topic)):
+            position = self._positions[partition]
+            if position < log_.base:
+                self.bus.expired += log_.base - position
+                position = log_.base
+            start = position - log_.base
+            entries = log_.entries[start : start + max_messages - len(batch)]
+            batch.extend(
+                Message(self.topic, partition, position + i, key, value)
+                for i, (key, value) in enumerate(entries)
+            )
+            self._positions[partition] = position + len(entries)
+            if len(batch) >= max_messages:
+                break
+        return batch
+
+    def committed(self, partition: int) -> Position | None:
+        """The group's last commit on ``partition``."""
+        with self.bus._changed:
+            return self.bus._commits.get((self.group, self.topic, partition))
+
+    def commit(self, positions: Mapping[int, Position]) -> None:
+        """Record the group's positions."""
+        with self.bus._changed:
+            for partition, position in positions.items():
+                self.bus._commits[(self.group, self.topic, partition)] = position
+
+    def take_revoked(self) -> set[int]:
+        """An in-process consumer keeps every partition."""
+        return set()
+
+    def close(self) -> None:
+        """Nothing to release; the commits stay with the bus."""
+
+
+# --- Kafka --------------------------------------------------------------------------------------
+
+
+class KafkaBus:
+    """Kafka through confluent-kafka, for a broker at ``bootstrap``."""
+
+    def __init__(
+        self, bootstrap: str = DEFAULT_KAFKA_BOOTSTRAP, *, compression: str = "zstd"
+    ) -> None:
+        """A producer is created now; consumers on demand."""
+        from confluent_kafka import Producer
+
+        self.bootstrap = bootstrap
+        self.delivery_errors = 0
+        self.producer_waits = 0
+        self._producer = Producer(
+            {
+                "bootstrap.servers": bootstrap,
+                "acks": "all",
+                "enable.idempotence": True,
+                "compression.type": compression,
+                "linger.ms": 5,
+                "client.id": "tickerpulse-stream",
+            }
+        )
+
+    def ensure_topic(
+        self, topic: str = TRADES_TOPIC, partitions: int = 3, timeout_s: float = 15.0
+    ) -> None:
+        """Create ``topic`` with ``partitions`` partitions (replication 1) unless it exists."""
+        from confluent_kafka import KafkaException
+        from confluent_kafka.admin import AdminClient
+        from confluent_kafka.cimpl import NewTopic
+
+        admin = AdminClient({"bootstrap.servers": self.bootstrap})
+        if topic in admin.list_topics(timeout=timeout_s).topics:
+            return
+        future = admin.create_topics([NewTopic(topic, partitions, 1)])[topic]
+        try:
+            future.result(timeout=timeout_s)
+        except KafkaException as exc:
+            if "TOPIC_ALREADY_EXISTS" not in str(exc):
+                raise
+
+    def publish(self, topic: str, key: str, value: bytes) -> None:
+        """Queue a message; when the local queue is full, wait for deliveries first."""
+        while True:
+            try:
+                self._producer.produce(
+                    topic, key=key.encode(), value=value, on_delivery=self._delivered
+                )
+                break
+            except BufferError:
+                self.producer_waits += 1
+                self._producer.poll(0.1)
+        self._producer.poll(0)
+
+    def _delivered(self, error: Any, message: Any) -> None:
+        if error is not None:
+            self.delivery_errors += 1
+            log.error("kafka delivery failed", error=str(error), topic=message.topic())
+
+    def flush(self, timeout_s: float = 10.0) -> int:
+        """Wait for every queued message to be acknowledged by the brokers."""
+        return int(self._producer.flush(timeout_s))
+
+    def consumer(self, topic: str, group: str) -> KafkaConsumer:
+        """A group member subscribed to ``topic``; it never commits on its own."""
+        return KafkaConsumer(self.bootstrap, topic, group)
+
+    def close(self) -> None:
+        """Deliver what is queued."""
+        self.flush()
+
+
+class KafkaConsumer:
+    """A confluent-kafka consumer with manual commits."""
+
+    def __init__(self, bootstrap: str, topic: str, group: str) -> None:
+        from confluent_kafka import Consumer as _Consumer
+
+        self.topic = topic
+        self._revoked: set[int] = set()
+        self._consumer = _Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": group,
+                "enable.auto.commit": False,
+                "auto.offset.reset": "earliest",
+                "enable.partition.eof": False,
+            }
+        )
+        self._consumer.subscribe([topic], on_revoke=self._on_revoke, on_lost=self._on_revoke)
+
+    def _on_revoke(self, _consumer: Any, partitions: list[Any]) -> None:
+        self._revoked.update(p.partition for p in partitions)
+
+    def poll(self, max_messages: int, timeout_s: float) -> list[Message]:
+        """Up to ``max_messages`` messages; broker errors other than end-of-partition raise."""
+        from confluent_kafka import KafkaException
+
+        batch = []
+        for raw in self._consumer.consume(num_messages=max_messages, timeout=timeout_s):
+            error = raw.error()
+            if error is not None:
+                if error.fatal() or not error.retriable():
+                    raise KafkaException(error)
+                log.warning("kafka consumer error", error=str(error))
+                continue
+            key, value = raw.key(), raw.value()
+            batch.append(
+                Message(
+                    topic=raw.topic() or self.topic,
+                    partition=raw.partition() or 0,
+                    offset=raw.offset() or 0,
+                    key=key.decode() if isinstance(key, bytes) else (key or ""),
+                    value=value.encode() if isinstance(value, str) else (value or b""),
+                )
+            )
+        return batch
+
+    def committed(self, partition: int) -> Position | None:
+        """The group's committed offset and note on ``partition``."""
+        from confluent_kafka import TopicPartition
+
+        (tp,) = self._consumer.committed([TopicPartition(self.topic, partition)], timeout=10)
+        return None if tp.offset < 0 else Position(tp.offset, tp.metadata or "")
+
+    def commit(self, positions: Mapping[int, Position]) -> None:
+        """Commit synchronously; a partition's failure raises."""
+        from confluent_kafka import KafkaException, TopicPartition
+
+        offsets = [
+            TopicPartition(self.topic, p, pos.offset, pos.metadata) for p, pos in positions.items()
+        ]
+        if not offsets:
+            return
+        for tp in self._consumer.commit(offsets=offsets, asynchronous=False) or []:
+            if tp.error is not None:
+                raise KafkaException(tp.error)
+
+    def take_revoked(self) -> set[int]:
+        """Partitions revoked or lost since the last call."""
+        revoked, self._revoked = self._revoked, set()
+        return revoked
+
+    def close(self) -> None:
+        """Leave the group."""
+        self._consumer.close()
