@@ -193,8 +193,8 @@ class Settings(BaseSettings):
     dev_outbox: bool = Field(
         default=False, description="Show every outbox e-mail at /dev/outbox (demo and tests only)."
     )
-    argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_kib: int = Field(default=65536, ge=8192)
+    argon2_time_cost: int = Field(default=2, ge=1)
+    argon2_memory_kib: int = Field(default=19456, ge=8192)
     argon2_parallelism: int = Field(default=1, ge=1)
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed sign-ins per address in 15 minutes before a pause."
