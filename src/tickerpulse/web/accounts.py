@@ -35,6 +35,7 @@ SESSION_TTL = timedelta(days=14)
 TOKEN_TTL = {"verify": timedelta(days=2), "reset": timedelta(hours=1)}
 THROTTLE_WINDOW = timedelta(minutes=15)
 IP_FAILURE_FACTOR = 4
+STAFF_ROLES = ("editor", "admin")
 PASSWORD_MIN, PASSWORD_MAX = 10, 256
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
@@ -153,6 +154,8 @@ class SignIn:
 
     user: User | None
     error: str | None = None
+    unverified: bool = False
+    """The password was right but the address is not confirmed yet."""
 
 
 def authenticate(
@@ -175,7 +178,9 @@ def authenticate(
     if not ok or user is None:
         return SignIn(None, "That e-mail and password do not match an account.")
     if user.email_verified_at is None:
-        return SignIn(None, "Please confirm your e-mail first: we sent you a link (or resend it).")
+        return SignIn(
+            None, "Please confirm your e-mail first: we sent you a link (or resend it).", True
+        )
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     return SignIn(user)
@@ -229,6 +234,13 @@ def effective_tier(subscription: Subscription | None, *, now: datetime) -> Tier:
     ):
         return Tier.parse(subscription.tier)
     return Tier.FREE
+
+
+def reader_tier(user: User, subscription: Subscription | None, *, now: datetime) -> Tier:
+    """The tier a user reads at: staff see everything, others what their subscription grants."""
+    if user.role in STAFF_ROLES:
+        return Tier.PREMIUM
+    return effective_tier(subscription, now=now)
 
 
 def change_password(session: Session, hasher: PasswordHasher, user: User, password: str) -> None:

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
 from tickerpulse.web import api_keys, queries, views
-from tickerpulse.web.accounts import effective_tier
-from tickerpulse.web.auth import STAFF_ROLES, Viewer, utcnow
+from tickerpulse.web.accounts import reader_tier
+from tickerpulse.web.auth import Viewer, utcnow
 from tickerpulse.web.deps import get_session
 from tickerpulse.web.ratelimit import RateLimiter
 from tickerpulse.web.records import (
@@ -33,7 +33,7 @@ from tickerpulse.web.records import (
     RelationRow,
     TrendingRow,
 )
-from tickerpulse.web.tiers import Feature, Tier, TierMatrix
+from tickerpulse.web.tiers import Feature, TierMatrix
 
 API_PREFIX = "/api/v1"
 SessionArg = Annotated[Session, Depends(get_session)]
@@ -112,7 +112,7 @@ def api_viewer(request: Request, response: Response, session: SessionArg) -> Vie
         )
     key_row, user, subscription = found
     session.commit()  # hand the connection back before the route's own work
-    tier = Tier.PREMIUM if user.role in STAFF_ROLES else effective_tier(subscription, now=utcnow())
+    tier = reader_tier(user, subscription, now=utcnow())
     matrix: TierMatrix = request.app.state.tier_matrix
     if not matrix.allows(tier, Feature.API):
         raise HTTPException(

@@ -18,13 +18,13 @@ from fastapi import Depends, HTTPException, Request, Response
 
 from tickerpulse.db.platform import User
 from tickerpulse.web import accounts
+from tickerpulse.web.accounts import STAFF_ROLES
 from tickerpulse.web.crypto import new_token, same, sign
 from tickerpulse.web.deps import SessionDep
-from tickerpulse.web.tiers import Access, Feature, Gate, Tier, TierMatrix
+from tickerpulse.web.tiers import Access, Feature, Tier, TierMatrix
 
 SESSION_COOKIE = "tp_session"
 ANON_COOKIE = "tp_anon"
-STAFF_ROLES = ("editor", "admin")
 
 
 def utcnow() -> datetime:
@@ -79,9 +79,7 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
         found = accounts.session_user(session, token, now=utcnow())
         if found is not None:
             user, subscription = found
-            tier = accounts.effective_tier(subscription, now=utcnow())
-            if user.role in STAFF_ROLES:
-                tier = Tier.PREMIUM  # staff see what every reader sees
+            tier = accounts.reader_tier(user, subscription, now=utcnow())
             viewer = Viewer(user, tier, token, csrf_token(request, token))
         session.commit()  # hand the connection back before the route's own work
     request.state.viewer = viewer
@@ -137,17 +135,17 @@ async def check_csrf(request: Request, viewer: ViewerDep) -> None:
 CsrfChecked = Depends(check_csrf)
 
 
-def require(feature: Feature) -> Callable[[Request, Viewer], Viewer]:
+def require(feature: Feature) -> Callable[[Viewer, Access], Viewer]:
     """A dependency that lets only readers whose tier includes ``feature`` through.
 
     Raises (from the dependency):
         Gate: Rendered as an upgrade prompt (HTML) or a 403 JSON error (API).
     """
 
-    def dependency(request: Request, viewer: ViewerDep) -> Viewer:
-        matrix: TierMatrix = request.app.state.tier_matrix
-        if not matrix.allows(viewer.tier, feature):
-            raise Gate(feature.label, matrix.required(feature), viewer.signed_in)
+    def dependency(viewer: ViewerDep, access: AccessDep) -> Viewer:
+        gate = access.gate(feature, signed_in=viewer.signed_in)
+        if gate is not None:
+            raise gate
         return viewer
 
     return dependency
@@ -162,19 +160,18 @@ def signed_in(viewer: ViewerDep) -> Viewer:
 
 def staff_only(viewer: ViewerDep) -> Viewer:
     """A dependency for editors and admins: 401 anonymous, 403 other users."""
-    if viewer.user is None:
-        raise HTTPException(status_code=401, detail="Sign in to see this page.")
-    if not viewer.is_staff:
-        raise HTTPException(status_code=403, detail="This page is for staff.")
-    return viewer
+    return _with_role(viewer, viewer.is_staff, "This page is for staff.")
 
 
 def admin_only(viewer: ViewerDep) -> Viewer:
     """A dependency for admins: 401 anonymous, 403 other users."""
-    if viewer.user is None:
-        raise HTTPException(status_code=401, detail="Sign in to see this page.")
-    if not viewer.is_admin:
-        raise HTTPException(status_code=403, detail="This page is for administrators.")
+    return _with_role(viewer, viewer.is_admin, "This page is for administrators.")
+
+
+def _with_role(viewer: Viewer, allowed: bool, refusal: str) -> Viewer:
+    signed_in(viewer)
+    if not allowed:
+        raise HTTPException(status_code=403, detail=refusal)
     return viewer
 
 

@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
-from tickerpulse.db.platform import ApiKey, EmailOutbox, Subscription
+from tickerpulse.db.platform import ApiKey, EmailOutbox, Subscription, User
 from tickerpulse.web import accounts, api_keys, mail
 from tickerpulse.web.auth import (
     SESSION_COOKIE,
@@ -37,9 +38,24 @@ router = APIRouter()
 Text = Annotated[str, Form(max_length=1000)]
 
 
-def _link(request: Request, path: str) -> str:
+CONFIRM_SUBJECT = "Confirm your tickerpulse account"
+CONFIRM_TEXT = "Confirm your address: {link}\n\nThe link works once, for 48 hours."
+RESET_SUBJECT = "Reset your tickerpulse password"
+RESET_TEXT = (
+    "Choose a new password: {link}\n\n"
+    "The link works once, for one hour. If you did not ask, ignore this e-mail."
+)
+
+
+def _email_link(
+    request: Request, session: Session, user: User, *, purpose: str, subject: str, text: str
+) -> None:
+    """Issue a single-use token and put the e-mail carrying its link in the outbox."""
+    now = utcnow()
+    token = accounts.issue_token(session, user, purpose=purpose, now=now)
     base: str = request.app.state.public_url
-    return base.rstrip("/") + path
+    link = f"{base.rstrip('/')}/{purpose}?token={token}"
+    mail.enqueue(session, to=user.email, subject=subject, body=text.format(link=link), now=now)
 
 
 def _form(
@@ -80,15 +96,10 @@ def signup(
         )
     except accounts.AccountError as error:
         return _form(request, templates, "signup", csrf, 400, errors=[str(error)], email=email)
-    token = accounts.issue_token(session, user, purpose="verify", now=now)
-    mail.enqueue(
-        session,
-        to=user.email,
-        subject="Confirm your tickerpulse account",
-        body="Welcome to tickerpulse.\n\nConfirm your address: "
-        f"{_link(request, '/verify?token=' + token)}\n\nThe link works once, for 48 hours.",
-        now=now,
-    )
+    _email_link(
+        request, session, user, purpose="verify", subject=CONFIRM_SUBJECT,
+        text="Welcome to tickerpulse.\n\n" + CONFIRM_TEXT,
+    )  # fmt: skip
     session.commit()
     return _message(request, templates, "Check your e-mail", f"We sent a link to {user.email}.")
 
@@ -133,20 +144,17 @@ def login(
         ip=client_ip(request), now=now, max_failures=settings.login_max_failures,
     )  # fmt: skip
     if result.user is None:
-        unverified = result.error is not None and "confirm" in result.error
-        if unverified and resend:
+        if result.unverified and resend:
             user = accounts.find_user(session, email.strip().lower())
             if user is not None:
-                token = accounts.issue_token(session, user, purpose="verify", now=now)
-                mail.enqueue(
-                    session, to=user.email, subject="Confirm your tickerpulse account",
-                    body=f"Confirm your address: {_link(request, '/verify?token=' + token)}",
-                    now=now,
+                _email_link(
+                    request, session, user, purpose="verify", subject=CONFIRM_SUBJECT,
+                    text=CONFIRM_TEXT,
                 )  # fmt: skip
         session.commit()
         return _form(
-            request, templates, "login", csrf, 401 if not unverified else 403,
-            errors=[result.error], email=email, unverified=unverified,
+            request, templates, "login", csrf, 403 if result.unverified else 401,
+            errors=[result.error], email=email, unverified=result.unverified,
         )  # fmt: skip
     old = request.cookies.get(SESSION_COOKIE)
     if old:
@@ -179,16 +187,9 @@ def forgot_form(request: Request, templates: TemplatesDep, csrf: FormCsrfDep) ->
 @router.post("/forgot", response_class=HTMLResponse, dependencies=[CsrfChecked])
 def forgot(request: Request, session: SessionDep, templates: TemplatesDep, email: Text) -> Response:
     """E-mail a reset link if the address has an account (the answer is the same either way)."""
-    now = utcnow()
     user = accounts.find_user(session, email.strip().lower())
     if user is not None:
-        token = accounts.issue_token(session, user, purpose="reset", now=now)
-        mail.enqueue(
-            session, to=user.email, subject="Reset your tickerpulse password",
-            body=f"Choose a new password: {_link(request, '/reset?token=' + token)}\n\n"
-            "The link works once, for one hour. If you did not ask, ignore this e-mail.",
-            now=now,
-        )  # fmt: skip
+        _email_link(request, session, user, purpose="reset", subject=RESET_SUBJECT, text=RESET_TEXT)
         session.commit()
     return _message(
         request, templates, "Check your e-mail",
