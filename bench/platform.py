@@ -27,6 +27,7 @@ from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
 from tickerpulse.web import accounts, api_keys
 from tickerpulse.web.app import create_app
+from tickerpulse.web.billing import activate_subscription
 from tickerpulse.web.crypto import password_hasher
 
 CLIENTS = 200
@@ -88,10 +89,10 @@ def measure(days: int = 7) -> tuple[tuple[float, float], list[RouteLatency]]:
                 session, password_hasher(settings), email="bench@example.com",
                 password="a long enough password", now=now, verified=True,
             )  # fmt: skip
-            from tickerpulse.db.platform import Subscription
-
-            session.add(Subscription(user_id=user.user_id, tier="premium", status="active",
-                                     provider="sandbox", updated_at=now))  # fmt: skip
+            activate_subscription(
+                session, user.user_id, tier="premium", provider="sandbox", customer_id=None,
+                subscription_id=None, now=now,
+            )  # fmt: skip
             cookie = accounts.start_session(session, user, now=now)
             key = api_keys.create_key(session, user, name="bench", now=now)
             session.commit()

@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
-from tickerpulse.db.platform import Subscription
 from tickerpulse.web import accounts
+from tickerpulse.web.billing import activate_subscription
 from tickerpulse.web.crypto import password_hasher
 from tickerpulse.web.tiers import Feature
 
@@ -42,12 +42,10 @@ def add_user(
             now=now, role=role, verified=verified,
         )  # fmt: skip
         if tier is not None and tier != "free":
-            session.add(
-                Subscription(
-                    user_id=user.user_id, tier=tier, status="active", provider="sandbox",
-                    customer_id=f"cus_test_{user.user_id}", subscription_id=f"sub_{user.user_id}",
-                    updated_at=now,
-                )
+            activate_subscription(
+                session, user.user_id, tier=tier, provider="sandbox",
+                customer_id=f"cus_test_{user.user_id}", subscription_id=f"sub_{user.user_id}",
+                now=now,
             )  # fmt: skip
         session.commit()
         return user.user_id

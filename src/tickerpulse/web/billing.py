@@ -62,6 +62,18 @@ def verify_event(payload: str, signature: str | None, secret: str) -> dict[str, 
     return event
 
 
+def receive(
+    session: Session, payload: str, signature: str | None, *, settings: Settings, now: datetime
+) -> Applied:
+    """Verify a signed webhook body and apply its event once (the caller commits).
+
+    Raises:
+        WebhookRejected: If the signature, age or body is not acceptable.
+    """
+    event = verify_event(payload, signature, webhook_secret(settings))
+    return apply_event(session, event, settings=settings, now=now)
+
+
 def webhook_secret(settings: Settings) -> str:
     """The secret webhooks are signed with for the configured provider."""
     if settings.payment_provider == "stripe":
@@ -122,12 +134,30 @@ def _checkout_completed(
     tier_name = (obj.get("metadata") or {}).get("tier")
     if user is None or tier_name not in ("pro", "premium"):
         return "no such user or tier"
-    row = session.get(Subscription, user.user_id) or Subscription(user_id=user.user_id)
-    row.tier, row.status, row.provider = tier_name, "active", settings.payment_provider
-    row.customer_id, row.subscription_id = obj.get("customer"), obj.get("subscription")
+    activate_subscription(
+        session, user.user_id, tier=tier_name, provider=settings.payment_provider,
+        customer_id=obj.get("customer"), subscription_id=obj.get("subscription"), now=now,
+    )  # fmt: skip
+    return f"{tier_name} active"
+
+
+def activate_subscription(
+    session: Session,
+    user_id: int,
+    *,
+    tier: str,
+    provider: str,
+    customer_id: str | None,
+    subscription_id: str | None,
+    now: datetime,
+) -> Subscription:
+    """Make ``tier`` the user's active plan (new or replacing their subscription row)."""
+    row = session.get(Subscription, user_id) or Subscription(user_id=user_id)
+    row.tier, row.status, row.provider = tier, "active", provider
+    row.customer_id, row.subscription_id = customer_id, subscription_id
     row.grace_until, row.updated_at = None, now
     session.add(row)
-    return f"{tier_name} active"
+    return row
 
 
 def _subscription_row(session: Session, obj: dict[str, Any]) -> Subscription | None:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import EditorialPost, Subscription
 from tickerpulse.web import accounts, posts
+from tickerpulse.web.billing import activate_subscription
 
 DEMO_PASSWORD = "tickerpulse-demo"
 DEMO_ACCOUNTS = (
@@ -44,12 +45,10 @@ def seed_demo_accounts(engine: Engine, hasher: PasswordHasher) -> list[tuple[str
                     verified=True,
                 )  # fmt: skip
             if tier and session.get(Subscription, user.user_id) is None:
-                session.add(
-                    Subscription(
-                        user_id=user.user_id, tier=tier, status="active", provider="sandbox",
-                        customer_id=f"cus_demo_{user.user_id}",
-                        subscription_id=f"sub_demo_{user.user_id}", updated_at=now,
-                    )
+                activate_subscription(
+                    session, user.user_id, tier=tier, provider="sandbox",
+                    customer_id=f"cus_demo_{user.user_id}",
+                    subscription_id=f"sub_demo_{user.user_id}", now=now,
                 )  # fmt: skip
             shown.append((email, tier or (role if role != "user" else "free")))
         editor = accounts.find_user(session, DEMO_ACCOUNTS[3][0])

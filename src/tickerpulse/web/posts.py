@@ -11,7 +11,7 @@ from datetime import datetime
 
 import nh3
 from markdown_it import MarkdownIt
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import EditorialPost, EditorialPostAsset
@@ -38,30 +38,21 @@ class PostSummary:
     excerpt: str
 
 
-def posts_for_asset(
-    session: Session, *, asset_id: str, tier: Tier, now: datetime, limit: int = 10
-) -> list[PostSummary]:
-    """Published posts about an asset, newest first, those above the reader's tier locked."""
-    rows = session.scalars(
-        select(EditorialPost)
-        .join(EditorialPostAsset, EditorialPostAsset.post_id == EditorialPost.post_id)
-        .where(EditorialPostAsset.asset_id == asset_id, EditorialPost.publish_at <= now)
-        .order_by(EditorialPost.publish_at.desc())
-        .limit(limit)
-    ).all()
-    return [_summary(p, tier) for p in rows]
-
-
 def published_posts(
-    session: Session, *, tier: Tier, now: datetime, limit: int = 30
+    session: Session,
+    *,
+    tier: Tier,
+    now: datetime,
+    asset_id: str | None = None,
+    limit: int = 30,
 ) -> list[PostSummary]:
-    """Every published post, newest first, for the posts list."""
-    rows = session.scalars(
-        select(EditorialPost)
-        .where(EditorialPost.publish_at <= now)
-        .order_by(EditorialPost.publish_at.desc())
-        .limit(limit)
-    ).all()
+    """Published posts (about one asset, if given), newest first, those above ``tier`` locked."""
+    stmt = select(EditorialPost).where(EditorialPost.publish_at <= now)
+    if asset_id is not None:
+        stmt = stmt.join(
+            EditorialPostAsset, EditorialPostAsset.post_id == EditorialPost.post_id
+        ).where(EditorialPostAsset.asset_id == asset_id)
+    rows = session.scalars(stmt.order_by(EditorialPost.publish_at.desc()).limit(limit)).all()
     return [_summary(p, tier) for p in rows]
 
 
@@ -98,11 +89,7 @@ def save_post(
     """Insert or update a post and replace its asset list."""
     session.add(post)
     session.flush()
-    for old in session.scalars(
-        select(EditorialPostAsset).where(EditorialPostAsset.post_id == post.post_id)
-    ):
-        session.delete(old)
-    session.flush()
+    session.execute(delete(EditorialPostAsset).where(EditorialPostAsset.post_id == post.post_id))
     for asset_id in dict.fromkeys(assets):
         session.add(EditorialPostAsset(post_id=post.post_id, asset_id=asset_id))
     return post

@@ -70,13 +70,13 @@ async def webhook(request: Request, session: SessionDep, settings: SettingsDep) 
     """Stripe's (or the sandbox's) events: verified, applied once, answered 200."""
     payload = (await request.body()).decode("utf-8", errors="replace")
     try:
-        event = billing.verify_event(
-            payload, request.headers.get("stripe-signature"), billing.webhook_secret(settings)
-        )
+        applied = billing.receive(
+            session, payload, request.headers.get("stripe-signature"),
+            settings=settings, now=utcnow(),
+        )  # fmt: skip
     except billing.WebhookRejected as error:
         log.warning("webhook rejected: %s", error)
         return JSONResponse({"error": "invalid signature or payload"}, status_code=400)
-    applied = billing.apply_event(session, event, settings=settings, now=utcnow())
     session.commit()
     log.info("webhook %s: %s", applied.event_id, applied.outcome)
     return JSONResponse({"received": True, "outcome": applied.outcome})
@@ -124,9 +124,8 @@ def sandbox_action(
     )
     for event in events:
         payload = json.dumps(event)
-        signature = billing.sign_payload(payload, billing.SANDBOX_WEBHOOK_SECRET)
-        verified = billing.verify_event(payload, signature, billing.SANDBOX_WEBHOOK_SECRET)
-        billing.apply_event(session, verified, settings=settings, now=utcnow())
+        signature = billing.sign_payload(payload, billing.webhook_secret(settings))
+        billing.receive(session, payload, signature, settings=settings, now=utcnow())
     session.commit()
     return RedirectResponse(f"/account?notice=billing_{action}", status_code=303)
 

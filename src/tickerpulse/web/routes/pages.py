@@ -81,7 +81,9 @@ def asset_page(
     """Price, 6-hour sentiment and mentions of one asset; a bare symbol redirects to its id."""
     view = views.asset_view(session, asset_id=asset_id, access=access, signed_in=viewer.signed_in)
     if view is not None:
-        listed = posts.posts_for_asset(session, asset_id=asset_id, tier=viewer.tier, now=utcnow())
+        listed = posts.published_posts(
+            session, tier=viewer.tier, now=utcnow(), asset_id=asset_id, limit=10
+        )
         context = {"view": view, "posts": listed}
         return templates.TemplateResponse(request, "asset.html", context)
     if ":" not in asset_id:
