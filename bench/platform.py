@@ -13,16 +13,15 @@ import asyncio
 import hashlib
 import statistics
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import uvicorn
 from sqlalchemy.orm import Session
 
-from bench.web import _free_port, _hammer, _p
+from bench.serving import serving
+from bench.web import _hammer, _p
 from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
 from tickerpulse.web import accounts, api_keys
@@ -97,24 +96,14 @@ def measure(days: int = 7) -> tuple[tuple[float, float], list[RouteLatency]]:
             key = api_keys.create_key(session, user, name="bench", now=now)
             session.commit()
         headers = {"cookie": f"tp_session={cookie}", "authorization": f"Bearer {key}"}
-        port = _free_port()
-        server = uvicorn.Server(uvicorn.Config(create_app(settings, runtime.engine),
-                                host="127.0.0.1", port=port, log_level="warning",
-                                access_log=False))  # fmt: skip
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
         results = []
         try:
-            for name, (path, _) in ROUTES.items():
-                asyncio.run(_hammer(base, path, 8, 80, headers))
-                srv, cli, rate = asyncio.run(_hammer(base, path, CLIENTS, REQUESTS, headers))
-                results.append(RouteLatency(name, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate))
-                print(results[-1], flush=True)
+            with serving(create_app(settings, runtime.engine)) as base:
+                for name, (path, _) in ROUTES.items():
+                    asyncio.run(_hammer(base, path, 8, 80, headers))
+                    srv, cli, rate = asyncio.run(_hammer(base, path, CLIENTS, REQUESTS, headers))
+                    results.append(RouteLatency(name, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate))
+                    print(results[-1], flush=True)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             runtime.engine.dispose()
     return cost, results

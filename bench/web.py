@@ -10,18 +10,16 @@ loopback and the event loop's queueing.
 from __future__ import annotations
 
 import asyncio
-import socket
 import statistics
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import uvicorn
 from sqlalchemy import Engine
 
+from bench.serving import serving
 from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
 from tickerpulse.web.app import create_app
@@ -48,12 +46,6 @@ class PageLatency:
     server_p99: float
     client_p99: float
     per_second: float
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _p(values: list[float], q: float) -> float:
@@ -87,17 +79,8 @@ async def _hammer(
 
 
 def _serve_and_measure(settings: Settings, engine: Engine, cached: bool) -> list[PageLatency]:
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings, engine), host="127.0.0.1", port=port,
-                            log_level="warning", access_log=False)  # fmt: skip
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port}"
     results = []
-    try:
+    with serving(create_app(settings, engine)) as base:
         for name, path in PAGES.items():
             asyncio.run(_hammer(base, path, 4, 40))  # warm pools (and the cache, when on)
             for clients in (1, CONCURRENCY):
@@ -106,9 +89,6 @@ def _serve_and_measure(settings: Settings, engine: Engine, cached: bool) -> list
                     PageLatency(name, cached, clients, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate)
                 )
                 print(results[-1], flush=True)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
     return results
 
 

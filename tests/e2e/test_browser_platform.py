@@ -8,15 +8,12 @@ folder) for CI to keep as artifacts, never into git.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
+from bench.serving import free_port, serving
 from sqlalchemy import Engine
 
 from tests.integration.test_web_queries import seed_marts
@@ -33,23 +30,10 @@ pytestmark = [
 @pytest.fixture
 def site(engine: Engine) -> Iterator[str]:
     seed_marts(engine)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     settings = platform_settings(dev_outbox=True, web_port=port)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(settings, engine), port) as base:
+        yield base
 
 
 def test_sign_up_verify_upgrade_unlock_and_call_the_api(site: str, tmp_path: Path) -> None:
