@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -19,11 +20,13 @@ PASSWORD = "correct horse battery"
 OPEN_TIERS = {feature.value: "free" for feature in Feature}
 """A matrix that gives every feature to everyone: for tests about page content, not gating."""
 HTML = {"accept": "text/html"}
+CACHES = pytest.mark.parametrize("cache_seconds", [0, 30], ids=["uncached", "cached"])
+"""Run a test with the app's caches off and on: what a reader may see must not change."""
 
 
 def platform_settings(**overrides: object) -> Settings:
-    """Settings for platform tests (no page cache, so each request reaches the routes)."""
-    return Settings(_env_file=None, page_cache_seconds=0, **overrides)  # type: ignore[call-arg, arg-type]
+    """Settings for platform tests (caches off unless ``page_cache_seconds`` is given)."""
+    return Settings(_env_file=None, **{"page_cache_seconds": 0, **overrides})  # type: ignore[call-arg, arg-type]
 
 
 def add_user(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -364,9 +365,20 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
         " /api/v1/docs (REST API)."
         "\nPress Ctrl+C to stop."
     )
+    if settings.web_workers == 1:
+        uvicorn.run(
+            create_app(settings, runtime.engine), host=settings.web_host, port=port,
+            log_level="warning",
+        )  # fmt: skip
+        return
+    # Several processes: each builds the app from the environment (web.app.app_from_env),
+    # pointed at the database this process opened and with the demo's outbox switch.
+    os.environ["DATABASE_URL"] = runtime.engine.url.render_as_string(hide_password=False)
+    os.environ["DEV_OUTBOX"] = "true" if settings.dev_outbox else "false"
     uvicorn.run(
-        create_app(settings, runtime.engine), host=settings.web_host, port=port, log_level="warning"
-    )
+        "tickerpulse.web.app:app_from_env", factory=True, workers=settings.web_workers,
+        host=settings.web_host, port=port, log_level="warning",
+    )  # fmt: skip
 
 
 user_app = typer.Typer(help="Accounts: add staff and administrators.", no_args_is_help=True)

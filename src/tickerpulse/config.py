@@ -80,7 +80,10 @@ class Settings(BaseSettings):
     page_cache_seconds: float = Field(
         default=30.0,
         ge=0,
-        description="How long anonymous page views are served from cache (0: off).",
+        description=(
+            "How long anonymous pages and the views behind every page are reused, and (up to"
+            " 5 s) signed-in readers' lookups (0: all off)."
+        ),
     )
     price_sources: Names = Field(
         default=["ibkr", "finnhub", "alphavantage", "prices"],
@@ -224,6 +227,22 @@ class Settings(BaseSettings):
     )
     web_host: str = "127.0.0.1"
     web_port: int = 8000
+    web_max_in_flight: int = Field(
+        default=2,
+        ge=0,
+        description=(
+            "Requests each web process works on at once; more wait their turn (0: no limit)."
+            " A few at a time keeps each answer fast instead of all of them slow."
+        ),
+    )
+    web_workers: int = Field(
+        default=1,
+        ge=1,
+        description=(
+            "Web server processes (one per core pays under load). Each keeps its own caches"
+            " and API rate-limit counters, so a key's per-minute budget is per process."
+        ),
+    )
     log_json: bool | None = Field(
         default=None, description="JSON logs; default: JSON when stderr is not a terminal."
     )

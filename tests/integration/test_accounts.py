@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from tests.web_helpers import HTML, PASSWORD, add_user, csrf_of, platform_settings, sign_in
+from tests.web_helpers import CACHES, HTML, PASSWORD, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import EmailOutbox, User, UserSession
 from tickerpulse.web.app import create_app
 from tickerpulse.web.auth import SESSION_COOKIE
@@ -33,8 +33,10 @@ def post_form(client: TestClient, page: str, action: str, **fields: str):  # typ
     return client.post(action, data={**fields, "csrf_token": token}, follow_redirects=False)
 
 
-def test_sign_up_verify_sign_in_and_out(engine: Engine) -> None:
-    with TestClient(create_app(platform_settings(), engine)) as client:
+@CACHES
+def test_sign_up_verify_sign_in_and_out(engine: Engine, cache_seconds: float) -> None:
+    settings = platform_settings(page_cache_seconds=cache_seconds)
+    with TestClient(create_app(settings, engine)) as client:
         made = post_form(client, "/signup", "/signup", email="New@Example.com", password=PASSWORD)
         assert made.status_code == 200 and "new@example.com" in made.text
         early = post_form(client, "/login", "/login", email="new@example.com", password=PASSWORD)

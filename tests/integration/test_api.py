@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from tests.integration.test_web_pages import table_rows
 from tests.integration.test_web_queries import seed_marts
-from tests.web_helpers import add_user, csrf_of, platform_settings, sign_in
+from tests.web_helpers import CACHES, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import ApiKey
 from tickerpulse.web.app import create_app
 from tickerpulse.web.crypto import digest
@@ -25,10 +25,14 @@ def new_key(client: TestClient, name: str = "notebook") -> str:
     return found.group(1)
 
 
-def test_a_key_is_shown_once_stored_as_a_digest_and_revocable(engine: Engine) -> None:
+@CACHES
+def test_a_key_is_shown_once_stored_as_a_digest_and_revocable(
+    engine: Engine, cache_seconds: float
+) -> None:
     seed_marts(engine)
     add_user(engine, "k@example.com", tier="premium")
-    with TestClient(create_app(platform_settings(), engine)) as client:
+    settings = platform_settings(page_cache_seconds=cache_seconds)
+    with TestClient(create_app(settings, engine)) as client:
         sign_in(client, "k@example.com")
         key = new_key(client)
         account = client.get("/account").text

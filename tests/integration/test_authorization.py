@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tests.integration.test_web_queries import LATEST, WINDOWS, seed_marts, stat
-from tests.web_helpers import HTML, add_user, platform_settings, sign_in
+from tests.web_helpers import CACHES, HTML, add_user, platform_settings, sign_in
 from tickerpulse.db.models import MartRelation
 from tickerpulse.db.platform import User
 from tickerpulse.universe import load_universe
@@ -44,9 +44,9 @@ MATRIX = {
 }
 
 
-@pytest.fixture(scope="module")
-def clients(pg_admin_uri: str) -> Iterator[dict[str, TestClient]]:
-    """One signed-in client (and API key) per role over seeded marts, shared by the module."""
+@pytest.fixture(scope="module", params=[0, 30], ids=["uncached", "cached"])
+def clients(pg_admin_uri: str, request: pytest.FixtureRequest) -> Iterator[dict[str, TestClient]]:
+    """One signed-in client (and API key) per role over seeded marts, caches off and on."""
     from sqlalchemy import create_engine
 
     from tests.conftest import fresh_database
@@ -58,7 +58,7 @@ def clients(pg_admin_uri: str) -> Iterator[dict[str, TestClient]]:
     with fresh_database(pg_admin_uri) as url:
         engine = create_engine(url)
         seed_marts(engine)
-        app = create_app(platform_settings(), engine)
+        app = create_app(platform_settings(page_cache_seconds=request.param), engine)
         made: dict[str, TestClient] = {}
         for role in ROLES:
             client = TestClient(app)
@@ -101,7 +101,10 @@ def test_gated_pages_explain_the_plan_to_upgrade_to(clients: dict[str, TestClien
     assert api.json()["detail"].startswith("The REST API needs the Premium plan")
 
 
-def test_free_readers_get_the_top_20_a_day_behind_and_no_relation_panel(engine: Engine) -> None:
+@CACHES
+def test_free_readers_get_the_top_20_a_day_behind_and_no_relation_panel(
+    engine: Engine, cache_seconds: float
+) -> None:
     seed_marts(engine)
     assets = [a for a in load_universe() if a.asset_class == "stock"][:25]
     with Session(engine) as session:
@@ -118,7 +121,7 @@ def test_free_readers_get_the_top_20_a_day_behind_and_no_relation_panel(engine: 
         session.commit()
     add_user(engine, "free@example.com")
     add_user(engine, "pro@example.com", tier="pro")
-    app = create_app(platform_settings(), engine)
+    app = create_app(platform_settings(page_cache_seconds=cache_seconds), engine)
     with TestClient(app) as free, TestClient(app) as pro:
         sign_in(free, "free@example.com")
         sign_in(pro, "pro@example.com")

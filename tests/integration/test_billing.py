@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tests.web_helpers import HTML, add_user, csrf_of, platform_settings, sign_in
+from tests.web_helpers import CACHES, HTML, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
 from tickerpulse.web import billing
 from tickerpulse.web.app import create_app
@@ -25,9 +25,13 @@ from tickerpulse.web.tiers import Tier
 SECRET = "whsec_test_secret"
 
 
-def test_upgrade_through_the_sandbox_unlocks_the_gated_page(engine: Engine) -> None:
+@CACHES
+def test_upgrade_through_the_sandbox_unlocks_the_gated_page(
+    engine: Engine, cache_seconds: float
+) -> None:
     add_user(engine, "buyer@example.com")
-    with TestClient(create_app(platform_settings(), engine)) as client:
+    settings = platform_settings(page_cache_seconds=cache_seconds)
+    with TestClient(create_app(settings, engine)) as client:
         sign_in(client, "buyer@example.com")
         assert client.get("/predictions", headers=HTML).status_code == 403
         pricing = client.get("/pricing").text

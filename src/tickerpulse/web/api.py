@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from tickerpulse.config import Settings
 from tickerpulse.web import api_keys, queries, views
 from tickerpulse.web.accounts import reader_tier
-from tickerpulse.web.auth import Viewer, utcnow
-from tickerpulse.web.deps import get_session
+from tickerpulse.web.auth import Viewer, remembered, utcnow
+from tickerpulse.web.crypto import digest
+from tickerpulse.web.deps import ViewsDep, get_session
 from tickerpulse.web.ratelimit import RateLimiter
 from tickerpulse.web.records import (
     AssetWindowRow,
@@ -97,7 +98,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def api_viewer(request: Request, response: Response, session: SessionArg) -> Viewer:
+async def api_viewer(request: Request, response: Response, session: SessionArg) -> Viewer:
     """The key's owner, if the key is live, their plan includes the API and budget remains."""
     header = request.headers.get("authorization", "")
     key = header[7:].strip() if header.lower().startswith("bearer ") else ""
@@ -105,13 +106,14 @@ def api_viewer(request: Request, response: Response, session: SessionArg) -> Vie
     if not key:
         raise HTTPException(401, "Send your API key as 'Authorization: Bearer <key>'.",
                             headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    found = api_keys.key_owner(session, key)
+    found = await remembered(
+        request, session, "key:" + digest(key), lambda: api_keys.key_owner(session, key)
+    )
     if found is None:
         raise HTTPException(
             401, "Unknown or revoked API key.", headers={"WWW-Authenticate": "Bearer"}
         )
     key_row, user, subscription = found
-    session.commit()  # hand the connection back before the route's own work
     tier = reader_tier(user, subscription, now=utcnow())
     matrix: TierMatrix = request.app.state.tier_matrix
     if not matrix.allows(tier, Feature.API):
@@ -135,6 +137,32 @@ def api_viewer(request: Request, response: Response, session: SessionArg) -> Vie
 ApiViewer = Annotated[Viewer, Depends(api_viewer)]
 
 
+def _asset_windows(session: Session, *, asset_id: str, days: int) -> AssetWindowsOut | None:
+    """An asset's windows over the last ``days`` days up to its newest; None if unknown."""
+    overview = queries.asset_overview(session, asset_id=asset_id)
+    if overview is None:
+        return None
+    rows: list[AssetWindowRow] = []
+    if overview.latest_window is not None:
+        since = overview.latest_window - timedelta(days=days)
+        rows = queries.asset_windows(session, asset_id=asset_id, since=since)
+    return AssetWindowsOut(
+        asset_id=overview.asset_id, symbol=overview.symbol,
+        latest_window=overview.latest_window, windows=rows,
+    )  # fmt: skip
+
+
+def _relation(session: Session, *, asset_id: str) -> RelationOut | None:
+    """An asset's relation statistics and prediction; None if unknown."""
+    if queries.asset_overview(session, asset_id=asset_id) is None:
+        return None
+    return RelationOut(
+        asset_id=asset_id,
+        relation=queries.asset_relation(session, asset_id=asset_id),
+        prediction=queries.asset_prediction(session, asset_id=asset_id),
+    )
+
+
 def create_api(parent: FastAPI) -> FastAPI:
     """The API application, sharing the parent's state (settings, engine, matrix, limiter)."""
     api = FastAPI(
@@ -151,15 +179,18 @@ def create_api(parent: FastAPI) -> FastAPI:
     api.state = parent.state
 
     @api.get("/trending", response_model=TrendingOut, summary="Most-mentioned assets")
-    def trending(
+    async def trending(
         viewer: ApiViewer,
-        session: SessionArg,
+        cache: ViewsDep,
         asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
         period: Annotated[str | None, Query(pattern="^(6h|24h|7d)$")] = None,
         source: Annotated[str | None, Query(max_length=32)] = None,
     ) -> TrendingOut:
         """The ranking by mentions over 6 h, 24 h or 7 days (as the trending page)."""
-        view = views.trending_view(session, asset_class=asset_class, period=period, source=source)
+        view = await cache.get(
+            ("api_trending", asset_class, period, source),
+            lambda s: views.trending_view(s, asset_class=asset_class, period=period, source=source),
+        )
         return TrendingOut(
             window=view.window, period=view.period, asset_class=view.asset_class,
             source=view.source, rows=view.rows,
@@ -171,24 +202,20 @@ def create_api(parent: FastAPI) -> FastAPI:
         responses={404: {"model": ApiError, "description": "Unknown asset."}},
         summary="An asset's 6-hour windows",
     )
-    def asset_windows(
+    async def asset_windows(
         asset_id: str,
         viewer: ApiViewer,
-        session: SessionArg,
+        cache: ViewsDep,
         days: Annotated[int, Query(ge=1, le=730)] = 30,
     ) -> AssetWindowsOut:
         """Price and social/news sentiment per window over the last ``days`` days."""
-        overview = queries.asset_overview(session, asset_id=asset_id)
-        if overview is None:
+        found = await cache.get(
+            ("api_asset_windows", asset_id, days),
+            lambda s: _asset_windows(s, asset_id=asset_id, days=days),
+        )
+        if found is None:
             raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
-        rows: list[AssetWindowRow] = []
-        if overview.latest_window is not None:
-            since = overview.latest_window - timedelta(days=days)
-            rows = queries.asset_windows(session, asset_id=asset_id, since=since)
-        return AssetWindowsOut(
-            asset_id=overview.asset_id, symbol=overview.symbol,
-            latest_window=overview.latest_window, windows=rows,
-        )  # fmt: skip
+        return found
 
     @api.get(
         "/assets/{asset_id}/relation",
@@ -196,34 +223,35 @@ def create_api(parent: FastAPI) -> FastAPI:
         responses={404: {"model": ApiError, "description": "Unknown asset."}},
         summary="Sentiment ↔ price statistics of an asset",
     )
-    def relation(asset_id: str, viewer: ApiViewer, session: SessionArg) -> RelationOut:
+    async def relation(asset_id: str, viewer: ApiViewer, cache: ViewsDep) -> RelationOut:
         """Correlations with confidence intervals, Granger q-values, verdicts and the prediction."""
-        if queries.asset_overview(session, asset_id=asset_id) is None:
-            raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
-        return RelationOut(
-            asset_id=asset_id,
-            relation=queries.asset_relation(session, asset_id=asset_id),
-            prediction=queries.asset_prediction(session, asset_id=asset_id),
+        found = await cache.get(
+            ("api_relation", asset_id), lambda s: _relation(s, asset_id=asset_id)
         )
+        if found is None:
+            raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
+        return found
 
     @api.get("/news", response_model=NewsOut, summary="News analytics")
-    def news(
+    async def news(
         viewer: ApiViewer,
-        session: SessionArg,
+        cache: ViewsDep,
         by: Annotated[str | None, Query(pattern="^(outlet|region|asset_class)$")] = None,
         period: Annotated[str | None, Query(pattern="^(6h|24h|7d)$")] = None,
     ) -> NewsOut:
         """News volume and tone per outlet, region or asset class (as the news page)."""
-        view = views.news_view(session, by=by, period=period)
+        view = await cache.get(
+            ("news", by, period), lambda s: views.news_view(s, by=by, period=period)
+        )
         return NewsOut(
             window=view.window, by=view.by, period=view.period, since=view.since,
             groups=view.groups, coverage=view.coverage,
         )  # fmt: skip
 
     @api.get("/predictions", response_model=PredictionsOut, summary="Next-window predictions")
-    def predictions(viewer: ApiViewer, session: SessionArg) -> PredictionsOut:
+    async def predictions(viewer: ApiViewer, cache: ViewsDep) -> PredictionsOut:
         """Every asset's probability of closing the next window higher, and the model's record."""
-        view = views.predictions_view(session)
+        view = await cache.get(("predictions",), views.predictions_view)
         return PredictionsOut(model=view.model, calls=view.calls)
 
     @api.get("/docs", response_class=HTMLResponse, include_in_schema=False)

@@ -27,20 +27,22 @@ from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
 from tickerpulse.web import formatting
 from tickerpulse.web.api import API_PREFIX, create_api
-from tickerpulse.web.auth import Viewer
+from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
 from tickerpulse.web.billing import make_provider
-from tickerpulse.web.cache import install_page_cache
+from tickerpulse.web.cache import PageCache, PageCacheMiddleware
 from tickerpulse.web.crypto import password_hasher, secret_key
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.ratelimit import RateLimiter
 from tickerpulse.web.routes import account, admin, billing, health, pages, posts
 from tickerpulse.web.tiers import Gate, Tier, TierMatrix
-from tickerpulse.web.usage import UsageRecorder, install_usage
+from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
+from tickerpulse.web.viewcache import ViewCache
 
 HERE = Path(__file__).parent
 PLOTLY_URL = "/static/plotly.min.js"
 YEAR_CACHE = {"Cache-Control": "public, max-age=31536000, immutable"}
 ANONYMOUS = Viewer(user=None, tier=Tier.FREE)
+CACHED_PAGES = ("/", "/asset", "/news", "/compare")
 NOTICES = {
     "verified": "Your e-mail is confirmed. Sign in to continue.",
     "signed_out": "You are signed out.",
@@ -160,7 +162,24 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     for router in (pages, account, billing, posts, health, admin):
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
-    install_page_cache(app, settings.page_cache_seconds, ("/", "/asset", "/news", "/compare"))
-    install_usage(app, usage)  # outside the cache, so cached page views count too
-    install_metrics(app, engine)  # added last, so it times cached pages too
+    app.state.views = ViewCache(app.state.sessionmaker, settings.page_cache_seconds)
+    install_reader_memory(app, min(READER_SECONDS, settings.page_cache_seconds))
+    if settings.page_cache_seconds > 0:
+        pages_cache = PageCache(settings.page_cache_seconds)
+        app.add_middleware(PageCacheMiddleware, cache=pages_cache, prefixes=CACHED_PAGES)
+    app.add_middleware(UsageMiddleware, recorder=usage)  # outside the cache: hits count too
+    # Added last (outermost): it admits and times every request, cached pages too.
+    install_metrics(app, engine, settings.web_max_in_flight)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """The app from the environment's settings: uvicorn's factory for several worker processes.
+
+    Each worker builds its own engine from ``DATABASE_URL`` (``tickerpulse serve``
+    sets it to the database it opened), caches and usage counter.
+    """
+    from tickerpulse.db.engine import make_engine, resolve_database_url
+
+    settings = Settings()
+    return create_app(settings, make_engine(resolve_database_url(settings)))

@@ -9,22 +9,29 @@ site cannot carry one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tickerpulse.db.platform import User
 from tickerpulse.web import accounts
 from tickerpulse.web.accounts import STAFF_ROLES
-from tickerpulse.web.crypto import new_token, same, sign
+from tickerpulse.web.cache import TtlCache
+from tickerpulse.web.crypto import digest, new_token, same, sign
 from tickerpulse.web.deps import SessionDep
 from tickerpulse.web.tiers import Access, Feature, Tier, TierMatrix
 
 SESSION_COOKIE = "tp_session"
 ANON_COOKIE = "tp_anon"
+READER_SECONDS = 5.0
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+R = TypeVar("R")
 
 
 def utcnow() -> datetime:
@@ -68,7 +75,7 @@ def csrf_token(request: Request, key_material: str) -> str:
     return sign(key, "csrf:" + key_material)
 
 
-def get_viewer(request: Request, session: SessionDep) -> Viewer:
+async def get_viewer(request: Request, session: SessionDep) -> Viewer:
     """The reader of this request, from the session cookie (anonymous when absent or stale)."""
     cached: Viewer | None = getattr(request.state, "viewer", None)
     if cached is not None:
@@ -76,20 +83,93 @@ def get_viewer(request: Request, session: SessionDep) -> Viewer:
     viewer = Viewer(user=None, tier=Tier.FREE)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        found = accounts.session_user(session, token, now=utcnow())
+        found = await remembered(
+            request, session, "session:" + digest(token),
+            lambda: accounts.session_user(session, token, now=utcnow()),
+        )  # fmt: skip
         if found is not None:
             user, subscription = found
             tier = accounts.reader_tier(user, subscription, now=utcnow())
             viewer = Viewer(user, tier, token, csrf_token(request, token))
-        session.commit()  # hand the connection back before the route's own work
     request.state.viewer = viewer
     return viewer
+
+
+async def remembered(
+    request: Request, session: Session, slot: str, look_up: Callable[[], R | None]
+) -> R | None:
+    """What ``look_up`` finds for a credential (the user of a session token or an API key).
+
+    ``slot`` names the credential without holding it (a kind and its digest).
+
+    Reading requests reuse what a request of the last ``READER_SECONDS`` found
+    for the same credential (detached from its session, so read-only); any
+    request that may change something (POST…) looks it up afresh in its own
+    session, so the route can modify the user, and :class:`ForgetReaders`
+    drops every remembered reader after it.
+    """
+    readers: TtlCache[str, Any] | None = request.app.state.readers
+    reuse = readers is not None and request.method in SAFE_METHODS
+    if reuse and readers is not None:
+        hit = readers.get(slot)
+        if hit is not None:
+            return cast(R, hit)
+
+    def fetch() -> R | None:
+        found = look_up()
+        if found is not None and reuse:
+            session.expunge_all()  # the cached objects outlive this session
+        session.commit()  # hand the connection back before the route's own work
+        return found
+
+    found = await run_in_threadpool(fetch)
+    if found is not None and reuse and readers is not None:
+        readers.put(slot, found)
+    return found
+
+
+class ForgetReaders:
+    """After any request that may change an account (not GET/HEAD/OPTIONS), forget readers.
+
+    Sign-out, a password change, a plan change by webhook, a revoked key: the
+    next request of anyone is looked up afresh. (Another worker process may
+    answer from its own memory for up to ``READER_SECONDS``.)
+    """
+
+    def __init__(self, app: ASGIApp, readers: TtlCache[str, Any]) -> None:
+        self.app, self.readers = app, readers
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; forget readers once a changing one answers or fails."""
+        if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_then_forget(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.readers.clear()  # the route's work is committed before it answers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_then_forget)
+        finally:
+            self.readers.clear()
+
+
+def install_reader_memory(app: FastAPI, seconds: float) -> None:
+    """Remember readers for ``seconds`` (≤ 0: look every request up) and forget them on writes."""
+    if seconds <= 0:
+        app.state.readers = None
+        return
+    readers: TtlCache[str, Any] = TtlCache(seconds, size=10_000)
+    app.state.readers = readers
+    app.add_middleware(ForgetReaders, readers=readers)
 
 
 ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
-def get_access(request: Request, viewer: ViewerDep) -> Access:
+async def get_access(request: Request, viewer: ViewerDep) -> Access:
     """What the reader's tier lets them see under the app's matrix."""
     matrix: TierMatrix = request.app.state.tier_matrix
     return Access(viewer.tier, matrix)
@@ -98,7 +178,7 @@ def get_access(request: Request, viewer: ViewerDep) -> Access:
 AccessDep = Annotated[Access, Depends(get_access)]
 
 
-def form_csrf(request: Request, viewer: ViewerDep) -> str:
+async def form_csrf(request: Request, viewer: ViewerDep) -> str:
     """The CSRF token for a form on this page (see :func:`keep_anonymous_nonce` for the cookie)."""
     if viewer.csrf is not None:
         return viewer.csrf
@@ -135,14 +215,14 @@ async def check_csrf(request: Request, viewer: ViewerDep) -> None:
 CsrfChecked = Depends(check_csrf)
 
 
-def require(feature: Feature) -> Callable[[Viewer, Access], Viewer]:
+def require(feature: Feature) -> Callable[[Viewer, Access], Awaitable[Viewer]]:
     """A dependency that lets only readers whose tier includes ``feature`` through.
 
     Raises (from the dependency):
         Gate: Rendered as an upgrade prompt (HTML) or a 403 JSON error (API).
     """
 
-    def dependency(viewer: ViewerDep, access: AccessDep) -> Viewer:
+    async def dependency(viewer: ViewerDep, access: AccessDep) -> Viewer:
         gate = access.gate(feature, signed_in=viewer.signed_in)
         if gate is not None:
             raise gate
@@ -151,25 +231,25 @@ def require(feature: Feature) -> Callable[[Viewer, Access], Viewer]:
     return dependency
 
 
-def signed_in(viewer: ViewerDep) -> Viewer:
+async def signed_in(viewer: ViewerDep) -> Viewer:
     """A dependency for pages that need an account: 401 for anonymous readers."""
-    if viewer.user is None:
-        raise HTTPException(status_code=401, detail="Sign in to see this page.")
-    return viewer
+    return _with_role(viewer, True, "")
 
 
-def staff_only(viewer: ViewerDep) -> Viewer:
+async def staff_only(viewer: ViewerDep) -> Viewer:
     """A dependency for editors and admins: 401 anonymous, 403 other users."""
     return _with_role(viewer, viewer.is_staff, "This page is for staff.")
 
 
-def admin_only(viewer: ViewerDep) -> Viewer:
+async def admin_only(viewer: ViewerDep) -> Viewer:
     """A dependency for admins: 401 anonymous, 403 other users."""
     return _with_role(viewer, viewer.is_admin, "This page is for administrators.")
 
 
 def _with_role(viewer: Viewer, allowed: bool, refusal: str) -> Viewer:
-    signed_in(viewer)
+    """``viewer`` if signed in and ``allowed``: else 401 (anonymous) or 403 with ``refusal``."""
+    if viewer.user is None:
+        raise HTTPException(status_code=401, detail="Sign in to see this page.")
     if not allowed:
         raise HTTPException(status_code=403, detail=refusal)
     return viewer

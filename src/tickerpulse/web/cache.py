@@ -1,97 +1,133 @@
-"""A short-lived cache of rendered pages for anonymous readers.
+"""Short-lived caches: rendered pages for anonymous readers, and a generic TTL cache.
 
 The marts change once every six hours, yet every page view re-ran its queries
-and templates: ~10–15 ms of CPU, so fifty readers at once queued behind each
-other. Rendered HTML of a GET is kept for ``PAGE_CACHE_SECONDS`` (30 s by default)
-per full URL, at most ``MAX_ENTRIES`` pages, least recently used dropped first.
+and templates: ~10–40 ms of CPU and database time, so fifty readers at once
+queued behind each other. :class:`TtlCache` keeps values for a few seconds,
+least recently used dropped first; the page cache below, the view cache
+(:mod:`tickerpulse.web.viewcache`) and the reader lookups in
+:mod:`tickerpulse.web.auth` are built on it.
 
-Only requests without cookies are cached or served from the cache, so nothing a
-signed-in reader sees (their tier, their watchlist) can leak to another reader.
+Rendered HTML of a GET is kept for ``PAGE_CACHE_SECONDS`` (30 s by default) per
+full URL. Only requests without cookies are cached or served from the cache, so
+nothing a signed-in reader sees (their tier, their e-mail in the header) can
+leak to another reader.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-from fastapi import FastAPI, Request, Response
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 MAX_ENTRIES = 512
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
 
 
-@dataclass(frozen=True)
-class CachedPage:
-    """One rendered response and when it goes stale."""
-
-    expires: float
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-class PageCache:
-    """Rendered pages by URL, each for ``ttl`` seconds, at most ``size`` of them."""
+class TtlCache(Generic[K, V]):
+    """Values by key, each for ``ttl`` seconds, at most ``size`` of them."""
 
     def __init__(
         self, ttl: float, size: int = MAX_ENTRIES, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self.ttl, self.size, self.clock = ttl, size, clock
-        self._pages: OrderedDict[str, CachedPage] = OrderedDict()
+        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
 
-    def get(self, key: str) -> CachedPage | None:
-        """The fresh page under ``key``, if any."""
-        page = self._pages.get(key)
-        if page is None:
+    def get(self, key: K) -> V | None:
+        """The fresh value under ``key``, if any."""
+        entry = self._entries.get(key)
+        if entry is None:
             return None
-        if page.expires <= self.clock():
-            del self._pages[key]
+        expires, value = entry
+        if expires <= self.clock():
+            self._entries.pop(key, None)
             return None
-        self._pages.move_to_end(key)
-        return page
+        self._entries.move_to_end(key)
+        return value
 
-    def put(self, key: str, status: int, headers: dict[str, str], body: bytes) -> None:
-        """Keep a page for ``ttl`` seconds, dropping the least recently used beyond ``size``."""
-        self._pages[key] = CachedPage(self.clock() + self.ttl, status, headers, body)
-        self._pages.move_to_end(key)
-        while len(self._pages) > self.size:
-            self._pages.popitem(last=False)
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` for ``ttl`` seconds, dropping the least recently used beyond ``size``."""
+        self._entries[key] = (self.clock() + self.ttl, value)
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.size:
+            self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
-def install_page_cache(app: FastAPI, ttl: float, prefixes: tuple[str, ...]) -> PageCache | None:
-    """Serve anonymous GETs of HTML pages under ``prefixes`` from a :class:`PageCache`."""
-    if ttl <= 0:
-        return None
-    cache = PageCache(ttl)
+@dataclass(frozen=True)
+class CachedPage:
+    """One rendered response."""
 
-    @app.middleware("http")
-    async def cached_pages(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        path = request.url.path
-        if (
-            request.method != "GET"
-            or request.headers.get("cookie")
-            or not any(path == p or path.startswith(p + "/") for p in prefixes)
-        ):
-            return await call_next(request)
-        key = str(request.url)
-        hit = cache.get(key)
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+PageCache = TtlCache[str, CachedPage]
+
+
+class PageCacheMiddleware:
+    """Serve anonymous GETs of HTML pages under ``prefixes`` from a :class:`PageCache`.
+
+    A plain ASGI middleware (no extra task per request): a hit is answered
+    without entering the app; a miss records the app's 200 HTML answer as it
+    is sent.
+    """
+
+    def __init__(self, app: ASGIApp, cache: PageCache, prefixes: tuple[str, ...]) -> None:
+        self.app, self.cache, self.prefixes = app, cache, prefixes
+
+    def _cacheable(self, scope: Scope) -> bool:
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return False
+        path: str = scope["path"]
+        if not any(path == p or path.startswith(p + "/") for p in self.prefixes):
+            return False
+        return "cookie" not in Headers(scope=scope)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer from the cache, or pass the request on and keep its answer."""
+        if not self._cacheable(scope):
+            await self.app(scope, receive, send)
+            return
+        key = scope["path"] + "?" + scope["query_string"].decode("latin-1")
+        hit = self.cache.get(key)
         if hit is not None:
-            return Response(
-                hit.body, status_code=hit.status, headers={**hit.headers, "X-Cache": "hit"}
-            )
-        response = await call_next(request)
-        if response.status_code != 200 or "text/html" not in response.headers.get(
-            "content-type", ""
-        ):
-            return response
-        body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
-        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
-        cache.put(key, response.status_code, headers, body)
-        return Response(
-            body, status_code=response.status_code, headers={**headers, "X-Cache": "miss"}
-        )
+            headers = [*hit.headers, (b"x-cache", b"hit")]
+            await send({"type": "http.response.start", "status": hit.status, "headers": headers})
+            await send({"type": "http.response.body", "body": hit.body})
+            return
+        await self.app(scope, receive, self._recording(key, send))
 
-    return cache
+    def _recording(self, key: str, send: Send) -> Send:
+        """A ``send`` that keeps a 200 HTML answer (marked a miss) as it goes out."""
+        kept: list[tuple[int, list[tuple[bytes, bytes]]]] = []
+        chunks: list[bytes] = []
+
+        async def send_and_keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message.get("headers", [])
+                if message["status"] == 200 and b"text/html" in dict(headers).get(
+                    b"content-type", b""
+                ):
+                    kept.append((200, list(headers)))
+                    message = {**message, "headers": [*headers, (b"x-cache", b"miss")]}
+            elif message["type"] == "http.response.body" and kept:
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    status, headers = kept[0]
+                    self.cache.put(key, CachedPage(status, headers, b"".join(chunks)))
+            await send(message)
+
+        return send_and_keep

@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session, sessionmaker
 
 from tickerpulse.config import Settings
+from tickerpulse.web.viewcache import ViewCache
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -38,13 +39,19 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session.close()
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_views(request: Request) -> ViewCache:
+    """The app's cache of views built from the marts."""
+    cache: ViewCache = request.app.state.views
+    return cache
+
+
+async def get_templates(request: Request) -> Jinja2Templates:
     """The app's Jinja2 templates, with the formatting filters installed."""
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -53,3 +60,4 @@ def get_settings(request: Request) -> Settings:
 SessionDep = Annotated[Session, Depends(get_session)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+ViewsDep = Annotated[ViewCache, Depends(get_views)]

@@ -1,7 +1,8 @@
 """Prometheus metrics at ``/metrics``: request latency here, cycle health from the ledger.
 
-Every response also carries ``Server-Timing: app;dur=<ms>``, the server time the
-load benchmark reads (browsers show it in their network panel).
+Every response also carries ``Server-Timing: queue;dur=<ms>, app;dur=<ms>``: the
+wait for a place (see :class:`TimingMiddleware`) and the server time the load
+benchmark reads (browsers show both in their network panel).
 
 Cycle metrics are read from Postgres at scrape time (the ``cycle_run`` ledger and
 ``source_cursor``), so they are right whichever process ran the cycle — the
@@ -12,18 +13,20 @@ path, so asset ids do not explode the label set).
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tickerpulse.db.models import CycleRun, SourceCursor
 
@@ -157,8 +160,64 @@ def _cursor_age(cursors: list[tuple[str, datetime]], now: datetime) -> GaugeMetr
     return family
 
 
-def install_metrics(app: FastAPI, engine: Engine) -> CollectorRegistry:
-    """Add request timing and the ``/metrics`` route to ``app``; returns its registry."""
+UNGATED_PREFIXES = ("/healthz", "/metrics", "/static")
+
+
+class TimingMiddleware:
+    """Admit a few requests at a time and time each (``Server-Timing``, histograms).
+
+    ``gate`` bounds the requests being worked on at once (``WEB_MAX_IN_FLIGHT``):
+    200 requests interleaved on one event loop each take 200 times longer than
+    one; admitted a few at a time, each is answered in its own time and the
+    rest wait, in arrival order, before starting. The wait is reported apart
+    (``queue``) from the work (``app``, arrival in the app to the answer's
+    start). A request leaves the gate when its answer starts, so a stream
+    (server-sent events) never holds a place.
+    """
+
+    def __init__(
+        self, app: ASGIApp, latency: Histogram, queued: Histogram, max_in_flight: int
+    ) -> None:
+        self.app, self.latency, self.queued = app, latency, queued
+        self.gate = asyncio.Semaphore(max_in_flight) if max_in_flight > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Wait for a place, then pass the request on, timing it until its answer starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        arrived = time.perf_counter()
+        gate = None if scope["path"].startswith(UNGATED_PREFIXES) else self.gate
+        if gate is not None:
+            await gate.acquire()
+        admitted = time.perf_counter()
+        held = [] if gate is None else [gate]
+
+        def leave() -> None:  # once: at the answer's start, or when the app ends without one
+            while held:
+                held.pop().release()
+
+        async def send_timed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                leave()
+                worked = time.perf_counter() - admitted
+                template = getattr(scope.get("route"), "path", "unmatched")
+                status = str(message["status"])
+                self.latency.labels(scope["method"], template, status).observe(worked)
+                self.queued.observe(admitted - arrived)
+                timing = f"queue;dur={(admitted - arrived) * 1000:.2f}, app;dur={worked * 1000:.2f}"
+                headers = [*message["headers"], (b"server-timing", timing.encode())]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_timed)
+        finally:
+            leave()
+
+
+def install_metrics(app: FastAPI, engine: Engine, max_in_flight: int = 0) -> CollectorRegistry:
+    """Add the admission gate, request timing and ``/metrics`` to ``app``; returns its registry."""
     registry = CollectorRegistry()
     registry.register(LedgerCollector(engine))
     latency = Histogram(
@@ -169,18 +228,15 @@ def install_metrics(app: FastAPI, engine: Engine) -> CollectorRegistry:
         buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
     )
 
-    @app.middleware("http")
-    async def time_requests(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed = time.perf_counter() - started
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
-        latency.labels(request.method, template, str(response.status_code)).observe(elapsed)
-        response.headers["Server-Timing"] = f"app;dur={elapsed * 1000:.2f}"
-        return response
+    queued = Histogram(
+        "tickerpulse_http_queue_seconds",
+        "Time requests waited for a place before the app started on them.",
+        registry=registry,
+        buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+    )
+    app.add_middleware(
+        TimingMiddleware, latency=latency, queued=queued, max_in_flight=max_in_flight
+    )
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 
-from fastapi import FastAPI, Request, Response
 from sqlalchemy import Engine
 from sqlalchemy.dialects.postgresql import insert
+from starlette.datastructures import Headers
 from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tickerpulse.db.platform import UsageDaily
 
@@ -80,36 +80,48 @@ class UsageRecorder:
                 log.exception("usage flush failed")
 
 
-def install_usage(app: FastAPI, recorder: UsageRecorder) -> None:
-    """Count every page view and API call by the route that served it."""
+class UsageMiddleware:
+    """Count every page view and API call by the route template that served it.
 
-    @app.middleware("http")
-    async def count_usage(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        path = request.url.path
-        if path.startswith(SKIPPED_PREFIXES):
-            return response
-        template = _route_template(request, response)
-        api = path.startswith("/api/")
-        viewer = getattr(request.state, "viewer", None)
-        recorder.record(
+    A plain ASGI middleware: it reads the route and the reader the app left in
+    the request's scope once the answer has started.
+    """
+
+    def __init__(self, app: ASGIApp, recorder: UsageRecorder) -> None:
+        self.app, self.recorder = app, recorder
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on and count it once its answer starts."""
+        if scope["type"] != "http" or scope["path"].startswith(SKIPPED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_and_count(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self._count(scope, Headers(raw=message["headers"]).get("x-cache") == "hit")
+            await send(message)
+
+        await self.app(scope, receive, send_and_count)
+
+    def _count(self, scope: Scope, cached: bool) -> None:
+        template = _route_template(scope, cached)
+        api = scope["path"].startswith("/api/")
+        viewer = scope.get("state", {}).get("viewer")
+        self.recorder.record(
             user_id=0 if viewer is None else viewer.user_id,
             route=("/api/v1" + template) if api and not template.startswith("/api") else template,
             kind="api" if api else "page",
         )
-        return response
 
 
-def _route_template(request: Request, response: Response) -> str:
+def _route_template(scope: Scope, cached: bool) -> str:
     """The path template that served the request (``/asset/{asset_id}``), also for cache hits."""
-    route = request.scope.get("route")
+    route = scope.get("route")
     if route is not None:
         return str(getattr(route, "path", "unmatched"))
-    if response.headers.get("x-cache") == "hit":
-        for candidate in request.app.router.routes:
-            match, _ = candidate.matches(request.scope)
+    if cached:
+        for candidate in scope["app"].router.routes:
+            match, _ = candidate.matches(scope)
             if match == Match.FULL:
                 return str(getattr(candidate, "path", "unmatched"))
     return "unmatched"

@@ -1,25 +1,32 @@
-"""The HTML pages: trending (``/``), an asset, news analytics (``/news``) and compare."""
+"""The HTML pages: trending (``/``), an asset, news analytics (``/news``) and compare.
+
+Their views come from the app's :class:`~tickerpulse.web.viewcache.ViewCache`,
+keyed by the page's parameters and what the reader's tier lets them see, and
+the routes are ``async``: a page whose view is cached renders on the event loop
+without waiting for a worker thread or a database connection.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from tickerpulse.web import posts, queries, views
-from tickerpulse.web.auth import AccessDep, ViewerDep, require, utcnow
-from tickerpulse.web.deps import SessionDep, TemplatesDep
-from tickerpulse.web.tiers import Feature
+from tickerpulse.web.auth import AccessDep, Viewer, ViewerDep, require, utcnow
+from tickerpulse.web.deps import TemplatesDep, ViewsDep
+from tickerpulse.web.tiers import Access, Feature
 
 router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse)
-def trending_page(
+async def trending_page(
     request: Request,
-    session: SessionDep,
+    cache: ViewsDep,
     templates: TemplatesDep,
     asset_class: Annotated[str | None, Query(alias="class")] = None,
     period: str | None = None,
@@ -28,33 +35,36 @@ def trending_page(
     access: AccessDep,
 ) -> Response:
     """The most-mentioned assets over 6 h, 24 h or 7 days, by class and by source."""
-    view = views.trending_view(
-        session, asset_class=asset_class, period=period, source=source, access=access
+    view = await cache.get(
+        ("trending", asset_class, period, source, access.tier),
+        lambda s: views.trending_view(
+            s, asset_class=asset_class, period=period, source=source, access=access
+        ),
     )
     return templates.TemplateResponse(request, "trending.html", {"view": view})
 
 
 @router.get("/news", response_class=HTMLResponse, dependencies=[Depends(require(Feature.NEWS))])
-def news_page(
+async def news_page(
     request: Request,
-    session: SessionDep,
+    cache: ViewsDep,
     templates: TemplatesDep,
     by: str | None = None,
     period: str | None = None,
 ) -> Response:
     """News volume and tone by outlet, region or asset class, and the most covered assets."""
-    view = views.news_view(session, by=by, period=period)
+    view = await cache.get(("news", by, period), lambda s: views.news_view(s, by=by, period=period))
     return templates.TemplateResponse(request, "news.html", {"view": view})
 
 
 @router.get(
     "/compare", response_class=HTMLResponse, dependencies=[Depends(require(Feature.COMPARE))]
 )
-def compare_page(
-    request: Request, session: SessionDep, templates: TemplatesDep, assets: str | None = None
+async def compare_page(
+    request: Request, cache: ViewsDep, templates: TemplatesDep, assets: str | None = None
 ) -> Response:
     """Two to five assets' rebased prices and social sentiment on one chart."""
-    view = views.compare_view(session, asked=assets)
+    view = await cache.get(("compare", assets), lambda s: views.compare_view(s, asked=assets))
     return templates.TemplateResponse(request, "compare.html", {"view": view})
 
 
@@ -63,31 +73,32 @@ def compare_page(
     response_class=HTMLResponse,
     dependencies=[Depends(require(Feature.PREDICTIONS))],
 )
-def predictions_page(request: Request, session: SessionDep, templates: TemplatesDep) -> Response:
+async def predictions_page(request: Request, cache: ViewsDep, templates: TemplatesDep) -> Response:
     """Every asset's call for the next window, with the model's out-of-sample record."""
-    view = views.predictions_view(session)
+    view = await cache.get(("predictions",), views.predictions_view)
     return templates.TemplateResponse(request, "predictions.html", {"view": view})
 
 
 @router.get("/asset/{asset_id}", response_class=HTMLResponse)
-def asset_page(
+async def asset_page(
     request: Request,
     asset_id: str,
-    session: SessionDep,
+    cache: ViewsDep,
     templates: TemplatesDep,
     viewer: ViewerDep,
     access: AccessDep,
 ) -> Response:
     """Price, 6-hour sentiment and mentions of one asset; a bare symbol redirects to its id."""
-    view = views.asset_view(session, asset_id=asset_id, access=access, signed_in=viewer.signed_in)
-    if view is not None:
-        listed = posts.published_posts(
-            session, tier=viewer.tier, now=utcnow(), asset_id=asset_id, limit=10
-        )
-        context = {"view": view, "posts": listed}
+    context = await cache.get(
+        ("asset", asset_id, access.tier, viewer.signed_in),
+        lambda s: _asset_context(s, asset_id=asset_id, viewer=viewer, access=access),
+    )
+    if context is not None:
         return templates.TemplateResponse(request, "asset.html", context)
     if ":" not in asset_id:
-        found = queries.asset_id_for_symbol(session, symbol=asset_id)
+        found = await cache.get(
+            ("symbol", asset_id), lambda s: queries.asset_id_for_symbol(s, symbol=asset_id)
+        )
         if found is not None:
             return RedirectResponse(f"/asset/{quote(found, safe=':')}", status_code=307)
     message = (
@@ -97,3 +108,16 @@ def asset_page(
     return templates.TemplateResponse(
         request, "not_found.html", {"message": message}, status_code=404
     )
+
+
+def _asset_context(
+    session: Session, *, asset_id: str, viewer: Viewer, access: Access
+) -> dict[str, Any] | None:
+    """The asset page's view and editorial posts for the reader's tier; None if unknown."""
+    view = views.asset_view(session, asset_id=asset_id, access=access, signed_in=viewer.signed_in)
+    if view is None:
+        return None
+    listed = posts.published_posts(
+        session, tier=viewer.tier, now=utcnow(), asset_id=asset_id, limit=10
+    )
+    return {"view": view, "posts": listed}
