@@ -1,16 +1,17 @@
 """The platform's costs: one argon2 login, and signed-in pages and API routes under 200 clients.
 
 Pages are fetched with a Premium session cookie (so the anonymous page cache
-never answers) and the API with a Premium key; server time is the app's
-``Server-Timing``. Login cost is hashing plus verifying with the configured
+never answers) and the API with a Premium key, by :mod:`bench.loadgen` in a
+process of its own against uvicorn in one and in two processes of its own;
+server time is the app's ``Server-Timing``. Login cost is hashing plus verifying with the configured
 argon2 parameters, compared in the same run with a SHA-256 digest (the cost of
 checking a session cookie) for scale.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
+import json
 import statistics
 import tempfile
 import time
@@ -18,26 +19,28 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from bench.serving import serving
-from bench.web import _hammer, _p
+from bench.loadgen import LoadResult, load
+from bench.serving import serving_process
+from bench.web import _p
 from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
 from tickerpulse.web import accounts, api_keys
-from tickerpulse.web.app import create_app
 from tickerpulse.web.billing import activate_subscription
 from tickerpulse.web.crypto import password_hasher
 
 CLIENTS = 200
 REQUESTS = 1000
+WORKERS = (1, 2)
 ROUTES = {
     "trending (Premium session)": ("/", "cookie"),
     "asset (Premium session)": ("/asset/crypto:BTC", "cookie"),
     "predictions (Premium session)": ("/predictions", "cookie"),
-    "API trending": ("/api/v1/trending", "key"),
-    "API asset windows": ("/api/v1/assets/crypto:BTC/windows", "key"),
-    "API predictions": ("/api/v1/predictions", "key"),
+    "API trending": ("/api/v1/trending", "authorization"),
+    "API asset windows": ("/api/v1/assets/crypto:BTC/windows", "authorization"),
+    "API predictions": ("/api/v1/predictions", "authorization"),
 }
 
 
@@ -46,8 +49,10 @@ class RouteLatency:
     """Server and client latency of one route under CLIENTS concurrent clients (ms)."""
 
     route: str
+    workers: int
     server_p50: float
     server_p99: float
+    client_p50: float
     client_p99: float
     per_second: float
 
@@ -68,12 +73,9 @@ def login_cost(settings: Settings, rounds: int = 10) -> tuple[float, float]:
 
 
 def measure(days: int = 7) -> tuple[tuple[float, float], list[RouteLatency]]:
-    """Build a week of the world, serve it, and load every route with CLIENTS clients."""
+    """Build a week of the world, serve it (1 and 2 processes), load every route with CLIENTS."""
     with tempfile.TemporaryDirectory(prefix="tp-platform-bench-") as home:
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, home=Path(home), sim_days=days,
-            api_requests_per_minute={"premium": 1_000_000},
-        )  # fmt: skip
+        settings = Settings(_env_file=None, home=Path(home), sim_days=days)  # type: ignore[call-arg]
         cost = login_cost(settings)
         runtime = open_runtime(settings)
         world = simulated_world(runtime)
@@ -82,28 +84,50 @@ def measure(days: int = 7) -> tuple[tuple[float, float], list[RouteLatency]]:
 
         for window in world.windows:
             run_cycle(ctx, window)
-        now = datetime.now(UTC)
-        with Session(runtime.engine) as session:
-            user = accounts.create_user(
-                session, password_hasher(settings), email="bench@example.com",
-                password="a long enough password", now=now, verified=True,
-            )  # fmt: skip
-            activate_subscription(
-                session, user.user_id, tier="premium", provider="sandbox", customer_id=None,
-                subscription_id=None, now=now,
-            )  # fmt: skip
-            cookie = accounts.start_session(session, user, now=now)
-            key = api_keys.create_key(session, user, name="bench", now=now)
-            session.commit()
-        headers = {"cookie": f"tp_session={cookie}", "authorization": f"Bearer {key}"}
+        headers = _premium_reader(runtime.engine, settings)
+        env = {
+            "DATABASE_URL": runtime.engine.url.render_as_string(hide_password=False),
+            "TICKERPULSE_HOME": home,
+            "SECRET_KEY": "platform-bench",
+            "API_REQUESTS_PER_MINUTE": json.dumps({"premium": 1_000_000}),
+        }
         results = []
         try:
-            with serving(create_app(settings, runtime.engine)) as base:
-                for name, (path, _) in ROUTES.items():
-                    asyncio.run(_hammer(base, path, 8, 80, headers))
-                    srv, cli, rate = asyncio.run(_hammer(base, path, CLIENTS, REQUESTS, headers))
-                    results.append(RouteLatency(name, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate))
-                    print(results[-1], flush=True)
+            for workers in WORKERS:
+                with serving_process(env, workers=workers) as base:
+                    for name, (path, credential) in ROUTES.items():
+                        sent = {credential: headers[credential]}
+                        load(base, path, clients=8, requests=200, headers=sent)  # warm up
+                        run = load(base, path, clients=CLIENTS, requests=REQUESTS, headers=sent)
+                        results.append(_latency(name, workers, run))
+                        print(results[-1], flush=True)
         finally:
             runtime.engine.dispose()
     return cost, results
+
+
+def _premium_reader(engine: Engine, settings: Settings) -> dict[str, str]:
+    """A Premium user's session cookie and API key, as request headers."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        user = accounts.create_user(
+            session, password_hasher(settings), email="bench@example.com",
+            password="a long enough password", now=now, verified=True,
+        )  # fmt: skip
+        activate_subscription(
+            session, user.user_id, tier="premium", provider="sandbox", customer_id=None,
+            subscription_id=None, now=now,
+        )  # fmt: skip
+        cookie = accounts.start_session(session, user, now=now)
+        key = api_keys.create_key(session, user, name="bench", now=now)
+        session.commit()
+    return {"cookie": f"tp_session={cookie}", "authorization": f"Bearer {key}"}
+
+
+def _latency(route: str, workers: int, run: LoadResult) -> RouteLatency:
+    if run.failures or not run.server_ms:
+        raise RuntimeError(f"{route}: {run.failures} of {REQUESTS} requests failed")
+    return RouteLatency(
+        route, workers, _p(run.server_ms, 50), _p(run.server_ms, 99), _p(run.client_ms, 50),
+        _p(run.client_ms, 99), run.per_second,
+    )  # fmt: skip

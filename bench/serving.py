@@ -1,10 +1,14 @@
-"""Serve an app with uvicorn in a background thread on a free loopback port (benchmarks, e2e)."""
+"""Serve the app on a free loopback port: in a background thread, or in processes of its own."""
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -44,3 +48,43 @@ def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def serving_process(
+    env: dict[str, str], workers: int = 1, port: int | None = None
+) -> Iterator[str]:
+    """Run the app in its own uvicorn process(es), built by ``app_from_env`` from ``env``.
+
+    Yields:
+        The base URL, once ``/healthz`` answers.
+
+    Raises:
+        RuntimeError: If the server does not answer within ``START_TIMEOUT_S``.
+    """
+    port = port or free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "tickerpulse.web.app:app_from_env", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env={**os.environ, **env})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _answers(base + "/healthz"):
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError(f"the web server did not start on port {port}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return bool(answer.status == 200)
+    except OSError:
+        return False

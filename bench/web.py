@@ -9,16 +9,14 @@ loopback and the event loop's queueing.
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from sqlalchemy import Engine
 
+from bench.loadgen import load
 from bench.serving import serving
 from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
@@ -52,42 +50,20 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def _hammer(
-    base: str, path: str, clients: int, requests: int, headers: dict[str, str] | None = None
-) -> tuple[list[float], list[float], float]:
-    server_ms: list[float] = []
-    client_ms: list[float] = []
-    queue = iter(range(requests))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(
-        base_url=base, limits=limits, timeout=30, headers=headers or {}
-    ) as http:
-
-        async def worker() -> None:
-            for _ in queue:
-                started = time.perf_counter()
-                response = await http.get(path)
-                client_ms.append((time.perf_counter() - started) * 1000)
-                response.raise_for_status()
-                timing = response.headers.get("server-timing", "app;dur=0")
-                server_ms.append(float(timing.split("dur=")[1]))
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - started
-    return server_ms, client_ms, requests / elapsed
-
-
 def _serve_and_measure(settings: Settings, engine: Engine, cached: bool) -> list[PageLatency]:
     results = []
     with serving(create_app(settings, engine)) as base:
         for name, path in PAGES.items():
-            asyncio.run(_hammer(base, path, 4, 40))  # warm pools (and the cache, when on)
+            load(base, path, clients=4, requests=40)  # warm pools (and the cache, when on)
             for clients in (1, CONCURRENCY):
-                srv, cli, rate = asyncio.run(_hammer(base, path, clients, REQUESTS))
+                run = load(base, path, clients=clients, requests=REQUESTS)
+                srv, cli = run.server_ms, run.client_ms
                 results.append(
-                    PageLatency(name, cached, clients, _p(srv, 50), _p(srv, 99), _p(cli, 99), rate)
-                )
+                    PageLatency(
+                        name, cached, clients, _p(srv, 50), _p(srv, 99), _p(cli, 99),
+                        run.per_second,
+                    )
+                )  # fmt: skip
                 print(results[-1], flush=True)
     return results
 
