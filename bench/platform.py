@@ -52,6 +52,7 @@ class RouteLatency:
     workers: int
     server_p50: float
     server_p99: float
+    queue_p99: float
     client_p50: float
     client_p99: float
     per_second: float
@@ -128,6 +129,6 @@ def _latency(route: str, workers: int, run: LoadResult) -> RouteLatency:
     if run.failures or not run.server_ms:
         raise RuntimeError(f"{route}: {run.failures} of {REQUESTS} requests failed")
     return RouteLatency(
-        route, workers, _p(run.server_ms, 50), _p(run.server_ms, 99), _p(run.client_ms, 50),
-        _p(run.client_ms, 99), run.per_second,
+        route, workers, _p(run.server_ms, 50), _p(run.server_ms, 99), _p(run.queue_ms, 99),
+        _p(run.client_ms, 50), _p(run.client_ms, 99), run.per_second,
     )  # fmt: skip

@@ -2,9 +2,9 @@
 
 Builds a week of the simulated world into a throw-away home (embedded Postgres,
 local lake), serves the site with uvicorn in a thread, and sends each page
-``REQUESTS`` times with 1 and then ``CONCURRENCY`` clients at once (httpx, async).
-Server time is what the app reports in ``Server-Timing``; client time adds the
-loopback and the event loop's queueing.
+``REQUESTS`` times with 1 and then ``CONCURRENCY`` clients at once
+(:mod:`bench.loadgen`, in its own process). Server time is what the app reports
+in ``Server-Timing``; client time adds the loopback and the wait for a place.
 """
 
 from __future__ import annotations
