@@ -21,11 +21,12 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.exceptions import HTTPException
 
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
-from tickerpulse.web import formatting
+from tickerpulse.web import alert_store, formatting
 from tickerpulse.web.api import API_PREFIX, create_api
 from tickerpulse.web.auth import Viewer
 from tickerpulse.web.billing import make_provider
@@ -33,8 +34,8 @@ from tickerpulse.web.cache import install_page_cache
 from tickerpulse.web.crypto import password_hasher, secret_key
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.ratelimit import RateLimiter
-from tickerpulse.web.routes import account, admin, billing, health, pages, posts
-from tickerpulse.web.tiers import Gate, Tier, TierMatrix
+from tickerpulse.web.routes import account, admin, alerts, billing, health, pages, posts, watchlist
+from tickerpulse.web.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.web.usage import UsageRecorder, install_usage
 
 HERE = Path(__file__).parent
@@ -58,16 +59,33 @@ NOTICES = {
     "key_revoked": "The API key is revoked.",
     "no_such_key": "There is no such live key.",
     "saved": "Saved.",
+    "watch_added": "Added to your watchlist.",
+    "watch_removed": "Removed from your watchlist.",
+    "rule_saved": "Alert rule saved: it is checked after every 6-hour cycle.",
+    "rule_deleted": "Alert rule deleted.",
+    "alerts_read": "All alerts are marked as read.",
 }
 
 
 def page_context(request: Request) -> dict[str, Any]:
-    """What every template may use: the reader and any notice named in the URL."""
+    """What every template may use: the reader, their unread alerts and any notice in the URL."""
     notice = NOTICES.get(request.query_params.get("notice", ""))
+    viewer: Viewer = getattr(request.state, "viewer", None) or ANONYMOUS
     return {
-        "viewer": getattr(request.state, "viewer", None) or ANONYMOUS,
+        "viewer": viewer,
         "notices": [notice] if notice else [],
+        "unread_alerts": _unread_alerts(request, viewer),
     }
+
+
+def _unread_alerts(request: Request, viewer: Viewer) -> int:
+    """The number beside "Alerts" in the navigation: 0 unless the reader has alerts."""
+    matrix: TierMatrix = request.app.state.tier_matrix
+    if viewer.user is None or not matrix.allows(viewer.tier, Feature.ALERTS):
+        return 0
+    factory: sessionmaker[Session] = request.app.state.sessionmaker
+    with factory() as session:
+        return alert_store.unread_count(session, user_id=viewer.user.user_id)
 
 
 def plotly_js_path() -> Path:
@@ -157,7 +175,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (pages, account, billing, posts, health, admin):
+    for router in (pages, account, billing, posts, health, admin, watchlist, alerts):
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
     install_page_cache(app, settings.page_cache_seconds, ("/", "/asset", "/news", "/compare"))

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tickerpulse.web import posts, queries, views
+from tickerpulse.web import posts, queries, views, watchlists
 from tickerpulse.web.auth import AccessDep, ViewerDep, require, utcnow
 from tickerpulse.web.deps import SessionDep, TemplatesDep
 from tickerpulse.web.tiers import Feature
@@ -84,7 +84,12 @@ def asset_page(
         listed = posts.published_posts(
             session, tier=viewer.tier, now=utcnow(), asset_id=asset_id, limit=10
         )
-        context = {"view": view, "posts": listed}
+        watching = None  # None: the reader cannot keep a watchlist, so no button
+        if viewer.user is not None and access.allows(Feature.WATCHLISTS):
+            watching = watchlists.is_watching(
+                session, user_id=viewer.user.user_id, asset_id=view.asset.asset_id
+            )
+        context = {"view": view, "posts": listed, "watching": watching}
         return templates.TemplateResponse(request, "asset.html", context)
     if ":" not in asset_id:
         found = queries.asset_id_for_symbol(session, symbol=asset_id)
