@@ -346,8 +346,13 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
     settings = runtime.settings
     port = port or settings.web_port
     if demo_accounts:
+        from tickerpulse.web.alert_delivery import AlertDelivery
         from tickerpulse.web.crypto import password_hasher
-        from tickerpulse.web.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
+        from tickerpulse.web.demo_accounts import (
+            DEMO_PASSWORD,
+            seed_demo_accounts,
+            seed_demo_alerts,
+        )
 
         settings = settings.model_copy(update={"dev_outbox": True})
         table = Table(title=f"Demo accounts (password: {DEMO_PASSWORD})")
@@ -356,12 +361,19 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
         for email, plan in seed_demo_accounts(runtime.engine, password_hasher(settings)):
             table.add_row(email, plan)
         console.print(table)
+        site = settings.model_copy(update={"web_port": port})
+        fired = seed_demo_alerts(runtime.engine, delivery=AlertDelivery.from_settings(site))
+        console.print(
+            f"The Premium account has a watchlist and alert rules ({fired} new alerts):"
+            " /watchlist, /alerts."
+        )
         console.print("E-mails the site sends (sign-up, reset) are at /dev/outbox in the demo.")
     console.print(
         f"\n[bold]Open http://{settings.web_host}:{port}/[/] — trending assets; click one for its"
         " price, 6-hour sentiment, mentions and whether sentiment relates to its returns."
         "\nAlso: /news (outlets, regions, asset classes), /compare?assets=BTC,ETH,"
-        " /predictions (next-window calls and their record), /pricing, /account, /admin,"
+        " /predictions (next-window calls and their record), /watchlist and /alerts (Premium),"
+        " /pricing, /account, /admin,"
         " /api/v1/docs (REST API)."
         "\nPress Ctrl+C to stop."
     )

@@ -29,6 +29,7 @@ from tickerpulse.sources.simulated import SimulatedSource
 from tickerpulse.sources.simulator import SOURCES as SIMULATED_SOURCES
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import Universe, load_universe
+from tickerpulse.web.alert_delivery import AlertDelivery
 
 
 @dataclass(frozen=True)
@@ -120,4 +121,5 @@ def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:
         sentiment=LexiconModel(),
         compute=runtime.settings.engine,
         price_sources=tuple(runtime.settings.price_sources),
+        alerts=AlertDelivery.from_settings(runtime.settings),
     )

@@ -29,6 +29,8 @@ MATRIX = {
     "/news": (GATED, GATED, OK, OK, OK),
     "/compare?assets=BTC,TSLA": (GATED, GATED, OK, OK, OK),
     "/predictions": (GATED, GATED, GATED, OK, OK),
+    "/watchlist": (GATED, GATED, GATED, OK, OK),
+    "/alerts": (GATED, GATED, GATED, OK, OK),
     "/account": (AUTH, OK, OK, OK, OK),
     "/account/export": (AUTH, OK, OK, OK, OK),
     "/staff/posts": (AUTH, GATED, GATED, GATED, OK),
@@ -150,6 +152,11 @@ CSRF_FORMS = [
     ("/billing/checkout", {"tier": "pro"}),
     ("/billing/sandbox/pay", {"tier": "pro"}),
     ("/staff/posts", {"title": "t", "body": "b", "min_tier": "free"}),
+    ("/watchlist", {"asset": "BTC"}),
+    ("/watchlist/remove", {"asset": "crypto:BTC"}),
+    ("/alerts/rules", {"asset": "BTC", "kind": "price_move", "threshold": "5"}),
+    ("/alerts/rules/1/delete", {}),
+    ("/alerts/read", {}),
 ]
 
 

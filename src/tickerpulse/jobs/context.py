@@ -12,6 +12,7 @@ from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.lake import Lake, LakeLayout
 from tickerpulse.sources.base import Source
 from tickerpulse.universe import Universe
+from tickerpulse.web.alert_delivery import AlertDelivery
 
 
 @dataclass(frozen=True)
@@ -30,3 +31,5 @@ class CycleContext:
     price_sources: tuple[str, ...] = ("prices",)
     """Price sources in order of preference (``PRICE_SOURCES`` setting)."""
     layout: LakeLayout = field(default_factory=LakeLayout)
+    alerts: AlertDelivery = field(default_factory=AlertDelivery)
+    """Whose alert rules run after publish (the tier matrix) and the URL e-mails link to."""

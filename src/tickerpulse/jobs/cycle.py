@@ -1,4 +1,4 @@
-"""The 6-hour cycle for one window: land → normalize → enrich → aggregate → publish.
+"""The 6-hour cycle for one window: land → normalize → enrich → aggregate → publish (+ alerts).
 
 Each stage's attempt is recorded in the ``cycle_run`` ledger. A stage that
 finished is skipped when the window runs again (unless forced), and every
@@ -13,6 +13,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import structlog
@@ -24,6 +25,7 @@ from tickerpulse.jobs.aggregate import aggregate_run, load_window_aggregates
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.land import land_sources
 from tickerpulse.jobs.transform import enrich_run, normalize_run
+from tickerpulse.web.alert_delivery import deliver_window_alerts
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +50,12 @@ class CycleReport:
 
 
 def _publish(ctx: CycleContext, window: Window) -> dict[str, Any]:
-    return publish_window(ctx.engine, window.start, load_window_aggregates(ctx, window))
+    counts = publish_window(ctx.engine, window.start, load_window_aggregates(ctx, window))
+    # Alerts read the marts just published; idempotent, so a failed publish can simply re-run.
+    alerted = deliver_window_alerts(
+        ctx.engine, window.start, delivery=ctx.alerts, now=datetime.now(UTC)
+    )
+    return {**counts, **alerted}
 
 
 _RUNNERS: dict[str, Callable[[CycleContext, Window], dict[str, Any]]] = {

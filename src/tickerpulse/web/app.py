@@ -33,7 +33,7 @@ from tickerpulse.web.cache import PageCache, PageCacheMiddleware
 from tickerpulse.web.crypto import password_hasher, secret_key
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.ratelimit import RateLimiter
-from tickerpulse.web.routes import account, admin, billing, health, pages, posts
+from tickerpulse.web.routes import account, admin, alerts, billing, health, pages, posts, watchlist
 from tickerpulse.web.tiers import Gate, Tier, TierMatrix
 from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
 from tickerpulse.web.viewcache import ViewCache
@@ -60,15 +60,22 @@ NOTICES = {
     "key_revoked": "The API key is revoked.",
     "no_such_key": "There is no such live key.",
     "saved": "Saved.",
+    "watch_added": "Added to your watchlist.",
+    "watch_removed": "Removed from your watchlist.",
+    "rule_saved": "Alert rule saved: it is checked after every 6-hour cycle.",
+    "rule_deleted": "Alert rule deleted.",
+    "alerts_read": "All alerts are marked as read.",
 }
 
 
 def page_context(request: Request) -> dict[str, Any]:
-    """What every template may use: the reader and any notice named in the URL."""
+    """What every template may use: the reader, their unread alerts and any notice in the URL."""
     notice = NOTICES.get(request.query_params.get("notice", ""))
+    viewer: Viewer = getattr(request.state, "viewer", None) or ANONYMOUS
     return {
-        "viewer": getattr(request.state, "viewer", None) or ANONYMOUS,
+        "viewer": viewer,
         "notices": [notice] if notice else [],
+        "unread_alerts": viewer.unread_alerts,
     }
 
 
@@ -159,7 +166,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (pages, account, billing, posts, health, admin):
+    for router in (pages, account, billing, posts, health, admin, watchlist, alerts):
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
     app.state.views = ViewCache(app.state.sessionmaker, settings.page_cache_seconds)

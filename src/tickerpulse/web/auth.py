@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tickerpulse.db.platform import User
-from tickerpulse.web import accounts
+from tickerpulse.web import accounts, alert_store, watchlists
 from tickerpulse.web.accounts import STAFF_ROLES
 from tickerpulse.web.cache import TtlCache
 from tickerpulse.web.crypto import digest, new_token, same, sign
@@ -47,6 +47,9 @@ class Viewer:
     tier: Tier
     session_token: str | None = None
     csrf: str | None = None
+    watched: frozenset[str] | None = None
+    """Asset ids on the reader's watchlist (None: their tier has no watchlist)."""
+    unread_alerts: int = 0
 
     @property
     def signed_in(self) -> bool:
@@ -83,16 +86,35 @@ async def get_viewer(request: Request, session: SessionDep) -> Viewer:
     viewer = Viewer(user=None, tier=Tier.FREE)
     token = request.cookies.get(SESSION_COOKIE)
     if token:
+        matrix: TierMatrix = request.app.state.tier_matrix
         found = await remembered(
             request, session, "session:" + digest(token),
-            lambda: accounts.session_user(session, token, now=utcnow()),
+            lambda: _signed_in_reader(session, token, matrix),
         )  # fmt: skip
         if found is not None:
-            user, subscription = found
-            tier = accounts.reader_tier(user, subscription, now=utcnow())
-            viewer = Viewer(user, tier, token, csrf_token(request, token))
+            user, tier, watched, unread = found
+            viewer = Viewer(user, tier, token, csrf_token(request, token), watched, unread)
     request.state.viewer = viewer
     return viewer
+
+
+SignedInReader = tuple[User, Tier, frozenset[str] | None, int]
+
+
+def _signed_in_reader(session: Session, token: str, matrix: TierMatrix) -> SignedInReader | None:
+    """A session's user, tier, watchlist and unread alerts (those their tier includes)."""
+    found = accounts.session_user(session, token, now=utcnow())
+    if found is None:
+        return None
+    user, subscription = found
+    tier = accounts.reader_tier(user, subscription, now=utcnow())
+    watched = None
+    if matrix.allows(tier, Feature.WATCHLISTS):
+        watched = frozenset(watchlists.watched_ids(session, user_id=user.user_id))
+    unread = 0
+    if matrix.allows(tier, Feature.ALERTS):
+        unread = alert_store.unread_count(session, user_id=user.user_id)
+    return user, tier, watched, unread
 
 
 async def remembered(

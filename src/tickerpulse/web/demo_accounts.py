@@ -1,6 +1,6 @@
-"""The demo's accounts (one per tier, an editor and an admin) and two editorial posts.
+"""The demo's accounts (one per tier, editor, admin), two posts, Premium's watchlist and rules.
 
-Idempotent: running the demo again keeps existing accounts and posts.
+Idempotent: running the demo again keeps existing accounts, posts, lists and rules.
 """
 
 from __future__ import annotations
@@ -8,11 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from tickerpulse.db.platform import EditorialPost, Subscription
-from tickerpulse.web import accounts, posts
+from tickerpulse.db.models import Asset, CycleRun
+from tickerpulse.db.platform import AlertRule, EditorialPost, Subscription
+from tickerpulse.web import accounts, posts, watchlists
+from tickerpulse.web.alert_delivery import AlertDelivery, deliver_window_alerts
 from tickerpulse.web.billing import activate_subscription
 
 DEMO_PASSWORD = "tickerpulse-demo"
@@ -62,3 +64,60 @@ def seed_demo_accounts(engine: Engine, hasher: PasswordHasher) -> list[tuple[str
             posts.save_post(session, post, assets=assets)
         session.commit()
     return shown
+
+
+DEMO_WATCHLIST = ("crypto:BTC", "crypto:ETH", "crypto:SOL", "stock:NVDA", "stock:TSLA")
+DEMO_RULES = (
+    ("crypto:BTC", "price_move", 0.5),
+    ("crypto:ETH", "price_move", 1.5),
+    ("crypto:BTC", "sentiment_flip", 0.0),
+    ("stock:NVDA", "mention_spike", 2.0),
+    ("crypto:SOL", "mention_spike", 2.0),
+)
+DEMO_ALERT_WINDOWS = 8
+"""Published windows (two days) the demo's rules are evaluated on, so alerts show at once."""
+
+
+def seed_demo_alerts(engine: Engine, *, delivery: AlertDelivery) -> int:
+    """Give the demo's Premium account a watchlist and rules, and evaluate the newest windows.
+
+    The cycles ran before the account existed, so the rules are evaluated here on
+    the last :data:`DEMO_ALERT_WINDOWS` published windows, oldest first; only the
+    newest one's alerts are e-mailed (to the outbox), as after a real cycle.
+
+    Args:
+        engine: The demo's database, with the cycles published and the accounts seeded.
+        delivery: The tier matrix and site URL, as the cycle would use them.
+
+    Returns:
+        How many alert events the evaluation stored (0 when run again).
+    """
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        user = accounts.find_user(session, DEMO_ACCOUNTS[2][0])
+        if user is None:
+            return 0
+        known = set(session.scalars(select(Asset.asset_id)))
+        for asset_id in (a for a in DEMO_WATCHLIST if a in known):
+            watchlists.add(session, user_id=user.user_id, asked=asset_id, now=now)
+        has_rules = session.scalar(select(func.count()).where(AlertRule.user_id == user.user_id))
+        if not has_rules:
+            session.add_all(
+                AlertRule(
+                    user_id=user.user_id, asset_id=asset_id, kind=kind, threshold=threshold,
+                    email=True, created_at=now,
+                )
+                for asset_id, kind, threshold in DEMO_RULES
+                if asset_id in known
+            )  # fmt: skip
+        session.commit()
+        windows = session.scalars(
+            select(CycleRun.window_start)
+            .where(CycleRun.stage == "publish", CycleRun.status == "ok")
+            .order_by(CycleRun.window_start.desc())
+            .limit(DEMO_ALERT_WINDOWS)
+        ).all()
+    return sum(
+        deliver_window_alerts(engine, window, delivery=delivery, now=now)["alert_events"]
+        for window in reversed(windows)
+    )

@@ -224,6 +224,25 @@ def asset_overview(
     Returns:
         The overview (window figures None where unpublished), or None for an unknown asset.
     """
+    found = asset_overviews(session, asset_ids=[asset_id], window=window)
+    return found[0] if found else None
+
+
+def asset_overviews(
+    session: Session, *, asset_ids: Sequence[str], window: datetime | None = None
+) -> list[AssetOverview]:
+    """Several assets' overviews (see :func:`asset_overview`) in one query, in the order asked.
+
+    Args:
+        session: An open database session.
+        asset_ids: The assets' ids; unknown ids are left out.
+        window: The window to show (a delayed view); None for the newest.
+
+    Returns:
+        One overview per known asset, in the order of ``asset_ids``.
+    """
+    if not asset_ids:
+        return []
     latest: Any = (
         select(func.max(MartAssetWindow.window_start)).scalar_subquery()
         if window is None
@@ -246,10 +265,10 @@ def asset_overview(
         )
         .outerjoin(m, and_(m.asset_id == Asset.asset_id, m.window_start == latest, *_ALL))
         .outerjoin(p, and_(p.asset_id == Asset.asset_id, p.window_start == latest))
-        .where(Asset.asset_id == asset_id)
+        .where(Asset.asset_id.in_(asset_ids))
     )
-    row = session.execute(stmt).mappings().first()
-    return None if row is None else AssetOverview(**row)
+    found = {row["asset_id"]: AssetOverview(**row) for row in session.execute(stmt).mappings()}
+    return [found[a] for a in dict.fromkeys(asset_ids) if a in found]
 
 
 def asset_id_for_symbol(session: Session, *, symbol: str) -> str | None:

@@ -214,7 +214,7 @@ def trending_view(
     chosen = asset_class if asset_class in ASSET_CLASSES else None
     span = period if period in TRENDING_PERIODS else "6h"
     picked = source if source in TEXT_SOURCES else None
-    window = _visible_window(session, access)
+    window = visible_window(session, access)
     cap = access.trending_rows
     base = TrendingView(
         window=window, asset_class=chosen, period=span, source=picked,
@@ -232,7 +232,7 @@ def trending_view(
     )  # fmt: skip
 
 
-def _visible_window(session: Session, access: Access) -> datetime | None:
+def visible_window(session: Session, access: Access) -> datetime | None:
     """The newest window the reader may see: the newest, or the newest a day old (Free)."""
     latest = queries.latest_window(session)
     if latest is None or not access.delay:
@@ -257,7 +257,7 @@ def asset_view(
     Returns:
         The view, or None for an unknown asset.
     """
-    window = _visible_window(session, access)
+    window = visible_window(session, access)
     asset = queries.asset_overview(session, asset_id=asset_id, window=window)
     if asset is None or asset.latest_window is None:
         return None if asset is None else AssetView(asset=asset)

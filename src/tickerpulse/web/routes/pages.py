@@ -94,7 +94,9 @@ async def asset_page(
         lambda s: _asset_context(s, asset_id=asset_id, viewer=viewer, access=access),
     )
     if context is not None:
-        return templates.TemplateResponse(request, "asset.html", context)
+        watched = viewer.watched  # None: the reader cannot keep a watchlist, so no button
+        watching = None if watched is None else context["view"].asset.asset_id in watched
+        return templates.TemplateResponse(request, "asset.html", {**context, "watching": watching})
     if ":" not in asset_id:
         found = await cache.get(
             ("symbol", asset_id), lambda s: queries.asset_id_for_symbol(s, symbol=asset_id)

@@ -1,0 +1,85 @@
+"""The watchlist page (``/watchlist``, Premium): the reader's assets, forms to add and remove."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from tickerpulse.web import watchlists
+from tickerpulse.web.auth import AccessDep, CsrfChecked, SignedInDep, require, utcnow
+from tickerpulse.web.deps import SessionDep, TemplatesDep
+from tickerpulse.web.tiers import Access, Feature
+
+router = APIRouter()
+Entitled = Depends(require(Feature.WATCHLISTS))
+AssetField = Annotated[str, Form(max_length=64)]
+Back = Annotated[str, Form(max_length=16)]
+
+
+@router.get("/watchlist", response_class=HTMLResponse, dependencies=[Entitled])
+def watchlist_page(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    viewer: SignedInDep,
+    access: AccessDep,
+) -> Response:
+    """The watched assets with their newest window's mentions, sentiment, return and closes."""
+    return _page(request, session, templates, viewer.user_id, access)
+
+
+@router.post("/watchlist", response_class=HTMLResponse, dependencies=[CsrfChecked, Entitled])
+def add_to_watchlist(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    viewer: SignedInDep,
+    access: AccessDep,
+    asset: AssetField,
+    back: Back = "",
+) -> Response:
+    """Add an asset (a symbol or an id); back to its page when asked from there."""
+    try:
+        asset_id = watchlists.add(session, user_id=viewer.user_id, asked=asset, now=utcnow())
+    except watchlists.WatchlistError as error:
+        session.rollback()
+        return _page(request, session, templates, viewer.user_id, access, [str(error)], asset)
+    session.commit()
+    return _back(back, asset_id, "watch_added")
+
+
+@router.post("/watchlist/remove", dependencies=[CsrfChecked, Entitled])
+def remove_from_watchlist(
+    session: SessionDep, viewer: SignedInDep, asset: AssetField, back: Back = ""
+) -> Response:
+    """Take an asset off the watchlist (one that is not on it: nothing happens)."""
+    watchlists.remove(session, user_id=viewer.user_id, asset_id=asset)
+    session.commit()
+    return _back(back, asset, "watch_removed")
+
+
+def _page(
+    request: Request,
+    session: Session,
+    templates: TemplatesDep,
+    user_id: int,
+    access: Access,
+    errors: list[str] | None = None,
+    asked: str = "",
+) -> Response:
+    view = watchlists.watchlist_view(session, user_id=user_id, access=access)
+    context = {"view": view, "errors": errors or [], "asked": asked}
+    return templates.TemplateResponse(
+        request, "watchlist.html", context, status_code=400 if errors else 200
+    )
+
+
+def _back(back: str, asset_id: str, notice: str) -> Response:
+    """Where a form returns to: the asset's page when it came from there, else the watchlist."""
+    if back == "asset":
+        return RedirectResponse(f"/asset/{quote(asset_id, safe=':')}?notice={notice}", 303)
+    return RedirectResponse(f"/watchlist?notice={notice}", status_code=303)
