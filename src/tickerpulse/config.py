@@ -280,3 +280,8 @@ class Settings(BaseSettings):
     def lake_root(self) -> str:
         """The lake's fsspec URL or local path."""
         return self.lake_url or str(self.home_dir / "lake")
+
+    @property
+    def site_url(self) -> str:
+        """The site's base URL for links in e-mails: ``PUBLIC_URL`` or the local server's."""
+        return self.public_url or f"http://{self.web_host}:{self.web_port}"

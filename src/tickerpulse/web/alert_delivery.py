@@ -48,7 +48,7 @@ class AlertDelivery:
         """The tier matrix (with ``TIER_OVERRIDES``) and public URL the web app uses too."""
         return cls(
             matrix=TierMatrix.from_overrides(settings.tier_overrides),
-            site_url=settings.public_url or f"http://{settings.web_host}:{settings.web_port}",
+            site_url=settings.site_url,
         )
 
 

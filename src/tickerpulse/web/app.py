@@ -125,7 +125,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.state.payment_provider = make_provider(settings)
     app.state.rate_limiter = RateLimiter()
     app.state.usage = usage
-    app.state.public_url = settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
+    app.state.public_url = settings.site_url
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(formatting.FILTERS)
     plotly_version = importlib.metadata.version("plotly")
