@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow test-spark test-browser browser wheel lint format bench clean universe eval
+.PHONY: setup demo test test-slow test-spark test-kafka kafka kafka-stop test-browser browser wheel lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -30,8 +30,21 @@ test-slow: setup
 wheel: setup
 	$(UV) build --wheel
 
+# the Spark job reading Kafka is marked both: it runs with the Kafka tests
 test-spark: setup
-	$(BIN)/pytest -m spark
+	$(BIN)/pytest -m "spark and not kafka"
+
+# A single-node KRaft broker from Maven Central jars (deploy/kafka): 127.0.0.1:9092 unless
+# KAFKA_PORT says otherwise. The Kafka tests start a throwaway broker of their own.
+kafka:
+	deploy/kafka/kafka.sh start
+
+kafka-stop:
+	deploy/kafka/kafka.sh stop
+
+test-kafka: setup
+	deploy/kafka/kafka.sh fetch
+	$(BIN)/pytest -m kafka
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 browser:
