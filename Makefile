@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow test-spark test-kafka kafka kafka-stop test-browser browser wheel lint format bench clean universe eval
+.PHONY: setup demo test test-slow test-spark test-kafka kafka kafka-stop spark-kafka-jars test-browser browser wheel lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -42,7 +42,15 @@ kafka:
 kafka-stop:
 	deploy/kafka/kafka.sh stop
 
-test-kafka: setup
+# Spark's Kafka source and the jars it needs beyond PySpark's (deploy/spark/pom.xml)
+spark-kafka-jars: .spark-jars/.fetched
+
+.spark-jars/.fetched: deploy/spark/pom.xml
+	rm -rf .spark-jars
+	mvn -q -B -Dstyle.color=never -f deploy/spark/pom.xml dependency:copy-dependencies
+	touch $@
+
+test-kafka: setup spark-kafka-jars
 	deploy/kafka/kafka.sh fetch
 	$(BIN)/pytest -m kafka
 
