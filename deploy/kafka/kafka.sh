@@ -46,6 +46,8 @@ running_pid() {
     local pid
     pid="$(cat "$PIDFILE")"
     kill -0 "$pid" 2>/dev/null || return 1
+    # a stale pid file whose number now belongs to another process is not our broker
+    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $STATE/server.properties" || return 1
     echo "$pid"
 }
 

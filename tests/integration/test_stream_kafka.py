@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine
 
 from tickerpulse.domain import Trade
 from tickerpulse.lake.store import Lake
-from tickerpulse.streaming.bus import KafkaBus
+from tickerpulse.streaming.bus import KafkaBus, KafkaConsumer
 from tickerpulse.streaming.processor import BarProcessor
 from tickerpulse.streaming.wire import encode_trade
 
@@ -183,6 +183,9 @@ def test_stream_survives_a_broker_restart_with_identical_bars(
     stop.set()
     worker.join(30)
     assert not failures
+    assert (
+        isinstance(proc.consumer, KafkaConsumer) and proc.consumer.errors > 0
+    )  # it saw the outage
     proc.finish()
     proc.consumer.close()
     bus.close()
