@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow test-spark test-browser browser wheel lint format bench clean universe eval
+.PHONY: setup demo test test-slow test-spark test-kafka kafka kafka-stop spark-kafka-jars test-browser browser wheel lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -30,8 +30,29 @@ test-slow: setup
 wheel: setup
 	$(UV) build --wheel
 
+# the Spark job reading Kafka is marked both: it runs with the Kafka tests
 test-spark: setup
-	$(BIN)/pytest -m spark
+	$(BIN)/pytest -m "spark and not kafka"
+
+# A single-node KRaft broker from Maven Central jars (deploy/kafka): 127.0.0.1:9092 unless
+# KAFKA_PORT says otherwise. The Kafka tests start a throwaway broker of their own.
+kafka:
+	deploy/kafka/kafka.sh start
+
+kafka-stop:
+	deploy/kafka/kafka.sh stop
+
+# Spark's Kafka source and the jars it needs beyond PySpark's (deploy/spark/pom.xml)
+spark-kafka-jars: .spark-jars/.fetched
+
+.spark-jars/.fetched: deploy/spark/pom.xml
+	rm -rf .spark-jars
+	mvn -q -B -Dstyle.color=never -f deploy/spark/pom.xml dependency:copy-dependencies
+	touch $@
+
+test-kafka: setup spark-kafka-jars
+	deploy/kafka/kafka.sh fetch
+	$(BIN)/pytest -m kafka
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 browser:

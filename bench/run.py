@@ -1,6 +1,6 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
-Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web|analytics|platform]``.
+Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web|analytics|platform|streaming]``.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
     parser.add_argument(
         "--only",
-        choices=["pipeline", "tagging", "scaling", "web", "analytics", "platform"],
+        choices=["pipeline", "tagging", "scaling", "web", "analytics", "platform", "streaming"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -232,6 +232,10 @@ def main() -> None:
         write_section("pipeline", pipeline_section(sizes))
     if args.only in (None, "analytics"):
         write_section("analytics", analytics_section())
+    if args.only in (None, "streaming"):
+        from bench.streaming import streaming_section
+
+        write_section("streaming", streaming_section())
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
 """The bus: the in-process log always; Kafka with ``-m kafka`` against a real broker."""
 
-import os
-import socket
 import threading
 import time
 import uuid
@@ -76,25 +74,13 @@ def test_retention_bounds_the_log_releases_committed_messages_and_counts_misses(
 
 # --- Kafka ---------------------------------------------------------------------------------------
 
-KAFKA_BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP", "127.0.0.1:9092")
-
-
-def _broker_up(bootstrap: str) -> bool:
-    host, _, port = bootstrap.split(",")[0].rpartition(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=1):
-            return True
-    except OSError:
-        return False
-
 
 @pytest.fixture
-def kafka_bus() -> Bus:
-    if not _broker_up(KAFKA_BOOTSTRAP):
-        pytest.skip(f"no Kafka broker at {KAFKA_BOOTSTRAP} (make kafka starts one; see KAFKA.md)")
+def kafka_bus(kafka_bootstrap: str) -> Bus:
+    """A KafkaBus on the session's real broker (see conftest.py)."""
     from tickerpulse.streaming.bus import KafkaBus
 
-    return KafkaBus(KAFKA_BOOTSTRAP)
+    return KafkaBus(kafka_bootstrap)
 
 
 @pytest.mark.kafka
@@ -161,3 +147,4 @@ def test_kafka_processor_gives_the_same_bars_as_the_pure_builder(
         for b in expected
     )
     assert proc.stats.bars_closed == len(expected)
+    kafka_bus.close()
