@@ -31,10 +31,11 @@ from tickerpulse.web.auth import Viewer
 from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import install_page_cache
 from tickerpulse.web.crypto import password_hasher, secret_key
+from tickerpulse.web.live_hub import LiveHub, conninfo_of
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.ratelimit import RateLimiter
-from tickerpulse.web.routes import account, admin, billing, health, pages, posts
-from tickerpulse.web.tiers import Gate, Tier, TierMatrix
+from tickerpulse.web.routes import account, admin, billing, health, live, pages, posts
+from tickerpulse.web.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.web.usage import UsageRecorder, install_usage
 
 HERE = Path(__file__).parent
@@ -64,9 +65,12 @@ NOTICES = {
 def page_context(request: Request) -> dict[str, Any]:
     """What every template may use: the reader and any notice named in the URL."""
     notice = NOTICES.get(request.query_params.get("notice", ""))
+    viewer: Viewer = getattr(request.state, "viewer", None) or ANONYMOUS
+    matrix: TierMatrix = request.app.state.tier_matrix
     return {
-        "viewer": getattr(request.state, "viewer", None) or ANONYMOUS,
+        "viewer": viewer,
         "notices": [notice] if notice else [],
+        "nav_live": matrix.allows(viewer.tier, Feature.LIVE),
     }
 
 
@@ -98,11 +102,13 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         The application, ready for uvicorn or a test client.
     """
     usage = UsageRecorder(engine)
+    live_hub = LiveHub(conninfo_of(engine))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage.start()
         yield
+        await live_hub.stop()
         usage.stop()
 
     app = FastAPI(
@@ -116,6 +122,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.state.payment_provider = make_provider(settings)
     app.state.rate_limiter = RateLimiter()
     app.state.usage = usage
+    app.state.live_hub = live_hub
     app.state.public_url = settings.public_url or f"http://{settings.web_host}:{settings.web_port}"
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(formatting.FILTERS)
@@ -157,7 +164,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (pages, account, billing, posts, health, admin):
+    for router in (pages, live, account, billing, posts, health, admin):
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
     install_page_cache(app, settings.page_cache_seconds, ("/", "/asset", "/news", "/compare"))
