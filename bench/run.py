@@ -1,6 +1,6 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
-Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web|analytics|platform]``.
+Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web|analytics|platform|live]``.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
     parser.add_argument(
         "--only",
-        choices=["pipeline", "tagging", "scaling", "web", "analytics", "platform"],
+        choices=["pipeline", "tagging", "scaling", "web", "analytics", "platform", "live"],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -222,6 +222,11 @@ def main() -> None:
         write_section("pipeline", pipeline_section(sizes))
     if args.only in (None, "analytics"):
         write_section("analytics", analytics_section())
+    if args.only in (None, "live"):
+        from bench.live_latency import live_section
+        from bench.live_latency import measure as measure_live
+
+        write_section("live", live_section(measure_live()))
 
 
 if __name__ == "__main__":
