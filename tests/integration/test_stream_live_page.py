@@ -152,3 +152,19 @@ def test_a_new_subscriber_gets_a_snapshot_of_stored_bars_first(
 
 def test_an_event_is_one_json_line() -> None:
     assert sse("bar", '{"a":1}') == 'event: bar\ndata: {"a":1}\n\n'
+
+
+def test_the_page_shows_the_symbols_asked_for_and_names_the_unknown_ones(engine: Engine) -> None:
+    from fastapi.testclient import TestClient
+
+    bus = InProcessBus()
+    publish(bus, [Trade(s, 10.0 + i, T0 + i * 20_000, 1) for i in range(8) for s in SYMBOLS])
+    BarProcessor(bus.consumer(TRADES_TOPIC, "bars"), engine).run(idle_exit_s=0.05)
+    add_user(engine, "premium@example.com", tier="premium")
+    with TestClient(create_app(platform_settings(), engine)) as client:
+        sign_in(client, "premium@example.com")
+        asked = client.get("/live", params={"symbols": "aapl, NOPE,msft,aapl"}, headers=HTML).text
+        default = client.get("/live", headers=HTML).text
+    assert "AAPL, 1-minute bars (UTC)" in asked and "MSFT, 1-minute bars (UTC)" in asked
+    assert "No live bars for: NOPE." in asked and "TSLA, 1-minute" not in asked
+    assert default.count(", 1-minute bars (UTC)") == 4  # the four most traded by default

@@ -69,9 +69,9 @@ def choose_symbols(
     by_upper = {s.upper(): s for s in available}
     chosen, unknown = [], []
     for name in dict.fromkeys(n.strip()[:MAX_SYMBOL_LENGTH] for n in asked.split(",")):
-        found = by_upper.get(name.upper()) or (name if keep_unknown else None)
         if not name:
             continue
+        found = by_upper.get(name.upper()) or (name if keep_unknown else None)
         if found is None:
             unknown.append(name)
         elif found not in chosen:
