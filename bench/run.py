@@ -1,6 +1,7 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
-Usage: ``python -m bench.run [--only pipeline|tagging|scaling|web|analytics|platform|streaming]``.
+Usage: ``python -m bench.run [--only NAME]`` with NAME one of pipeline, tagging, scaling, web,
+analytics, platform, streaming, live.
 """
 
 from __future__ import annotations
@@ -215,7 +216,16 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
     parser.add_argument(
         "--only",
-        choices=["pipeline", "tagging", "scaling", "web", "analytics", "platform", "streaming"],
+        choices=[
+            "pipeline",
+            "tagging",
+            "scaling",
+            "web",
+            "analytics",
+            "platform",
+            "streaming",
+            "live",
+        ],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
@@ -236,6 +246,11 @@ def main() -> None:
         from bench.streaming import streaming_section
 
         write_section("streaming", streaming_section())
+    if args.only in (None, "live"):
+        from bench.live_latency import live_section
+        from bench.live_latency import measure as measure_live
+
+        write_section("live", live_section(measure_live()))
 
 
 if __name__ == "__main__":

@@ -72,8 +72,11 @@ def demo(
         bool, typer.Option(help="Serve the web site when the cycles are done.")
     ] = True,
     port: Annotated[int | None, typer.Option(help="Port of the web site.")] = None,
+    stream: Annotated[
+        bool, typer.Option(help="Replay a live trade stream in the background for /live.")
+    ] = True,
 ) -> None:
-    """Build the simulated world, run every 6-hour cycle, and serve the site."""
+    """Build the simulated world, run every 6-hour cycle, and serve the site (and a live stream)."""
     started = time.perf_counter()
     runtime = _runtime()
     world = simulated_world(runtime)
@@ -94,7 +97,8 @@ def demo(
         f"{totals['quarantined']:,} quarantined lines (see {runtime.lake.url}/quarantine)."
     )
     if serve:
-        _serve(runtime, port, demo_accounts=True)
+        with _background_stream(runtime) if stream else nullcontext():
+            _serve(runtime, port, demo_accounts=True)
 
 
 @cycle_app.command("run")
@@ -308,6 +312,75 @@ def serve(
     _serve(runtime, port)
 
 
+@app.command("stream")
+def stream_command(
+    seconds: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: Ctrl+C).")
+    ] = None,
+) -> None:
+    """Run the live path: trades → bus → 1-minute bars → online model, into Postgres for /live.
+
+    The trades come from Finnhub's websocket when FINNHUB_API_KEY is set, else from
+    a local replay of simulated trades; the bus is Kafka when KAFKA_BOOTSTRAP is set.
+    """
+    import threading
+
+    from tickerpulse.streaming.service import run_live
+
+    runtime = _runtime()
+    settings = runtime.settings
+    source = "Finnhub" if settings.finnhub_api_key else "a local replay of simulated trades"
+    bus = f"Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "in-process"
+    console.print(
+        f"Live stream from {source} for {', '.join(settings.stream_symbols)}; bus: {bus}."
+        " See /live on the web site (`tickerpulse serve`). Ctrl+C stops."
+    )
+    stop = threading.Event()
+    try:
+        report = run_live(settings, runtime.engine, runtime.lake, stop=stop, seconds=seconds)
+    except KeyboardInterrupt:
+        stop.set()
+        console.print("Stopped.")
+        return
+    except Exception as exc:  # a refused key or an unreachable broker: say so and fail
+        console.print(f"[red]Live stream failed[/]: {exc}")
+        raise typer.Exit(1) from exc
+    processed = report.processor
+    console.print(
+        f"[green]Stream stopped[/]: {report.counters.get('trades', 0):,} trades received"
+        f" ({report.warmup_trades:,} replayed history first), {processed['messages']:,} processed,"
+        f" {processed['bars_closed']:,} bars closed, {report.calls:,} model calls;"
+        f" dropped {report.counters.get('dropped_trades', 0):,}, malformed"
+        f" {report.counters.get('malformed', 0) + processed['malformed']:,},"
+        f" late {processed['late_dropped']}."
+    )
+
+
+@contextmanager
+def _background_stream(runtime: Runtime) -> Iterator[None]:
+    """Run the live path in a daemon thread while the block runs (the demo's /live data)."""
+    import threading
+
+    from tickerpulse.streaming.service import run_live
+
+    stop = threading.Event()
+
+    def stream() -> None:
+        try:
+            run_live(runtime.settings, runtime.engine, runtime.lake, stop=stop)
+        except Exception:
+            logging.getLogger(__name__).exception("the demo's live stream failed")
+
+    thread = threading.Thread(target=stream, name="live-stream", daemon=True)
+    thread.start()
+    console.print("Live stream: replaying simulated trades in the background (see /live).")
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
 def _run_windows(
     ctx: CycleContext,
     windows: list[Window],
@@ -373,6 +446,7 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
         " price, 6-hour sentiment, mentions and whether sentiment relates to its returns."
         "\nAlso: /news (outlets, regions, asset classes), /compare?assets=BTC,ETH,"
         " /predictions (next-window calls and their record), /watchlist and /alerts (Premium),"
+        " /live (Premium: live bars),"
         " /pricing, /account, /admin,"
         " /api/v1/docs (REST API)."
         "\nPress Ctrl+C to stop."
@@ -380,7 +454,7 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
     if settings.web_workers == 1:
         uvicorn.run(
             create_app(settings, runtime.engine), host=settings.web_host, port=port,
-            log_level="warning",
+            log_level="warning", timeout_graceful_shutdown=3,  # open /live streams end on Ctrl+C
         )  # fmt: skip
         return
     # Several processes: each builds the app from the environment (web.app.app_from_env),
@@ -389,7 +463,7 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
     os.environ["DEV_OUTBOX"] = "true" if settings.dev_outbox else "false"
     uvicorn.run(
         "tickerpulse.web.app:app_from_env", factory=True, workers=settings.web_workers,
-        host=settings.web_host, port=port, log_level="warning",
+        host=settings.web_host, port=port, log_level="warning", timeout_graceful_shutdown=3,
     )  # fmt: skip
 
 

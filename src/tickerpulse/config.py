@@ -225,6 +225,33 @@ class Settings(BaseSettings):
         default={"free": 0, "pro": 0, "premium": 120},
         description="REST API requests per key and minute by tier (0: no API).",
     )
+    stream_symbols: Names = Field(
+        default=["AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "SPY", "BINANCE:BTCUSDT",
+                 "BINANCE:ETHUSDT"],
+        description="Symbols `tickerpulse stream` subscribes to, in Finnhub's names.",
+    )  # fmt: skip
+    finnhub_ws_url: str = Field(
+        default="wss://ws.finnhub.io",
+        description="Finnhub's trades websocket; used when FINNHUB_API_KEY is set.",
+    )
+    stream_replay_rate: float = Field(
+        default=50.0,
+        gt=0,
+        description="Trades per second of the local replay feed (no FINNHUB_API_KEY: the demo).",
+    )
+    stream_warmup_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="Minutes of replay history put on the bus at once before the live replay.",
+    )
+    live_heartbeat_seconds: float = Field(
+        default=15.0, gt=0, description="Seconds between heartbeats on an idle /live/stream."
+    )
+    live_stream_max_seconds: float = Field(
+        default=600.0,
+        ge=0,
+        description="A /live/stream ends after this long (browsers reconnect); 0: snapshot only.",
+    )
     web_host: str = "127.0.0.1"
     web_port: int = 8000
     web_max_in_flight: int = Field(
@@ -253,6 +280,7 @@ class Settings(BaseSettings):
         "reddit_subreddits",
         "telegram_channels",
         "finnhub_symbols",
+        "stream_symbols",
         "alphavantage_symbols",
         "ibkr_symbols",
         "finnhub_news_categories",

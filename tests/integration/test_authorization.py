@@ -31,6 +31,8 @@ MATRIX = {
     "/predictions": (GATED, GATED, GATED, OK, OK),
     "/watchlist": (GATED, GATED, GATED, OK, OK),
     "/alerts": (GATED, GATED, GATED, OK, OK),
+    "/live": (GATED, GATED, GATED, OK, OK),
+    "/live/stream": (GATED, GATED, GATED, OK, OK),
     "/account": (AUTH, OK, OK, OK, OK),
     "/account/export": (AUTH, OK, OK, OK, OK),
     "/staff/posts": (AUTH, GATED, GATED, GATED, OK),
@@ -60,7 +62,9 @@ def clients(pg_admin_uri: str, request: pytest.FixtureRequest) -> Iterator[dict[
     with fresh_database(pg_admin_uri) as url:
         engine = create_engine(url)
         seed_marts(engine)
-        app = create_app(platform_settings(page_cache_seconds=request.param), engine)
+        # a live stream of the snapshot alone, so a test client's GET returns
+        settings = platform_settings(page_cache_seconds=request.param, live_stream_max_seconds=0)
+        app = create_app(settings, engine)
         made: dict[str, TestClient] = {}
         for role in ROLES:
             client = TestClient(app)
@@ -99,6 +103,8 @@ def test_gated_pages_explain_the_plan_to_upgrade_to(clients: dict[str, TestClien
     assert 'href="/pricing"' in page.text
     anonymous = clients["anonymous"].get("/news", headers=HTML)
     assert "Sign up" in anonymous.text and "Pro" in anonymous.text
+    live = clients["pro"].get("/live", headers=HTML)
+    assert live.status_code == 403 and "The live stream" in live.text and "Premium" in live.text
     api = clients["pro"].get("/api/v1/trending")
     assert api.json()["detail"].startswith("The REST API needs the Premium plan")
 
@@ -139,6 +145,22 @@ def test_free_readers_get_the_top_20_a_day_behind_and_no_relation_panel(
     assert "weak positive" in pro_asset and "weak positive" not in free_asset
     assert "comes with the <strong>Pro</strong> plan" in free_asset
     assert "per day, last 7 days" in free_asset and "per 6-hour window" in pro_asset
+
+
+def test_the_live_page_is_in_the_nav_only_for_readers_who_may_open_it(
+    clients: dict[str, TestClient],
+) -> None:
+    shown = {role: 'href="/live"' in clients[role].get("/", headers=HTML).text for role in ROLES}
+    assert shown == {
+        "anonymous": False,
+        "free": False,
+        "pro": False,
+        "premium": True,
+        "admin": True,
+    }
+    stream = clients["premium"].get("/live/stream")
+    assert stream.headers["content-type"].startswith("text/event-stream")
+    assert "event: snapshot" in stream.text
 
 
 CSRF_FORMS = [

@@ -227,3 +227,41 @@ class LiveBar(Base):
     """False while the bar is open and may still change."""
 
     __table_args__ = (Index("ix_live_bar_interval_start", "interval_s", "bar_start"),)
+
+
+class LivePrediction(Base):
+    """The online model's call on a symbol's next bar, made when one bar closed; resolved later."""
+
+    __tablename__ = "live_prediction"
+
+    symbol: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interval_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    based_on: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    """Start of the bar whose close the call was made after."""
+    close: Mapped[float] = mapped_column(Float)
+    """That bar's close: the next bar is "up" if it closes above it."""
+    prob_up: Mapped[float] = mapped_column(Float)
+    model: Mapped[str] = mapped_column(String(120))
+    resolved_by: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    """Start of the bar that decided the call; null while it is open."""
+    up: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    """What happened; null while open or when the close did not change."""
+    correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+
+class LiveModelMetric(Base):
+    """Prequential (test-then-train) scores of the online model, per symbol and overall (``*``)."""
+
+    __tablename__ = "live_model_metric"
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    interval_s: Mapped[int] = mapped_column(Integer, primary_key=True)
+    model: Mapped[str] = mapped_column(String(120))
+    n: Mapped[int] = mapped_column(Integer)
+    hits: Mapped[int] = mapped_column(Integer)
+    flat: Mapped[int] = mapped_column(Integer)
+    accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    log_loss: Mapped[float | None] = mapped_column(Float, nullable=True)
+    recent_accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime)
+    """Start of the newest bar the scores include."""

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -132,8 +132,13 @@ class BarProcessor:
         batch_size: int = 5_000,
         poll_timeout_s: float = 0.2,
         layout: LakeLayout | None = None,
+        on_closed: Callable[[Connection, Sequence[Bar]], None] | None = None,
     ) -> None:
-        """Read with ``consumer``; write bars to ``engine`` and, when given, ``lake``."""
+        """Read with ``consumer``; write bars to ``engine`` and, when given, ``lake``.
+
+        ``on_closed`` (e.g. the online model's writer) gets every batch of closed bars,
+        in closing order, inside the transaction that writes them.
+        """
         self.consumer = consumer
         self.engine = engine
         self.lake = lake
@@ -142,6 +147,7 @@ class BarProcessor:
         self.allowed_lateness_ms = allowed_lateness_ms
         self.batch_size = batch_size
         self.poll_timeout_s = poll_timeout_s
+        self.on_closed = on_closed
         self.stats = ProcessorStats()
         self._partitions: dict[int, _Partition] = {}
 
@@ -278,6 +284,8 @@ class BarProcessor:
         with self.engine.begin() as conn:
             upsert_live_bars(conn, ordered)
             notify_live_bars(conn, ordered)
+            if closed and self.on_closed is not None:
+                self.on_closed(conn, closed)
         self.stats.bars_closed += len(closed)
         self.stats.bars_updated += len(bars) - len(closed)
         if closed:

@@ -31,10 +31,21 @@ from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
 from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import PageCache, PageCacheMiddleware
 from tickerpulse.web.crypto import password_hasher, secret_key
+from tickerpulse.web.live_hub import LiveHub, conninfo_of
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.ratelimit import RateLimiter
-from tickerpulse.web.routes import account, admin, alerts, billing, health, pages, posts, watchlist
-from tickerpulse.web.tiers import Gate, Tier, TierMatrix
+from tickerpulse.web.routes import (
+    account,
+    admin,
+    alerts,
+    billing,
+    health,
+    live,
+    pages,
+    posts,
+    watchlist,
+)
+from tickerpulse.web.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
 from tickerpulse.web.viewcache import ViewCache
 
@@ -72,10 +83,12 @@ def page_context(request: Request) -> dict[str, Any]:
     """What every template may use: the reader, their unread alerts and any notice in the URL."""
     notice = NOTICES.get(request.query_params.get("notice", ""))
     viewer: Viewer = getattr(request.state, "viewer", None) or ANONYMOUS
+    matrix: TierMatrix = request.app.state.tier_matrix
     return {
         "viewer": viewer,
         "notices": [notice] if notice else [],
         "unread_alerts": viewer.unread_alerts,
+        "nav_live": matrix.allows(viewer.tier, Feature.LIVE),
     }
 
 
@@ -107,11 +120,13 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         The application, ready for uvicorn or a test client.
     """
     usage = UsageRecorder(engine)
+    live_hub = LiveHub(conninfo_of(engine))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage.start()
         yield
+        await live_hub.stop()
         usage.stop()
 
     app = FastAPI(
@@ -125,6 +140,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.state.payment_provider = make_provider(settings)
     app.state.rate_limiter = RateLimiter()
     app.state.usage = usage
+    app.state.live_hub = live_hub
     app.state.public_url = settings.site_url
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(formatting.FILTERS)
@@ -166,7 +182,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for router in (pages, account, billing, posts, health, admin, watchlist, alerts):
+    for router in (pages, live, account, billing, posts, health, admin, watchlist, alerts):
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
     app.state.views = ViewCache(app.state.sessionmaker, settings.page_cache_seconds)

@@ -316,3 +316,39 @@ def daily_figure(
         "legend": {"orientation": "h"},
     }
     return {"data": data, "layout": layout}
+
+
+def live_figure(symbol: str, bars: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """One symbol's 1-minute candles (the live page; its script updates them in place).
+
+    Args:
+        symbol: The feed's symbol, for the title.
+        bars: Snapshot bars (``bar_start`` ISO text, ``open`` … ``close``), oldest first.
+
+    Returns:
+        A Plotly figure of plain JSON types.
+    """
+    candles = {
+        "type": "candlestick",
+        "name": symbol,
+        "x": [str(b["bar_start"])[:16].replace("T", " ") for b in bars],
+        "open": [b["open"] for b in bars],
+        "high": [b["high"] for b in bars],
+        "low": [b["low"] for b in bars],
+        "close": [b["close"] for b in bars],
+        "increasing": {"line": {"color": BULL}},
+        "decreasing": {"line": {"color": BEAR}},
+    }
+    layout = {
+        **PAGE_STYLE,
+        "title": {"text": f"{symbol}, 1-minute bars (UTC)", "x": 0, "xanchor": "left"},
+        "height": 300,
+        "margin": {"l": 60, "r": 12, "t": 44, "b": 36},
+        "showlegend": False,
+        "xaxis": {
+            "type": "date", "gridcolor": GRID, "rangeslider": {"visible": False},
+            "hoverformat": "%H:%M UTC",
+        },
+        "yaxis": {"gridcolor": GRID, "title": {"text": "Price"}},
+    }  # fmt: skip
+    return {"data": [candles], "layout": layout}

@@ -1,0 +1,364 @@
+"""End-to-end latency of the live path: trade timestamp → its bar visible to an SSE client.
+
+Four processes, as a deployment runs them (plus embedded Postgres):
+
+* the source — a replay server (``python -m bench.live_latency replay``) speaking
+  Finnhub's format, stamping each trade with the wall clock as it is generated
+  and sending ``rate`` trades/s over 6 symbols;
+* ``tickerpulse stream`` pointed at it as if it were Finnhub (``FINNHUB_WS_URL``) —
+  websocket client → in-process bus → bar processor → Postgres upsert + NOTIFY,
+  and the online model;
+* ``tickerpulse serve`` — the web app, its one LISTEN connection fanning out to
+  ``/live/stream``;
+* this process: a Premium reader's SSE client, stamping each event on arrival.
+
+A trade is *visible* at the first ``bar`` event whose trade count includes it
+(trades of a symbol reach its bar in order), so every trade sent in the measured
+span gets one latency: arrival of that event − the trade's timestamp. The first
+``WARMUP_S`` seconds are left out (connections and imports settling).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from bench.serving import free_port
+from tickerpulse.config import Settings
+from tickerpulse.domain import Trade
+from tickerpulse.runtime import open_runtime
+from tickerpulse.web import accounts
+from tickerpulse.web.billing import activate_subscription
+from tickerpulse.web.crypto import password_hasher
+
+RATES = (1_000, 10_000, 10_000, 10_000)
+"""Each rate is one run; 10k is run three times, as the shared machine's load makes it vary."""
+SECONDS = 30.0
+WARMUP_S = 3.0
+SYMBOLS = ["AAPL", "MSFT", "NVDA", "TSLA", "BINANCE:BTCUSDT", "BINANCE:ETHUSDT"]
+TARGET_P99_MS = 500.0
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    """Latency of one rate, in milliseconds, over the trades sent after the warm-up."""
+
+    rate: int
+    sent: int
+    measured: int
+    visible: int
+    p50: float
+    p99: float
+    worst: float
+    listen_p50: float
+    """The same trades timed at a plain ``LISTEN live_bar`` in this process (before the web)."""
+    listen_p99: float
+    load: float
+    """The machine's 1-minute load average at the end of the run (2 cores: 2.0 is full)."""
+
+
+def _stamped_trades(symbols: list[str], seed: int = 3) -> Iterator[Trade]:
+    """An endless random walk whose trades carry the wall-clock time they are made at."""
+    rng = random.Random(seed)
+    prices = {s: 50.0 + 400.0 * rng.random() for s in symbols}
+    while True:
+        symbol = symbols[rng.randrange(len(symbols))]
+        prices[symbol] *= math.exp(rng.gauss(0.0, 0.0005))
+        yield Trade(symbol, round(prices[symbol], 4), int(time.time() * 1000), rng.randint(1, 500))
+
+
+def replay_main(rate: float, seconds: float, port: int, out: Path) -> None:
+    """The source process: serve ``rate`` stamped trades/s for ``seconds``, then list them."""
+    from tickerpulse.streaming.replay import ReplayServer
+
+    sent: list[tuple[str, int]] = []
+
+    def feed() -> Iterator[Trade]:
+        for trade in _stamped_trades(SYMBOLS):
+            sent.append((trade.symbol, trade.ts_ms))
+            yield trade
+
+    async def serve() -> None:
+        per_message = max(1, int(rate // 200))  # one message per ~5 ms
+        server = ReplayServer(
+            feed(), rate=rate, trades_per_message=per_message, await_symbols=SYMBOLS,
+            ping_interval_s=5.0,
+        )  # fmt: skip
+        await server.start(port=port)
+        print("ready", flush=True)
+        while not set(SYMBOLS) <= server.subscribed():
+            await asyncio.sleep(0.01)
+        sent.clear()  # the batch taken before anyone subscribed is stale
+        await asyncio.sleep(seconds)
+        await server.stop()
+
+    asyncio.run(serve())
+    out.write_text(json.dumps(sent))
+
+
+def _read_sse(
+    response: httpx.Response, into: list[tuple[float, str]], stop: threading.Event
+) -> None:
+    try:
+        for line in response.iter_lines():
+            if line.startswith("data: "):
+                into.append((time.time(), line[6:]))
+            if stop.is_set():
+                return
+    except httpx.HTTPError:
+        if not stop.is_set():
+            raise
+
+
+def _listen(conninfo: str, into: list[tuple[float, str]], stop: threading.Event) -> None:
+    """Stamp every ``live_bar`` notification as it arrives at a plain LISTEN connection."""
+    import psycopg
+
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("LISTEN live_bar")
+        while not stop.is_set():
+            for note in conn.notifies(timeout=0.5):
+                into.append((time.time(), note.payload))
+
+
+def _latencies(
+    sent: list[tuple[str, int]], events: list[tuple[float, str]], since_ms: int
+) -> tuple[list[float], int]:
+    """Per trade sent at or after ``since_ms``: ms until its bar event arrived; and how many."""
+    by_bar: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for symbol, ts in sent:
+        by_bar[(symbol, ts - ts % 60_000)].append(ts)
+    shown: dict[tuple[str, int], int] = defaultdict(int)
+    latencies: list[float] = []
+    per_second: dict[int, list[float]] = defaultdict(list)
+    measured = sum(1 for _, ts in sent if ts >= since_ms)
+    for arrived, data in events:
+        body = json.loads(data)
+        if "trades" not in body or body.get("interval_s") != 60:
+            continue
+        start = int(datetime.fromisoformat(body["bar_start"]).timestamp() * 1000)
+        key = (body["symbol"], start)
+        done, now_in = shown[key], min(body["trades"], len(by_bar[key]))
+        for ts in by_bar[key][done:now_in]:
+            if ts >= since_ms:
+                latencies.append(arrived * 1000 - ts)
+                per_second[ts // 1000].append(arrived * 1000 - ts)
+        shown[key] = max(done, now_in)
+    if os.environ.get("LIVE_BENCH_DEBUG"):
+        for second, values in sorted(per_second.items()):
+            print(second % 60, len(values), f"{_pct(values, 50):.0f} {_pct(values, 99):.0f}")
+    return latencies, measured
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q / 100))] if ordered else math.nan
+
+
+def _wait_http(url: str, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def measure(rates: tuple[int, ...] = RATES, seconds: float = SECONDS) -> list[LatencyResult]:
+    """Run the four processes at each rate and return the latencies."""
+    with tempfile.TemporaryDirectory(prefix="tp-live-bench-") as home:
+        settings = Settings(_env_file=None, home=Path(home))  # type: ignore[call-arg]
+        runtime = open_runtime(settings)
+        engine = runtime.engine
+        now = datetime.now(UTC)
+        with Session(engine) as session:
+            user = accounts.create_user(
+                session, password_hasher(settings), email="live@example.com",
+                password="a long enough password", now=now, verified=True,
+            )  # fmt: skip
+            activate_subscription(
+                session, user.user_id, tier="premium", provider="sandbox", customer_id=None,
+                subscription_id=None, now=now,
+            )  # fmt: skip
+            cookie = accounts.start_session(session, user, now=now)
+            session.commit()
+        env = {
+            **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP")},
+            "TICKERPULSE_HOME": home, "SECRET_KEY": "live-bench",
+            "DATABASE_URL": engine.url.render_as_string(hide_password=False),
+            "STREAM_SYMBOLS": ",".join(SYMBOLS), "LOG_JSON": "true",
+        }  # fmt: skip
+        web_port = free_port()
+        web = subprocess.Popen(
+            [sys.executable, "-m", "tickerpulse", "serve", "--port", str(web_port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{web_port}"
+        results = []
+        try:
+            _wait_http(base + "/healthz")
+            for rate in rates:
+                with engine.begin() as conn:
+                    conn.execute(text("TRUNCATE live_bar, live_prediction, live_model_metric"))
+                results.append(_one_rate(rate, seconds, base, cookie, env, Path(home)))
+                print(results[-1], flush=True)
+        finally:
+            web.terminate()
+            web.wait(timeout=30)
+            engine.dispose()
+    return results
+
+
+def _one_rate(
+    rate: int, seconds: float, base: str, cookie: str, env: dict[str, str], home: Path
+) -> LatencyResult:
+    events: list[tuple[float, str]] = []
+    notices: list[tuple[float, str]] = []
+    stop = threading.Event()
+    sent_file = home / f"sent-{rate}.json"
+    log_file = home / f"stream-{rate}.log"
+    replay_port = free_port()
+    headers = {"cookie": f"tp_session={cookie}"}
+    with (
+        httpx.Client(base_url=base, headers=headers, timeout=None) as client,
+        client.stream("GET", "/live/stream", params={"symbols": ",".join(SYMBOLS)}) as stream,
+    ):
+        if stream.status_code != 200:
+            raise RuntimeError(f"/live/stream answered {stream.status_code}")
+        reader = threading.Thread(target=_read_sse, args=(stream, events, stop), daemon=True)
+        reader.start()
+        conninfo = env["DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+        listener = threading.Thread(target=_listen, args=(conninfo, notices, stop), daemon=True)
+        listener.start()
+        time.sleep(0.5)  # its LISTEN in place
+        replay = subprocess.Popen(
+            [sys.executable, "-m", "bench.live_latency", "replay", "--rate", str(rate),
+             "--seconds", str(seconds), "--port", str(replay_port), "--out", str(sent_file)],
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert replay.stdout is not None
+        replay.stdout.readline()  # "ready"
+        streamer = subprocess.Popen(
+            [sys.executable, "-m", "tickerpulse", "stream", "--seconds", str(seconds + 2)],
+            env={**env, "FINNHUB_API_KEY": "bench", "FINNHUB_WS_URL": f"ws://127.0.0.1:{replay_port}"},
+            stdout=subprocess.DEVNULL, stderr=log_file.open("w"),
+        )  # fmt: skip
+        replay.wait(timeout=seconds + 300)
+        streamer.wait(timeout=seconds + 300)
+        time.sleep(2.0)
+        stop.set()
+    sent = [(s, int(ts)) for s, ts in json.loads(sent_file.read_text())]
+    since = sent[0][1] + int(WARMUP_S * 1000) if sent else 0
+    latencies, measured = _latencies(sent, events, since)
+    at_listen, _ = _latencies(sent, notices, since)
+    summary = [line for line in log_file.read_text().splitlines() if line.strip()]
+    print(f"{rate:,} trades/s: stream said: {' '.join(summary[-4:])}", flush=True)
+    return LatencyResult(
+        rate=rate, sent=len(sent), measured=measured, visible=len(latencies),
+        p50=_pct(latencies, 50), p99=_pct(latencies, 99), worst=max(latencies, default=math.nan),
+        listen_p50=_pct(at_listen, 50), listen_p99=_pct(at_listen, 99), load=os.getloadavg()[0],
+    )  # fmt: skip
+
+
+READING = """\
+Reading it: the "at LISTEN" column is within a few ms of the SSE client's, so the
+web hop (one LISTEN connection → fan-out → SSE) costs little; the time is spent
+before the NOTIFY, in the `tickerpulse stream` process — parsing the websocket JSON,
+encoding each trade again for the bus, decoding and validating it again, building 1-
+and 5-minute bars, all pure Python under one GIL. At 10,000 trades/s that process
+works close to its limit on 2 shared cores: runs of this benchmark on 2026-12-01
+while other benchmarks (Kafka, Spark, platform) shared the machine, load average
+4–5, missed the target (p50 44–330 ms, p99 0.67–1.7 s, no trade lost) — the
+headroom is thin. Not tried yet: handing `Trade` objects through the in-process bus
+instead of JSON encode → decode, decoding a whole message of trades at once, and
+running the websocket client and the processor as separate processes over Kafka."""
+
+
+def live_section(results: list[LatencyResult], seconds: float = SECONDS) -> str:
+    """The docs/benchmarks.md section: one row per run, and the verdict on the 10k runs."""
+    from bench.report import machine_line
+
+    lines = [
+        "## Live path: trade timestamp → bar visible to an SSE client",
+        "",
+        machine_line(),
+        "",
+        "Four processes as deployed (`bench/live_latency.py`): a replay server speaking",
+        "Finnhub's format stamps each trade with the wall clock as it makes it and sends",
+        f"the given rate over {len(SYMBOLS)} symbols; `tickerpulse stream` reads it as if it were",
+        "Finnhub (websocket client → in-process bus → bar processor → Postgres upsert + NOTIFY,",
+        "online model included); `tickerpulse serve` relays the notifications through its",
+        "one LISTEN connection to `/live/stream`; a Premium reader's SSE client stamps each",
+        "event on arrival. A trade's latency is the arrival of the first bar event whose",
+        "trade count includes it, minus its timestamp; every trade sent after the first",
+        f'{WARMUP_S:.0f} s of a {seconds:.0f} s run counts ("visible" < "measured": some never',
+        "showed up). One row per run: the machine's 2 cores are shared with other work, so",
+        "the same rate varies from run to run, mostly in the tail; the last column is the",
+        '1-minute load average when the run ended (2.0 fills both cores). "At LISTEN" times',
+        "the same trades at a plain `LISTEN live_bar` connection in the bench process: the",
+        "part of the latency spent before the web server.",
+        f"Target: p99 < {TARGET_P99_MS:.0f} ms at 10,000 trades/s.",
+        "",
+        "| trades/s | trades measured | visible over SSE | p50 ms | p99 ms | worst ms"
+        " | at LISTEN p50 / p99 ms | load average |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.rate:,} | {r.measured:,} | {r.visible:,} | {r.p50:,.0f} | {r.p99:,.0f} |"
+            f" {r.worst:,.0f} | {r.listen_p50:,.0f} / {r.listen_p99:,.0f} | {r.load:.1f} |"
+        )
+    target = [r for r in results if r.rate >= 10_000]
+    if target:
+        met = all(r.p99 < TARGET_P99_MS and r.visible == r.measured for r in target)
+        worst = max(r.p99 for r in target)
+        verdict = "met" if met else "**not met**"
+        lines += [
+            "",
+            f"Target at 10,000 trades/s: {verdict} in {len(target)} run(s) (worst p99"
+            f" {worst:,.0f} ms).",
+        ]
+    lines += ["", READING]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """``replay`` runs the source process; otherwise measure and print."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("mode", nargs="?", choices=["replay", "measure"], default="measure")
+    parser.add_argument("--rate", type=float, default=1_000)
+    parser.add_argument("--seconds", type=float, default=SECONDS)
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("sent.json"))
+    parser.add_argument("--rates", default=",".join(str(r) for r in RATES))
+    args = parser.parse_args()
+    if args.mode == "replay":
+        replay_main(args.rate, args.seconds, args.port, args.out)
+    else:
+        rates = tuple(int(r) for r in args.rates.split(","))
+        print(live_section(measure(rates, seconds=args.seconds), args.seconds))
+
+
+if __name__ == "__main__":
+    main()

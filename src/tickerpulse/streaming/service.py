@@ -1,0 +1,211 @@
+"""The live path wired end to end: websocket → bus → bar processor → online model.
+
+:func:`run_live` is what ``tickerpulse stream`` (and the demo, in a background
+thread) runs until told to stop:
+
+* the source is Finnhub's trades websocket when ``FINNHUB_API_KEY`` is set, else
+  the local :class:`~tickerpulse.streaming.replay.ReplayServer` playing a seeded
+  random walk in real time — after putting ``STREAM_WARMUP_MINUTES`` of its past
+  straight on the bus, so charts and the model have history at once;
+* the bus is Kafka when ``KAFKA_BOOTSTRAP`` is set, else in-process;
+* a :class:`~tickerpulse.streaming.processor.BarProcessor` in its own thread
+  writes bars to Postgres and the lake, with the online model's writer as its
+  ``on_closed`` hook, warmed up from the bars already stored.
+
+Stopping leaves open bars provisional (a live stream has no end of input).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy import Engine, text
+
+from tickerpulse.config import Settings
+from tickerpulse.domain import Trade
+from tickerpulse.lake.store import Lake
+from tickerpulse.streaming.bus import TRADES_TOPIC, Bus, InProcessBus, KafkaBus
+from tickerpulse.streaming.finnhub import TradingStreaming, forward_trades, redact
+from tickerpulse.streaming.online import river_classifier
+from tickerpulse.streaming.predictions import PredictionWriter
+from tickerpulse.streaming.processor import DEFAULT_GROUP, BarProcessor
+from tickerpulse.streaming.replay import ReplayServer, synthetic_trades
+from tickerpulse.streaming.wire import encode_trade
+
+log = structlog.get_logger(__name__)
+
+READY_TIMEOUT_S = 30.0
+
+
+@dataclass
+class LiveReport:
+    """What a run of the live path did, for the command's summary."""
+
+    source: str
+    bus: str
+    warmup_trades: int = 0
+    counters: dict[str, Any] = field(default_factory=dict)
+    processor: dict[str, Any] = field(default_factory=dict)
+    calls: int = 0
+
+
+def make_bus(settings: Settings) -> Bus:
+    """Kafka when ``KAFKA_BOOTSTRAP`` is set (topic created if missing), else in-process."""
+    if settings.kafka_bootstrap:
+        bus = KafkaBus(settings.kafka_bootstrap)
+        bus.ensure_topic(TRADES_TOPIC)
+        return bus
+    return InProcessBus()
+
+
+def resume_after_ms(engine: Engine, symbols: list[str]) -> int | None:
+    """The end of the newest stored 1-minute bar of ``symbols`` (where a replay may go on)."""
+    with engine.connect() as conn:
+        newest = conn.execute(
+            text(
+                "SELECT max(bar_start) FROM live_bar WHERE interval_s = 60"
+                " AND symbol = ANY(:symbols)"
+            ),
+            {"symbols": symbols},
+        ).scalar_one()
+    return None if newest is None else int(newest.timestamp() * 1000) + 60_000
+
+
+def replay_feed(
+    symbols: list[str], *, now_ms: int, rate: float, warmup_minutes: int, resume_ms: int | None
+) -> tuple[list[Trade], Iterator[Trade]]:
+    """The replay's past (before ``now_ms``) as a list, and its endless live rest.
+
+    The past starts ``warmup_minutes`` ago, or where stored bars end if that is
+    later, so a restarted demo never rewrites bars it already closed.
+    """
+    start = now_ms - warmup_minutes * 60_000
+    if resume_ms is not None:
+        start = min(max(start, resume_ms), now_ms)
+    feed = synthetic_trades(symbols, start_ms=start, rate=rate, seed=start % 1_000_003)
+    past: list[Trade] = []
+    for trade in feed:
+        if trade.ts_ms >= now_ms:
+            return past, _chain(trade, feed)
+        past.append(trade)
+    raise AssertionError("synthetic trades never end")  # pragma: no cover
+
+
+def _chain(first: Trade, rest: Iterator[Trade]) -> Iterator[Trade]:
+    yield first
+    yield from rest
+
+
+def run_live(
+    settings: Settings,
+    engine: Engine,
+    lake: Lake | None,
+    *,
+    stop: threading.Event,
+    seconds: float | None = None,
+    ready: threading.Event | None = None,
+) -> LiveReport:
+    """Run the live path until ``stop`` is set (or for ``seconds``); return what it did."""
+    symbols = list(dict.fromkeys(settings.stream_symbols))
+    key = settings.finnhub_api_key
+    bus = make_bus(settings)
+    report = LiveReport(
+        source="finnhub" if key else "replay",
+        bus="kafka" if settings.kafka_bootstrap else "in-process",
+    )
+    river_classifier()  # River's import takes seconds: pay it now, not on the first closed bar
+    writer = PredictionWriter()
+    writer.warm_start(engine)
+    processor = BarProcessor(
+        bus.consumer(TRADES_TOPIC, DEFAULT_GROUP), engine, lake, on_closed=writer
+    )
+    # its own stop: after the source stops, the processor drains the bus first
+    halt = threading.Event()
+    processing = threading.Thread(
+        target=processor.run, kwargs={"stop": halt}, name="bar-processor", daemon=True
+    )
+    processing.start()
+    try:
+        asyncio.run(_stream(settings, engine, bus, symbols, report, stop, seconds, ready))
+        _drain(processor)
+    finally:
+        halt.set()
+        processing.join(timeout=30)
+        bus.close()
+    report.processor = {
+        "messages": processor.stats.messages,
+        "bars_closed": processor.stats.bars_closed,
+        "bars_updated": processor.stats.bars_updated,
+        "malformed": processor.stats.malformed,
+        "late_dropped": processor.bar_stats().late_dropped,
+    }
+    report.calls = writer.calls
+    return report
+
+
+def _drain(processor: BarProcessor, quiet_s: float = 2.0, timeout_s: float = 60.0) -> None:
+    """Let the processor finish what is on the bus: until nothing new for ``quiet_s``."""
+    deadline = time.monotonic() + timeout_s
+    seen, since = processor.stats.messages, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet_s:
+        time.sleep(0.05)
+        if processor.stats.messages != seen:
+            seen, since = processor.stats.messages, time.monotonic()
+
+
+async def _stream(
+    settings: Settings,
+    engine: Engine,
+    bus: Bus,
+    symbols: list[str],
+    report: LiveReport,
+    stop: threading.Event,
+    seconds: float | None,
+    ready: threading.Event | None,
+) -> None:
+    server: ReplayServer | None = None
+    key = settings.finnhub_api_key
+    if key is not None:
+        url = f"{settings.finnhub_ws_url}?token={key.get_secret_value()}"
+    else:
+        past, live = replay_feed(
+            symbols, now_ms=int(time.time() * 1000), rate=settings.stream_replay_rate,
+            warmup_minutes=settings.stream_warmup_minutes,
+            resume_ms=resume_after_ms(engine, symbols),
+        )  # fmt: skip
+        for trade in past:
+            bus.publish(TRADES_TOPIC, trade.symbol, encode_trade(trade))
+        report.warmup_trades = len(past)
+        server = ReplayServer(
+            live, rate=settings.stream_replay_rate, trades_per_message=10, await_symbols=symbols
+        )
+        url = await server.start()
+    client = TradingStreaming(url, symbols, idle_timeout_s=60.0)
+    reading = asyncio.create_task(client.run())
+    pumping = asyncio.create_task(forward_trades(client.queue, bus))
+    log.info("live stream started", url=redact(url), symbols=symbols, source=report.source)
+    try:
+        await client.wait_connected(READY_TIMEOUT_S)
+        if ready is not None:
+            ready.set()
+        deadline = None if seconds is None else time.monotonic() + seconds
+        while not stop.is_set() and not reading.done():
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+            await asyncio.sleep(0.2)
+        if reading.done():
+            reading.result()  # a refused key ends the run with its message
+    finally:
+        client.stop()
+        pumping.cancel()
+        await asyncio.gather(reading, pumping, return_exceptions=True)
+        if server is not None:
+            await server.stop()
+        bus.flush()
+        report.counters = client.counters.as_dict()
