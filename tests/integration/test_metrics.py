@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, text
 
 from tests.web_helpers import OPEN_TIERS
 from tickerpulse.config import Settings
 from tickerpulse.jobs.cycle import run_cycle
+from tickerpulse.streaming.bars import Bar
+from tickerpulse.streaming.processor import upsert_live_bars
 from tickerpulse.web.app import create_app
 from tickerpulse.web.metrics import LedgerCollector
 
@@ -74,3 +76,18 @@ def test_a_database_outage_is_a_metric_not_a_failed_scrape(tmp_path: Path) -> No
     assert [(f.name, [s.value for s in f.samples]) for f in families] == [
         ("tickerpulse_ledger_up", [0])
     ]
+
+
+def test_the_live_lag_is_the_age_of_the_newest_bar_written(
+    client: TestClient, engine: Engine
+) -> None:
+    assert not any(name == "tickerpulse_live_lag_seconds" for name, _ in samples(client))
+    bar = Bar("AAPL", 60, 1_764_633_600_000, 1.0, 2.0, 0.5, 1.5, 10.0, 1.2, 3, final=False)
+    with engine.begin() as conn:
+        upsert_live_bars(conn, [bar])
+        conn.execute(text("UPDATE live_bar SET updated_at = now() - interval '90 seconds'"))
+    lag = samples(client)[("tickerpulse_live_lag_seconds", (("interval_s", "60"),))]
+    assert 90 <= lag < 150
+    with engine.begin() as conn:
+        upsert_live_bars(conn, [bar])  # the processor writes it again: the lag starts over
+    assert samples(client)[("tickerpulse_live_lag_seconds", (("interval_s", "60"),))] < 30

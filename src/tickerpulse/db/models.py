@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -225,6 +225,8 @@ class LiveBar(Base):
     trades: Mapped[int] = mapped_column(Integer)
     final: Mapped[bool] = mapped_column(Boolean)
     """False while the bar is open and may still change."""
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, server_default=func.now())
+    """When the processor last wrote the bar (its transaction's time): the live path's lag."""
 
     __table_args__ = (Index("ix_live_bar_interval_start", "interval_s", "bar_start"),)
 

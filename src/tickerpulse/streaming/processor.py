@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 import orjson
 import pyarrow as pa
 import structlog
-from sqlalchemy import Connection, Engine, or_, text
+from sqlalchemy import Connection, Engine, func, or_, text
 from sqlalchemy.dialects.postgresql import insert
 
 from tickerpulse.db.models import LiveBar
@@ -339,7 +339,7 @@ def upsert_live_bars(conn: Connection, bars: Sequence[Bar]) -> None:
     columns = ("open", "high", "low", "close", "volume", "vwap", "trades", "final")
     stmt = stmt.on_conflict_do_update(
         index_elements=["symbol", "interval_s", "bar_start"],
-        set_={c: stmt.excluded[c] for c in columns},
+        set_={**{c: stmt.excluded[c] for c in columns}, "updated_at": func.now()},
         where=or_(LiveBar.final.is_(False), stmt.excluded.final.is_(True)),
     )
     conn.execute(stmt, [_row(b) for b in bars])

@@ -4,9 +4,10 @@ Every response also carries ``Server-Timing: queue;dur=<ms>, app;dur=<ms>``: the
 wait for a place (see :class:`TimingMiddleware`) and the server time the load
 benchmark reads (browsers show both in their network panel).
 
-Cycle metrics are read from Postgres at scrape time (the ``cycle_run`` ledger and
-``source_cursor``), so they are right whichever process ran the cycle — the
-scheduler, a cron'd ``cycle run`` or a Dataproc job. Request latency is
+Cycle metrics are read from Postgres at scrape time (the ``cycle_run`` ledger,
+``source_cursor`` and, for the live path's lag, ``live_bar.updated_at``), so
+they are right whichever process ran the cycle — the scheduler, a cron'd
+``cycle run`` or a Dataproc job — or the stream. Request latency is
 measured in the web process itself, labelled by route template (never by raw
 path, so asset ids do not explode the label set).
 """
@@ -28,7 +29,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tickerpulse.db.models import CycleRun, SourceCursor
+from tickerpulse.db.models import CycleRun, LiveBar, SourceCursor
 
 LEDGER_LOOKBACK = timedelta(days=7)
 log = structlog.get_logger(__name__)
@@ -72,12 +73,27 @@ class LedgerCollector(Collector):
                     CycleRun.stage == "publish", CycleRun.status == "ok"
                 )
             ).scalar_one()
+            newest_bars = select(LiveBar.interval_s, func.max(LiveBar.updated_at))
+            live = [(i, at) for i, at in session.execute(newest_bars.group_by(LiveBar.interval_s))]
         return [
             _last_published(latest, now),
             *_stage_families(runs),
             _source_errors(runs),
             _cursor_age(cursors, now),
+            _live_lag(live, now),
         ]
+
+
+def _live_lag(newest: list[tuple[int, datetime]], now: datetime) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(
+        "tickerpulse_live_lag_seconds",
+        "Seconds since the stream processor last wrote a bar of each interval (grows when the"
+        " live path stalls, or when the market is closed).",
+        labels=["interval_s"],
+    )
+    for interval_s, updated_at in newest:
+        family.add_metric([str(interval_s)], max((now - updated_at).total_seconds(), 0.0))
+    return family
 
 
 def _last_published(latest: datetime | None, now: datetime) -> GaugeMetricFamily:
