@@ -31,8 +31,9 @@ from bench.report import machine_line
 from tickerpulse.config import Settings
 from tickerpulse.domain import Trade
 from tickerpulse.runtime import open_runtime
-from tickerpulse.streaming.bus import TRADES_TOPIC, Bus, InProcessBus, KafkaBus
+from tickerpulse.streaming.bus import TRADES_TOPIC, Bus, InProcessBus
 from tickerpulse.streaming.finnhub import TradingStreaming
+from tickerpulse.streaming.kafka_bus import KafkaBus
 from tickerpulse.streaming.processor import BarProcessor
 from tickerpulse.streaming.replay import ReplayServer, synthetic_trades
 from tickerpulse.streaming.wire import encode_trade

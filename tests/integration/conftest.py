@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from bench.kafka_broker import Broker, BrokerUnavailable, throwaway_broker
 
-from tickerpulse.streaming.bus import KafkaBus
+from tickerpulse.streaming.kafka_bus import KafkaBus
 
 # a killed consumer's partitions pass to its successor after seconds, not the default 45 s
 FAST_GROUP = {"session.timeout.ms": 6_000, "heartbeat.interval.ms": 500}

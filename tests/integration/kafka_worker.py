@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import create_engine
 
 from tickerpulse.lake.store import Lake
-from tickerpulse.streaming.bus import KafkaBus
+from tickerpulse.streaming.kafka_bus import KafkaBus
 from tickerpulse.streaming.processor import BarProcessor
 
 from .conftest import FAST_GROUP

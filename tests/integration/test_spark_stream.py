@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from tickerpulse.domain import Trade
 from tickerpulse.streaming.bars import BarBuilder
-from tickerpulse.streaming.bus import KafkaBus
+from tickerpulse.streaming.kafka_bus import KafkaBus
 from tickerpulse.streaming.processor import BarProcessor
 from tickerpulse.streaming.replay import synthetic_trades
 from tickerpulse.streaming.spark_stream import (

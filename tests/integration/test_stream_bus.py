@@ -78,14 +78,14 @@ def test_retention_bounds_the_log_releases_committed_messages_and_counts_misses(
 @pytest.fixture
 def kafka_bus(kafka_bootstrap: str) -> Bus:
     """A KafkaBus on the session's real broker (see conftest.py)."""
-    from tickerpulse.streaming.bus import KafkaBus
+    from tickerpulse.streaming.kafka_bus import KafkaBus
 
     return KafkaBus(kafka_bootstrap)
 
 
 @pytest.mark.kafka
 def test_kafka_round_trip_with_manual_commit_and_note(kafka_bus: Bus) -> None:
-    from tickerpulse.streaming.bus import KafkaBus
+    from tickerpulse.streaming.kafka_bus import KafkaBus
 
     assert isinstance(kafka_bus, KafkaBus)
     topic, group = f"test.{uuid.uuid4().hex[:8]}", f"g-{uuid.uuid4().hex[:8]}"
@@ -114,7 +114,7 @@ def test_kafka_round_trip_with_manual_commit_and_note(kafka_bus: Bus) -> None:
 def test_kafka_processor_gives_the_same_bars_as_the_pure_builder(
     kafka_bus: Bus, engine: Engine, lake_dir: Path
 ) -> None:
-    from tickerpulse.streaming.bus import KafkaBus
+    from tickerpulse.streaming.kafka_bus import KafkaBus
 
     assert isinstance(kafka_bus, KafkaBus)
     topic = f"trades.raw.{uuid.uuid4().hex[:8]}"

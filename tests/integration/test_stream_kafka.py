@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine
 
 from tickerpulse.domain import Trade
 from tickerpulse.lake.store import Lake
-from tickerpulse.streaming.bus import KafkaBus, KafkaConsumer
+from tickerpulse.streaming.kafka_bus import KafkaBus, KafkaConsumer
 from tickerpulse.streaming.processor import BarProcessor
 from tickerpulse.streaming.wire import encode_trade
 

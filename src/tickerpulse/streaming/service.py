@@ -30,8 +30,9 @@ from sqlalchemy import Engine, text
 from tickerpulse.config import Settings
 from tickerpulse.domain import Trade
 from tickerpulse.lake.store import Lake
-from tickerpulse.streaming.bus import TRADES_TOPIC, Bus, InProcessBus, KafkaBus
+from tickerpulse.streaming.bus import TRADES_TOPIC, Bus, InProcessBus
 from tickerpulse.streaming.finnhub import TradingStreaming, forward_trades, redact
+from tickerpulse.streaming.kafka_bus import KafkaBus
 from tickerpulse.streaming.online import river_classifier
 from tickerpulse.streaming.predictions import PredictionWriter
 from tickerpulse.streaming.processor import DEFAULT_GROUP, BarProcessor
