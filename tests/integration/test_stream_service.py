@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from sqlalchemy import Engine, text
 
 from tests.web_helpers import platform_settings
@@ -36,3 +37,22 @@ def test_the_stream_command_path_fills_live_bars_and_calls(engine: Engine) -> No
         calls = conn.execute(text("SELECT count(*) FROM live_prediction")).scalar_one()
     assert sorted(symbols) == ["AAPL", "MSFT"]
     assert calls == report.calls >= 2 * 3
+
+
+@pytest.mark.kafka
+def test_the_stream_command_path_runs_over_a_real_kafka_broker(
+    engine: Engine, kafka_bootstrap: str
+) -> None:
+    settings = platform_settings(
+        stream_symbols=["AAPL"], stream_warmup_minutes=2, stream_replay_rate=40,
+        kafka_bootstrap=kafka_bootstrap,
+    )  # fmt: skip
+    report = run_live(settings, engine, None, stop=threading.Event(), seconds=3.0)
+    assert report.bus == "kafka"
+    assert report.counters["dropped_trades"] == 0
+    assert report.processor["messages"] == report.warmup_trades + report.counters["trades"]
+    with engine.connect() as conn:
+        finals = conn.execute(
+            text("SELECT count(*) FROM live_bar WHERE interval_s = 60 AND final")
+        ).scalar_one()
+    assert finals >= 1
