@@ -46,6 +46,7 @@ def test_lead_lag_caption_names_a_significant_lag_and_who_moved_first() -> None:
     rows = [*quiet_lags()[1:], lag("social", -1, -0.25, q=0.004)]
     caption = lead_lag_caption("BTC", rows)
     assert "social sentiment at lag -1" in caption and "r = -0.25" in caption
+    assert "lag 0 " in lead_lag_caption("BTC", [lag("news", 0, 0.3, q=0.001)])
     assert "the price moved first, the talk followed 6 h later" in caption
     assert "not by itself a forecast" in caption
     assert lag_words(2) == "sentiment came first, the price moved 12 h later"
@@ -93,12 +94,17 @@ def test_event_study_figure_is_in_percent_and_leaves_out_single_events() -> None
 def test_event_study_caption_reads_the_car_after_the_window_and_its_significance() -> None:
     quiet = [event("social", "mention_spike", t, 0.001 * t) for t in range(-4, 5)]
     caption = event_study_caption("TSLA", quiet)
-    assert "social mention spikes (n = 12)" in caption and "+0.40 %" in caption
-    assert "from 4 windows before to 4 after" in caption and caption.endswith("not significant.")
+    assert "social mention spikes (n = 12) +0.40 % (95 % CI -0.60 … +1.40 %)" in caption
+    assert "from 4 windows before a spike to 4 after" in caption
+    assert caption.endswith("No kind of spike is followed by a significant move.")
     strong = [event("news", "sentiment_spike", t, 0.02, p=0.001) for t in range(-4, 5)]
-    assert "significant — an association in past data" in event_study_caption("TSLA", strong)
+    caption = event_study_caption("TSLA", strong)
+    assert "+2.00 % (95 % CI +1.00 … +3.00 %), significant." in caption
+    assert caption.endswith("An association in past data, not by itself a forecast.")
     single = [event("news", "sentiment_spike", t, 0.02, n=1) for t in range(-4, 5)]
-    assert "Only one news sentiment spike" in event_study_caption("TSLA", single)
+    assert event_study_caption("TSLA", single) == (
+        "Only one event so far, too few to average: news sentiment spikes."
+    )
 
 
 def test_event_study_empty_states_tell_no_spikes_from_not_published() -> None:

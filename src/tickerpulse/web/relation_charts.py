@@ -95,7 +95,7 @@ def lead_lag_caption(symbol: str, rows: Sequence[LagRow]) -> str:
             "includes 0, or q ≥ 0.05 after correcting for testing every asset)."
         )
     parts = [
-        f"{row.source_class} sentiment at lag {row.lag:+d} (r = {row.r:+.2f}, q = "
+        f"{row.source_class} sentiment at lag {_signed(row.lag)} (r = {row.r:+.2f}, q = "
         f"{row.q_value:.3f}: {lag_words(row.lag)})"
         for row in found
         if row.r is not None and row.q_value is not None
@@ -134,7 +134,7 @@ def lead_lag_figure(symbol: str, rows: Sequence[LagRow]) -> dict[str, Any] | Non
         "height": 380, "margin": {"l": 64, "r": 12, "t": 64, "b": 64},
         "hovermode": "closest", **PAGE_STYLE,
         "legend": {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        "xaxis": {**_AXIS, "tickvals": lags, "ticktext": [f"{k:+d}" for k in lags],
+        "xaxis": {**_AXIS, "tickvals": lags, "ticktext": [_signed(k) for k in lags],
                   "title": {"text": "Lag k in 6-hour windows (k > 0: sentiment first; "
                                     "k < 0: price first)"}},
         "yaxis": {**_AXIS, "zeroline": True, "title": {"text": "Correlation r (−1 to +1)"}},
@@ -159,24 +159,38 @@ def event_study_caption(symbol: str, rows: Sequence[EventRow], *, published: boo
             "previous week, at least 4 windows from either end of the history): nothing to "
             "line prices up against yet."
         )
-    sentences = []
+    parts, singles, any_significant = [], [], False
+    span = (0, 0)
     for (source_class, event_type), points in _series(rows).items():
         last = points[-1]
         what = f"{source_class} {EVENT_LABELS.get(event_type, event_type)}"
         if last.n_events < 2 or last.mean_car is None or last.ci_low is None:
-            sentences.append(f"Only one {what[:-1]} so far: too few to average.")
+            singles.append(what)
             continue
+        span = (-points[0].tau, last.tau)
+        high = last.ci_high if last.ci_high is not None else last.mean_car
         significant = (
-            last.p_value is not None
-            and last.p_value < ALPHA
-            and not (last.ci_low <= 0.0 <= (last.ci_high or 0.0))
+            last.p_value is not None and last.p_value < ALPHA and not last.ci_low <= 0.0 <= high
+        )
+        any_significant |= significant
+        parts.append(
+            f"{what} (n = {last.n_events}) {last.mean_car * 100:+.2f} % (95 % CI "
+            f"{last.ci_low * 100:+.2f} … {high * 100:+.2f} %), "
+            + ("significant" if significant else "not significant")
+        )
+    sentences = []
+    if parts:
+        sentences.append(
+            f"Mean move of {symbol} in the crowd's direction from {span[0]} windows before a "
+            f"spike to {span[1]} after: {'; '.join(parts)}."
         )
         sentences.append(
-            f"Around {what} (n = {last.n_events}), prices moved {last.mean_car * 100:+.2f} % in "
-            f"the crowd's direction from {-points[0].tau} windows before to {last.tau} after "
-            f"(95 % CI {last.ci_low * 100:+.2f} … {(last.ci_high or 0.0) * 100:+.2f} %): "
-            + ("significant — an association in past data." if significant else "not significant.")
+            "An association in past data, not by itself a forecast."
+            if any_significant
+            else "No kind of spike is followed by a significant move."
         )
+    if singles:
+        sentences.append(f"Only one event so far, too few to average: {', '.join(singles)}.")
     return " ".join(sentences)
 
 
@@ -233,9 +247,17 @@ def _error_bars(points: Sequence[_Interval]) -> dict[str, Any]:
     """Asymmetric error bars from (value, low, high); a missing bound draws no bar."""
     return {
         "type": "data", "symmetric": False, "thickness": 1.2, "width": 4,
-        "array": [None if v is None or hi is None else hi - v for v, _, hi in points],
-        "arrayminus": [None if v is None or lo is None else v - lo for v, lo, _ in points],
+        "array": [_gap(hi, v) for v, _, hi in points],
+        "arrayminus": [_gap(v, lo) for v, lo, _ in points],
     }  # fmt: skip
+
+
+def _gap(upper: float | None, lower: float | None) -> float | None:
+    return None if upper is None or lower is None else round(upper - lower, 6)
+
+
+def _signed(k: int) -> str:
+    return f"{k:+d}" if k else "0"
 
 
 def _pct(value: float | None) -> float | None:
