@@ -8,7 +8,7 @@ import pytest
 
 from tickerpulse.analytics import predict
 from tickerpulse.analytics.artifacts import load_artifact, save_artifact
-from tickerpulse.analytics.evaluation import paper_trade
+from tickerpulse.analytics.evaluation import auc_estimate, paper_trade, score
 from tickerpulse.analytics.features import FEATURES, LookaheadError, build_features
 from tickerpulse.analytics.models import AlwaysUp
 from tickerpulse.analytics.predict import (
@@ -18,6 +18,7 @@ from tickerpulse.analytics.predict import (
     walk_forward,
 )
 from tickerpulse.analytics.simulated import panel_from_truth
+from tickerpulse.analytics.stats import clustered_auc
 from tickerpulse.analytics.synthetic import SyntheticConfig, synthetic_panel
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import load_universe
@@ -118,6 +119,28 @@ def test_every_refit_trains_only_on_rows_whose_outcome_was_known(
     walk_forward(panel, config)
     # rows of windows < r have outcomes (the return of window ≤ r); 5 assets per window
     assert seen == [(5 * 50, 0), (5 * 100, 0), (5 * 150, 0)]
+
+
+def test_scores_cluster_the_auc_interval_by_asset_from_ten_assets_on() -> None:
+    rng = np.random.default_rng(8)
+    prob, up = rng.random(1200), (rng.random(1200) < 0.5).astype(float)
+    many, few = np.repeat(np.arange(12), 100), np.repeat(np.arange(6), 200)
+    clustered = score("m", prob, up, clusters=many).auc
+    assert clustered == clustered_auc(prob, up.astype(int), many)
+    assert score("m", prob, up, clusters=few).auc == auc_estimate(prob, up.astype(int))
+    assert score("m", prob, up).auc == auc_estimate(prob, up.astype(int))
+
+
+def test_walk_forward_publishes_the_asset_clustered_auc_interval() -> None:
+    panel = synthetic_panel(SyntheticConfig(n_assets=12, n_windows=200, seed=4))
+    config = WalkForwardConfig(models=("logistic",), min_train_windows=80, refit_every=40)
+    result = walk_forward(panel, config)
+    p = result.predictions
+    expected = clustered_auc(p["prob_logistic"].to_numpy(), p["up"].to_numpy(), p["asset_id"])
+    row = result.scores.set_index("model").loc["logistic"]
+    assert (row["auc_ci_low"], row["auc_ci_high"]) == pytest.approx(
+        (expected.ci_low, expected.ci_high)
+    )
 
 
 def test_paper_trading_pays_costs_on_every_change_of_position() -> None:
