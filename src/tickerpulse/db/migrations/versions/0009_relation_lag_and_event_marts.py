@@ -1,18 +1,15 @@
 """lead-lag and event-study marts
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01 23:40:00
-
-0007 and 0008 are reserved by other branches: when they merge, this file's
-``down_revision`` becomes "0008" so the chain stays linear.
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
