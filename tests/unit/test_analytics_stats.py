@@ -3,9 +3,11 @@ import pytest
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from tickerpulse.analytics.evaluation import auc_estimate
 from tickerpulse.analytics.stats import (
     benjamini_hochberg,
     block_bootstrap_correlation,
+    clustered_auc,
     pearson_rows,
     spearman_rows,
     wilson_interval,
@@ -84,3 +86,54 @@ def test_block_bootstrap_widens_the_interval_for_persistent_series() -> None:
     boot = block_bootstrap_correlation(x, y, block=40, reps=1000)
     fisher = pearson_rows(x.reshape(1, -1), y.reshape(1, -1))
     assert boot.ci_high - boot.ci_low > 2 * (fisher.ci_high[0] - fisher.ci_low[0])
+
+
+def test_clustered_auc_is_the_plain_auc_and_with_one_row_per_cluster_the_iid_interval() -> None:
+    rng = np.random.default_rng(5)
+    prob = np.round(rng.random(3000), 2)  # rounded: ties count half, as in roc_auc_score
+    up = (rng.random(3000) < 0.3 + 0.4 * prob).astype(int)
+    clustered = clustered_auc(prob, up, np.arange(3000))
+    iid = auc_estimate(prob, up)
+    assert clustered.value == pytest.approx(iid.value, abs=1e-12)
+    assert clustered.ci_low == pytest.approx(iid.ci_low, abs=2e-3)
+    assert clustered.ci_high == pytest.approx(iid.ci_high, abs=2e-3)
+    assert clustered.n == 3000 and clustered.method == "auc"
+
+
+def null_assets(
+    rng: np.random.Generator, n_assets: int = 30, rows: int = 200
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A null world where each asset has its own lasting up-rate and a lasting model score."""
+    assets = np.repeat(np.arange(n_assets), rows)
+    rate = rng.uniform(0.3, 0.7, n_assets)[assets]  # this asset's luck over the sample
+    prob = rng.random(n_assets)[assets] + 0.01 * rng.random(n_assets * rows)  # unrelated to it
+    up = (rng.random(n_assets * rows) < rate).astype(int)
+    return prob, up, assets
+
+
+def test_clustered_auc_interval_is_wider_than_the_iid_one_when_assets_persist() -> None:
+    prob, up, assets = null_assets(np.random.default_rng(6))
+    clustered, iid = clustered_auc(prob, up, assets), auc_estimate(prob, up)
+    assert clustered.value == pytest.approx(iid.value, abs=1e-12)
+    assert clustered.ci_high - clustered.ci_low > 3 * (iid.ci_high - iid.ci_low)
+
+
+def test_clustered_auc_keeps_its_coverage_in_a_null_world_where_the_iid_interval_does_not() -> None:
+    rng = np.random.default_rng(7)
+    covered = {"clustered": 0, "iid": 0}
+    reps = 300
+    for _ in range(reps):
+        prob, up, assets = null_assets(rng)
+        for name, est in (("clustered", clustered_auc(prob, up, assets)),
+                          ("iid", auc_estimate(prob, up))):  # fmt: skip
+            covered[name] += est.ci_low <= 0.5 <= est.ci_high
+    assert covered["clustered"] / reps > 0.9
+    assert covered["iid"] / reps < 0.5
+
+
+def test_clustered_auc_needs_ten_clusters_and_both_outcomes() -> None:
+    prob = np.linspace(0, 1, 90)
+    up = np.tile([0, 1, 1], 30)
+    few = clustered_auc(prob, up, np.repeat(np.arange(9), 10))
+    assert np.isfinite(few.value) and np.isnan(few.ci_low) and np.isnan(few.p_value)
+    assert np.isnan(clustered_auc(prob, np.ones(90), np.arange(90)).value)

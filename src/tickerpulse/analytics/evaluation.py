@@ -1,10 +1,14 @@
 """Scoring out-of-sample predictions: AUC, hit rate, Brier score, and a paper-trading curve.
 
-Every score comes with its sample size and a 95 % interval: AUC with the
-Hanley–McNeil standard error, hit rate with the Wilson interval, the Brier
-score and the mean trading return with t-intervals. Rows are treated as
-independent; when assets move together (real markets) the intervals are too
-narrow, which is one more reason to read them as a ceiling on confidence.
+Every score comes with its sample size and a 95 % interval. The AUC's is
+clustered by asset (:func:`~tickerpulse.analytics.stats.clustered_auc`): a
+pooled model's view of an asset persists from window to window, so its rows
+are not independent and an iid interval would be too narrow; with fewer than
+ten assets it falls back to the Hanley–McNeil (iid) interval. The hit rate
+has the Wilson interval, the Brier score and the mean trading return
+t-intervals; those treat rows as independent and are too narrow when rows move
+together (real markets), one more reason to read them as a ceiling on
+confidence.
 """
 
 from __future__ import annotations
@@ -17,7 +21,13 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from tickerpulse.analytics.panel import WINDOWS_PER_YEAR
-from tickerpulse.analytics.stats import CONFIDENCE, Estimate, wilson_interval
+from tickerpulse.analytics.stats import (
+    CONFIDENCE,
+    MIN_CLUSTERS,
+    Estimate,
+    clustered_auc,
+    wilson_interval,
+)
 
 
 @dataclass(frozen=True)
@@ -44,11 +54,25 @@ class Scores:
         return out
 
 
-def score(model: str, prob_up: np.ndarray, up: np.ndarray) -> Scores:
-    """AUC, hit rate (direction = prob > 0.5) and Brier score, with intervals."""
+def score(
+    model: str, prob_up: np.ndarray, up: np.ndarray, clusters: np.ndarray | None = None
+) -> Scores:
+    """AUC, hit rate (direction = prob > 0.5) and Brier score, with intervals.
+
+    Args:
+        model: The model's name.
+        prob_up: Predicted probabilities of "up".
+        up: Outcomes (1 up, 0 down; NaN rows are left out).
+        clusters: The asset of each row: the AUC interval is then clustered by
+            asset when there are at least ten assets.
+    """
     ok = np.isfinite(prob_up) & np.isfinite(up)
     p, y = prob_up[ok], up[ok].astype(int)
-    return Scores(model, auc_estimate(p, y), hit_rate_estimate(p, y), brier_estimate(p, y))
+    if clusters is not None and len(np.unique(clusters[ok])) >= MIN_CLUSTERS:
+        auc = clustered_auc(p, y, clusters[ok])
+    else:
+        auc = auc_estimate(p, y)
+    return Scores(model, auc, hit_rate_estimate(p, y), brier_estimate(p, y))
 
 
 def auc_estimate(prob: np.ndarray, y: np.ndarray, confidence: float = CONFIDENCE) -> Estimate:

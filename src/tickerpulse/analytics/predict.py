@@ -81,7 +81,7 @@ def walk_forward(
         ``predictions`` has one row per scored asset × window with
         ``next_return``, ``up``, ``expected_return`` and ``prob_<model>`` per
         model; ``scores`` one row per model (AUC, hit rate, Brier, each with a
-        95 % interval, and n).
+        95 % interval — the AUC's clustered by asset — and n).
     """
     config = config or WalkForwardConfig()
     data = _design(panel, builder, config.check_lookahead)
@@ -115,7 +115,8 @@ def walk_forward(
         **{f"prob_{m}": probs[m][scored] for m in config.models},
     )
     predictions = predictions.reset_index(drop=True)
-    scores = {m: score(m, probs[m][scored], up[scored]) for m in config.models}
+    assets = pd.factorize(data.keys["asset_id"])[0][scored]
+    scores = {m: score(m, probs[m][scored], up[scored], clusters=assets) for m in config.models}
     trading = {
         m: paper_trade(
             predictions.rename(columns={f"prob_{m}": "prob_up"}), m, cost_bps=config.cost_bps

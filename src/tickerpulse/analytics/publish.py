@@ -1,10 +1,11 @@
 """After the cycles: relation statistics and next-window predictions into the marts.
 
 Reads the last ``history`` of published windows as a panel, computes the
-relation report (correlations with CIs and BH q-values, Granger) and a
-walk-forward replay, fits the best out-of-sample model on everything known now,
-and replaces ``mart_relation`` and the predicted window's ``mart_prediction``
-rows in one transaction. The fitted model is kept in the lake under
+relation report (correlations with CIs and BH q-values, Granger, lead-lag and
+the event study) and a walk-forward replay, fits the best out-of-sample model
+on everything known now, and replaces ``mart_relation``, ``mart_relation_lag``,
+``mart_relation_event`` and the predicted window's ``mart_prediction`` rows in
+one transaction. The fitted model is kept in the lake under
 ``models/<version>@<trained until>.joblib``. Nothing is published from fewer
 windows than the walk-forward needs: the pages then say there is not enough
 history rather than show numbers that mean nothing.
@@ -29,10 +30,15 @@ from tickerpulse.analytics.predict import (
     predict_latest,
     walk_forward,
 )
-from tickerpulse.analytics.relation import relation_report
+from tickerpulse.analytics.relation import RelationReport, relation_report
 from tickerpulse.analytics.stats import Estimate
 from tickerpulse.analytics.verdict import verdict
-from tickerpulse.db.models import MartPrediction, MartRelation
+from tickerpulse.db.models import (
+    MartPrediction,
+    MartRelation,
+    MartRelationEvent,
+    MartRelationLag,
+)
 from tickerpulse.db.state import last_published
 from tickerpulse.domain import WINDOW
 from tickerpulse.lake import Lake
@@ -73,7 +79,9 @@ def publish_panel(
     if windows < needed:
         return AnalyticsOutcome(skipped=f"{windows} windows of history; predictions need {needed}")
     until = pd.Timestamp(panel["window_start"].max()).to_pydatetime()
-    relation = _relation_rows(panel, until)
+    report = relation_report(panel)
+    relation = _relation_rows(report, until)
+    lags, events = _lag_rows(report, until), _event_rows(report, until)
     replay = walk_forward(panel, config)
     scores = replay.scores.set_index("model")
     best = max(CANDIDATES, key=lambda m: float(scores.loc[m, "auc"]))
@@ -95,17 +103,18 @@ def publish_panel(
         for row in predict_latest(artifact, panel).itertuples()
     ]  # fmt: skip
     with engine.begin() as conn:
-        conn.execute(delete(MartRelation))
-        if relation:
-            conn.execute(insert(MartRelation), relation)
+        for table, rows in ((MartRelation, relation), (MartRelationLag, lags),
+                            (MartRelationEvent, events)):  # fmt: skip
+            conn.execute(delete(table))
+            if rows:
+                conn.execute(insert(table), rows)
         conn.execute(delete(MartPrediction).where(MartPrediction.window_start == target))
         if predictions:
             conn.execute(insert(MartPrediction), predictions)
     return AnalyticsOutcome(len(relation), len(predictions), best)
 
 
-def _relation_rows(panel: pd.DataFrame, until: datetime) -> list[dict[str, Any]]:
-    report = relation_report(panel)
+def _relation_rows(report: RelationReport, until: datetime) -> list[dict[str, Any]]:
     corr = report.correlations
     corr = corr[(corr["method"] == "pearson") & corr["signal"].isin(SIGNALS)]
     granger = report.granger
@@ -127,6 +136,34 @@ def _relation_rows(panel: pd.DataFrame, until: datetime) -> list[dict[str, Any]]
             }
         )  # fmt: skip
     return rows
+
+
+def _lag_rows(report: RelationReport, until: datetime) -> list[dict[str, Any]]:
+    """Every asset's (and the pooled) sentiment-vs-return correlation at each lag."""
+    return [
+        {
+            "asset_id": row.asset_id, "source_class": row.source_class, "signal": row.signal,
+            "lag": int(row.lag), "r": _float(row.r), "ci_low": _float(row.ci_low),
+            "ci_high": _float(row.ci_high), "n": int(row.n), "p_value": _float(row.p_value),
+            "q_value": _float(row.q_value), "computed_until": until,
+        }
+        for row in report.lead_lag.itertuples()
+    ]  # fmt: skip
+
+
+def _event_rows(report: RelationReport, until: datetime) -> list[dict[str, Any]]:
+    """The mean signed CAR around spikes per τ, for assets (and the pool) that had events."""
+    events = report.events
+    return [
+        {
+            "asset_id": row.asset_id, "source_class": row.source_class,
+            "event_type": row.event_type, "tau": int(row.tau), "mean_car": _float(row.mean_car),
+            "ci_low": _float(row.ci_low), "ci_high": _float(row.ci_high),
+            "n_events": int(row.n_events), "p_value": _float(row.p_value),
+            "computed_until": until,
+        }
+        for row in events[events["n_events"] > 0].itertuples()
+    ]  # fmt: skip
 
 
 def _float(value: Any) -> float | None:

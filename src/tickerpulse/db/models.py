@@ -187,6 +187,46 @@ class MartRelation(Base):
     computed_until: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class MartRelationLag(Base):
+    """Lead-lag: an asset's signal at window t against its return at t + lag, with the CI."""
+
+    __tablename__ = "mart_relation_lag"
+
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """An asset id, or ``*`` for the estimate pooled over every asset."""
+    source_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    signal: Mapped[str] = mapped_column(String(32), primary_key=True)
+    lag: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Windows from the signal to the return: positive, the signal came first."""
+    r: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    n: Mapped[int] = mapped_column(Integer)
+    p_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    q_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """Benjamini–Hochberg q over the assets at the same lag."""
+    computed_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MartRelationEvent(Base):
+    """Event study: mean cumulative abnormal return around spikes, signed by the crowd's side."""
+
+    __tablename__ = "mart_relation_event"
+
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source_class: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    """``mention_spike`` or ``sentiment_spike``."""
+    tau: Mapped[int] = mapped_column(Integer, primary_key=True)
+    """Windows from the spike (0: the spike window)."""
+    mean_car: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    n_events: Mapped[int] = mapped_column(Integer)
+    p_value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    computed_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class MartPrediction(Base):
     """Next-window direction per asset, with the model's out-of-sample record."""
 

@@ -166,3 +166,30 @@ class PredictionListRow:
     def conviction(self) -> float:
         """How far the call is from a coin flip (0 … 0.5)."""
         return abs(self.prob_up - 0.5)
+
+
+@dataclass(frozen=True)
+class LagRow:
+    """One lag of an asset's published lead-lag correlation (see ``mart_relation_lag``)."""
+
+    source_class: str
+    lag: int
+    r: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    q_value: float | None
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """One point of an asset's published event study (see ``mart_relation_event``)."""
+
+    source_class: str
+    event_type: str
+    tau: int
+    mean_car: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n_events: int
+    p_value: float | None

@@ -13,7 +13,7 @@ from typing import cast
 from sqlalchemy.orm import Session
 
 from tickerpulse.domain import TEXT_SOURCES, WINDOW
-from tickerpulse.web import charts, queries
+from tickerpulse.web import charts, queries, relation_queries
 from tickerpulse.web.records import (
     AssetOverview,
     AssetWindowRow,
@@ -26,6 +26,7 @@ from tickerpulse.web.records import (
     SourceRow,
     TrendingRow,
 )
+from tickerpulse.web.relation_charts import RelationCharts, relation_charts
 from tickerpulse.web.tiers import FULL_ACCESS, Access, Feature, Gate
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
@@ -72,6 +73,14 @@ class AssetView:
     delayed: bool = False
     relation_gate: Gate | None = None
     prediction_gate: Gate | None = None
+    relation_charts: RelationCharts | None = None
+    """Lead-lag and event-study charts; None when the relation panel is gated."""
+
+    @property
+    def needs_plotly(self) -> bool:
+        """Whether any chart on the page is drawn by Plotly.js."""
+        extra = self.relation_charts
+        return bool(self.figure_json or (extra and (extra.lead_lag_json or extra.events_json)))
 
 
 NEWS_PERIODS = {"6h": ("the latest window", 1), "24h": ("last 24 h", 4), "7d": ("last 7 days", 28)}
@@ -280,6 +289,7 @@ def asset_view(
             session, asset_id=asset_id, until=latest + WINDOW if access.delay else None
         ),
         relation=[] if relation_gate else queries.asset_relation(session, asset_id=asset_id),
+        relation_charts=None if relation_gate else _relation_charts(session, asset),
         prediction=None
         if prediction_gate
         else queries.asset_prediction(session, asset_id=asset_id),
@@ -291,6 +301,15 @@ def asset_view(
 
 
 FREE_HISTORY = timedelta(days=7) - WINDOW
+
+
+def _relation_charts(session: Session, asset: AssetOverview) -> RelationCharts:
+    """The relation panel's lead-lag and event-study charts from their marts."""
+    return relation_charts(
+        asset.symbol,
+        relation_queries.asset_lead_lag(session, asset_id=asset.asset_id),
+        relation_queries.asset_event_study(session, asset_id=asset.asset_id),
+    )
 
 
 def daily_rows(rows: list[AssetWindowRow]) -> list[AssetWindowRow]:
