@@ -199,7 +199,7 @@ def problems(page: Page) -> list[str]:
     for sample in text_samples(facts):
         if sample.ratio < AA_BODY_TEXT:
             found.append(
-                f"contrast {sample.ratio:.2f}:1 < 4.5:1 for “{sample.text}” ({sample.selector})"
+                f"contrast {sample.ratio:.2f}:1 < {AA_BODY_TEXT}:1 for “{sample.text}” ({sample.selector})"
             )
     return found
 

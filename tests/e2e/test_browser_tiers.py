@@ -3,7 +3,8 @@
 One app and one browser serve the whole module; each reader (anonymous, Free,
 Pro, Premium, admin) gets a browser context of their own. Each page is saved
 as a full-page screenshot to ``$SCREENSHOT_DIR/<reader>/<page>.png`` (CI keeps
-them as artifacts; ``make screenshots`` writes them to ``docs/screenshots-raw``)
+them as artifacts; ``make screenshots`` writes them to ``docs/screenshots-raw`` and
+copies the README's, under ``readme/``, to ``docs/screenshots``)
 and checked for the accessibility basics of :mod:`tests.e2e.a11y`.
 """
 
@@ -74,7 +75,7 @@ PAGES = (
     ),
     MainPage(
         "news", "/news",
-        shows=_by_tier(f"News analytics {PRO_GATE}", "Most covered assets", "pro"),
+        shows=_by_tier(f"News analytics {PRO_GATE}", "Alpha Vantage's sentiment beside ours", "pro"),
         hides=_by_tier("Most covered assets", PRO_GATE, "pro"),
     ),
     MainPage(
@@ -110,6 +111,23 @@ PAGES = (
         hides=dict.fromkeys(("anonymous", "free", "pro", "premium"), "Admin console"),
     ),
 )  # fmt: skip
+
+AV_ARTICLES = (
+    ("bullish", "Reuters", 0.41),
+    ("bullish", "Reuters", 0.22),
+    ("neutral", "Reuters", 0.05),
+    ("bearish", "Reuters", -0.12),
+    ("bullish", "Benzinga", 0.38),
+    ("bearish", "Benzinga", -0.3),
+    ("neutral", "Motley Fool", 0.18),
+    ("bullish", "Motley Fool", 0.27),
+)
+"""Alpha Vantage articles (our label, outlet, Alpha Vantage's published score)."""
+
+README_READER = "premium"
+README_PAGES = {"trending": 1300, "asset": 1600, "news": 2400, "predictions": 1000}
+"""The README's screenshots and how much of each page they show, in px from the top
+(``make screenshots`` copies them to docs/screenshots)."""
 
 MOBILE = {"width": 390, "height": 844}
 MOBILE_PAGES = ("trending", "asset", "news", "compare", "predictions", "watchlist", "alerts")
@@ -173,6 +191,13 @@ def seed_site(engine: Engine) -> None:
             for asset_id, prob in (("crypto:BTC", 0.64), ("stock:TSLA", 0.38), ("crypto:ETH", 0.52))
         )  # fmt: skip
         session.add_all(busy_assets())
+        for i, (label, outlet, theirs) in enumerate(AV_ARTICLES):
+            asset_id = ("crypto:BTC", "stock:NVDA", "stock:TSLA")[i % 3]
+            session.add_all(
+                document(f"alphavantage:{i}", asset_id, LATEST, LATEST + timedelta(minutes=20 * i),
+                         label, source="alphavantage", channel=outlet, provider_sentiment=theirs,
+                         title=f"{outlet} on {asset_id}")
+            )  # fmt: skip
         for i, (label, channel) in enumerate(
             (("bullish", "cnbc"), ("neutral", "reuters-business"), ("bearish", "coindesk"))
         ):
@@ -228,6 +253,15 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
 
 
+def save_readme_shot(page: Page, path: Path, most: int) -> None:
+    """The top of the page, at most ``most`` px tall, for the README."""
+    path.parent.mkdir(exist_ok=True)
+    height = min(page.evaluate("document.documentElement.scrollHeight"), most)
+    page.screenshot(
+        path=path, full_page=True, clip={"x": 0, "y": 0, "width": 1000, "height": height}
+    )
+
+
 def reader_context(browser: Browser, site: str, reader: str, **options: object) -> BrowserContext:
     """A fresh context, signed in as ``reader`` unless anonymous."""
     context = browser.new_context(**options)  # type: ignore[arg-type]
@@ -256,6 +290,8 @@ def test_each_page_shows_what_the_readers_plan_includes_and_gates_the_rest(
         open_page(page, site + main.path)
         (shots / reader).mkdir(exist_ok=True)
         page.screenshot(path=shots / reader / f"{main.name}.png", full_page=True)
+        if reader == README_READER and main.name in README_PAGES:
+            save_readme_shot(page, shots / "readme" / f"{main.name}.png", README_PAGES[main.name])
         expect(page.get_by_text(main.shows[reader]).first).to_be_visible()
         if reader in main.hides:
             expect(page.get_by_text(main.hides[reader])).to_have_count(0)
