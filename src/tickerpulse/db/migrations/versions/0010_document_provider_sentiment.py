@@ -1,18 +1,15 @@
 """the provider's own published sentiment beside ours on published documents
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-12-01 23:30:00
-
-0007–0009 are being written on other branches: whoever merges after them points
-``down_revision`` at the newest of those (the column is independent of them).
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
