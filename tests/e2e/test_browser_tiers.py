@@ -90,6 +90,11 @@ PAGES = (
         hides=_by_tier("most confident first", PREMIUM_GATE, "premium"),
     ),
     MainPage(
+        "live", "/live",
+        shows=_by_tier(f"The live stream {PREMIUM_GATE}", "Live: 1-minute bars", "premium"),
+        hides=_by_tier("Live: 1-minute bars", PREMIUM_GATE, "premium"),
+    ),
+    MainPage(
         "watchlist", "/watchlist",
         shows=_by_tier(f"Watchlists {PREMIUM_GATE}", "Your watchlist", "premium"),
         hides=_by_tier("Your watchlist", PREMIUM_GATE, "premium"),
@@ -132,7 +137,9 @@ README_PAGES = {"trending": 1300, "asset": 1600, "news": 2400, "predictions": 10
 (``make screenshots`` copies them to docs/screenshots)."""
 
 MOBILE = {"width": 390, "height": 844}
-MOBILE_PAGES = ("trending", "asset", "news", "compare", "predictions", "watchlist", "alerts")
+MOBILE_PAGES = (
+    "trending", "asset", "news", "compare", "predictions", "live", "watchlist", "alerts",
+)  # fmt: skip
 
 
 BUSY = (
