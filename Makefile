@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-slow test-spark test-kafka kafka kafka-stop spark-kafka-jars test-browser browser wheel lint format bench clean universe eval
+.PHONY: setup demo test test-slow test-spark test-kafka kafka kafka-stop spark-kafka-jars test-browser browser screenshots wheel lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -60,6 +60,16 @@ browser:
 
 test-browser: setup browser
 	$(BIN)/pytest -m browser
+
+# Every main page for every reader (docs/screenshots-raw, git-ignored); the README's
+# four (1000 px wide, Premium) are copied to docs/screenshots and shrunk with pngquant.
+screenshots: setup browser
+	rm -rf docs/screenshots-raw
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots-raw $(BIN)/pytest -m browser tests/e2e/test_browser_tiers.py
+	mkdir -p docs/screenshots
+	cp docs/screenshots-raw/readme/*.png docs/screenshots/
+	@if command -v pngquant >/dev/null; then pngquant --force --skip-if-larger --strip --quality 70-95 --ext .png docs/screenshots/*.png; \
+	else echo "pngquant not found (apt-get install pngquant): docs/screenshots left unoptimised"; fi
 
 lint: setup
 	$(BIN)/ruff check src tests bench

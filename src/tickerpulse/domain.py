@@ -148,6 +148,9 @@ class Document:
     url: str | None
     lang: str | None
     engagement: int
+    provider_sentiment: float | None = None
+    """The provider's own published sentiment in [-1, 1] (Alpha Vantage's
+    ``overall_sentiment_score``), kept beside ours; None for providers without one."""
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ DOCUMENT_SCHEMA = pa.schema(
         ("url", pa.string()),
         ("lang", pa.string()),
         ("engagement", pa.int64()),
+        ("provider_sentiment", pa.float64()),
     ]
 )
 

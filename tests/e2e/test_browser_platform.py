@@ -1,13 +1,10 @@
 """A subscriber's whole path in headless Chromium: sign up, verify, upgrade, unlock, API key.
 
-Drives Debian's chromium (installed by ``make browser``) through Playwright;
-screenshots of each step go to ``$SCREENSHOT_DIR`` (default: the test's temp
-folder) for CI to keep as artifacts, never into git.
+Screenshots of each step go to ``$SCREENSHOT_DIR`` (see :mod:`tests.e2e.browser`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,15 +13,12 @@ import pytest
 from bench.serving import free_port, serving
 from sqlalchemy import Engine
 
+from tests.e2e.browser import BROWSER_MARKS, launch, screenshot_dir, sign_in
 from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import platform_settings
 from tickerpulse.web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="run `make browser` to install chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -39,10 +33,9 @@ def site(engine: Engine) -> Iterator[str]:
 def test_sign_up_verify_upgrade_unlock_and_call_the_api(site: str, tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    shots = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
+    shots = screenshot_dir(tmp_path)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        browser = launch(p)
         page = browser.new_page()
         page.goto(f"{site}/signup")
         page.get_by_label("E-mail").fill("reader@example.com")
@@ -53,10 +46,7 @@ def test_sign_up_verify_upgrade_unlock_and_call_the_api(site: str, tmp_path: Pat
         page.goto(f"{site}/dev/outbox")
         page.get_by_role("link", name="/verify?token=").first.click()
         expect(page.get_by_text("Your e-mail is confirmed")).to_be_visible()
-        page.get_by_label("E-mail").fill("reader@example.com")
-        page.get_by_label("Password").fill("a long enough password")
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+        sign_in(page, site, "reader@example.com", "a long enough password")
         page.screenshot(path=shots / "account-free.png", full_page=True)
 
         page.goto(f"{site}/predictions")

@@ -1,11 +1,10 @@
 """A Premium reader's watchlist and alerts in headless Chromium, and the prompt a Pro reader sees.
 
-Screenshots go to ``$SCREENSHOT_DIR`` (default: the test's temp folder), never into git.
+Screenshots go to ``$SCREENSHOT_DIR`` (see :mod:`tests.e2e.browser`).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,17 +12,13 @@ import pytest
 from bench.serving import free_port, serving
 from sqlalchemy import Engine
 
+from tests.e2e.browser import BROWSER_MARKS, launch, screenshot_dir, sign_in
 from tests.integration.test_alert_delivery import deliver
 from tests.integration.test_web_queries import LATEST, seed_marts
 from tests.web_helpers import PASSWORD, add_user, platform_settings
 from tickerpulse.web.app import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="run `make browser` to install chromium"),
-]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture
@@ -39,22 +34,14 @@ def site(engine: Engine) -> Iterator[str]:
 def test_watch_an_asset_set_a_rule_and_read_the_alert(
     site: str, engine: Engine, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import Page, expect, sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
-    shots = Path(os.environ.get("SCREENSHOT_DIR", tmp_path))
-    shots.mkdir(parents=True, exist_ok=True)
-
-    def sign_in(page: Page, email: str) -> None:
-        page.goto(f"{site}/login")
-        page.get_by_label("E-mail").fill(email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in", exact=True).click()
-        expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    shots = screenshot_dir(tmp_path)
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = launch(p)
         page = browser.new_page()
-        sign_in(page, "premium@example.com")
+        sign_in(page, site, "premium@example.com", PASSWORD)
         page.goto(f"{site}/asset/crypto:BTC")
         page.get_by_role("button", name="Add to watchlist").click()
         expect(page.get_by_text("Added to your watchlist.")).to_be_visible()
@@ -79,7 +66,7 @@ def test_watch_an_asset_set_a_rule_and_read_the_alert(
         expect(page.get_by_title("unread alerts")).to_have_count(0)
 
         other = browser.new_page()
-        sign_in(other, "pro@example.com")
+        sign_in(other, site, "pro@example.com", PASSWORD)
         other.goto(f"{site}/watchlist")
         expect(other.get_by_text("comes with the Premium plan")).to_be_visible()
         other.screenshot(path=shots / "watchlist-gated.png", full_page=True)

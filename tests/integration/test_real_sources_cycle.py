@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pytest_httpserver import HTTPServer
 from sqlalchemy import Engine, text
 
+from tests.integration.sources.test_alphavantage import UNTIL, serve
+from tests.integration.sources.test_alphavantage import source as av_source
 from tickerpulse.config import Settings
 from tickerpulse.db.state import ledger
 from tickerpulse.domain import Window
@@ -111,3 +113,23 @@ def test_finnhub_articles_and_candles_reach_their_marts(
         ("Bloomberg", "finnhub", "news"), ("CNBC", "finnhub", "news"), ("Yahoo", "finnhub", "news"),
     ]  # fmt: skip
     assert tuple(price) == ("finnhub", 6, 229.5)
+
+
+def test_alpha_vantage_articles_keep_its_published_sentiment_beside_ours(
+    engine: Engine, lake_dir: Path, httpserver: HTTPServer
+) -> None:
+    serve(httpserver)
+    window = Window.containing(UNTIL - timedelta(hours=1))  # 06:00-12:00 UTC, 2 March
+    ctx = make_context(engine, str(lake_dir), None, {"alphavantage": av_source(httpserver)})  # type: ignore[dict-item]
+    assert run_cycle(ctx, window).stages["publish"]["status"] == "ok"
+    with engine.connect() as conn:
+        docs = conn.execute(
+            text(
+                "SELECT channel, provider_sentiment, sentiment_score FROM mart_document"
+                " WHERE source = 'alphavantage' ORDER BY channel"
+            )
+        ).all()
+    assert [(channel, theirs) for channel, theirs, _ in docs] == [
+        ("Benzinga", 0.21), ("CoinDesk", 0.21), ("Reuters", 0.21),
+    ]  # fmt: skip
+    assert all(ours is not None for _, _, ours in docs)

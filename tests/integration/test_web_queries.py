@@ -69,6 +69,7 @@ def document(
         source=kw.get("source", "news"), channel=kw.get("channel", "reuters"), created_at=created,
         title=kw.get("title"), text=kw.get("text", "body"), url=kw.get("url"),
         sentiment_score={"bullish": 0.7, "bearish": -0.7}.get(label, 0.0), sentiment_label=label,
+        provider_sentiment=kw.get("provider_sentiment"),
     )  # fmt: skip
     link = MartDocumentAsset(
         doc_id=doc_id, asset_id=asset_id, window_start=window, method="cashtag", relevance=0.9

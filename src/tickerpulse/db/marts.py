@@ -52,6 +52,7 @@ def publish_window(
             "url": row["url"],
             "sentiment_score": row["sentiment_score"],
             "sentiment_label": row["sentiment_label"],
+            "provider_sentiment": row["provider_sentiment"],
         }
         for row in aggregates.window_documents.to_pylist()
     ]

@@ -145,6 +145,8 @@ class MartDocument(Base):
     url: Mapped[str | None] = mapped_column(Text, nullable=True)
     sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     sentiment_label: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    provider_sentiment: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """The provider's own published score (Alpha Vantage), beside ours; None elsewhere."""
 
 
 class MartDocumentAsset(Base):

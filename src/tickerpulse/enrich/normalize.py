@@ -324,6 +324,7 @@ def _document(
     url: str | None,
     lang: str | None,
     engagement: int,
+    provider_sentiment: float | None = None,
 ) -> Row:
     return {
         "doc_id": doc_id,
@@ -337,6 +338,7 @@ def _document(
         "url": url,
         "lang": lang,
         "engagement": engagement,
+        "provider_sentiment": provider_sentiment,
     }
 
 
@@ -509,7 +511,20 @@ def _alphavantage_news(item: dict[str, Any], context: dict[str, Any]) -> Row:
         url=url,
         lang=None,
         engagement=0,
+        provider_sentiment=_published_score(item.get("overall_sentiment_score")),
     )
+
+
+def _published_score(value: Any) -> float | None:
+    """A provider's published sentiment score if it is a number in [-1, 1], else None.
+
+    A missing or odd score does not quarantine the article: ours is computed anyway.
+    """
+    try:
+        score = float(value)
+    except (TypeError, ValueError):
+        return None
+    return score if -1.0 <= score <= 1.0 else None  # NaN fails both comparisons
 
 
 DOCUMENT_MAPPERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Row]] = {

@@ -74,11 +74,23 @@ def _read_day(ctx: CycleContext, table: str, days: list[Any], schema: pa.Schema)
     for day in days:
         for path in ctx.lake.glob(f"{ctx.layout.curated_day_dir(table, day)}/run=*.parquet"):
             run_id = path.rsplit("run=", 1)[1].removesuffix(".parquet")
-            data = ctx.lake.read_parquet(path).cast(schema)
+            data = conform(ctx.lake.read_parquet(path), schema)
             parts.append(data.append_column("run_id", pa.array([run_id] * data.num_rows)))
     if not parts:
         return schema.append(pa.field("run_id", pa.string())).empty_table()
     return pa.concat_tables(parts)
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """``table`` cast to ``schema``; columns added to the schema since it was written are null.
+
+    Curated files written before a column existed (``provider_sentiment``) stay readable,
+    so a backfill over an old lake needs no rewrite.
+    """
+    missing = [f for f in schema if f.name not in table.schema.names]
+    for column in missing:
+        table = table.append_column(column, pa.nulls(table.num_rows, column.type))
+    return table.select(schema.names).cast(schema)
 
 
 _CSV_COLUMNS = (

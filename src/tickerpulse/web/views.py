@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.domain import TEXT_SOURCES, WINDOW
 from tickerpulse.web import charts, queries, relation_queries
+from tickerpulse.web.news_agreement import AgreementRow, provider_agreement
 from tickerpulse.web.records import (
     AssetOverview,
     AssetWindowRow,
@@ -98,6 +99,8 @@ class NewsView:
     coverage: list[NewsCoverageRow] = field(default_factory=list)
     figure_json: str | None = None
     since: datetime | None = None
+    provider: list[AgreementRow] = field(default_factory=list)
+    """Alpha Vantage's published sentiment beside ours: overall, then per outlet."""
     periods: dict[str, tuple[str, int]] = field(default_factory=lambda: NEWS_PERIODS)
     groupings: dict[str, str] = field(default_factory=lambda: NEWS_GROUPINGS)
 
@@ -134,6 +137,7 @@ def news_view(session: Session, *, by: str | None, period: str | None) -> NewsVi
         coverage=queries.news_coverage(session, since=since),
         figure_json=None if figure is None else charts.figure_json(figure),
         since=since,
+        provider=provider_agreement(session, since=since),
     )
 
 

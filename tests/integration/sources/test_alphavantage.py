@@ -19,7 +19,7 @@ from tickerpulse.sources.alphavantage import (
     missing_credentials,
     runs_left_today,
 )
-from tickerpulse.sources.base import Cursor, Page
+from tickerpulse.sources.base import Cursor, Page, envelope
 from tickerpulse.sources.http import HttpClient
 from tickerpulse.universe import load_universe
 
@@ -173,6 +173,22 @@ def test_alpha_vantage_sentiment_is_kept_for_comparison() -> None:
     assert (
         av_ticker_sentiment({"ticker_sentiment": [{"ticker": "X", "relevance_score": "?"}]}) == []
     )
+
+
+def test_alpha_vantage_published_score_lands_on_the_document_beside_ours() -> None:
+    item = json.loads((FIXTURES / "news_sentiment.json").read_text())["feed"][0]
+    odd = {"n/a": None, 3.0: None, None: None, "-0.4": -0.4, 0.21: 0.21}
+    items = [
+        {**item, "url": f"{item['url']}?{n}", "overall_sentiment_score": score}
+        for n, score in enumerate(odd)
+    ]
+    docs = normalize_documents(
+        "alphavantage",
+        [envelope(i, fetched_at=NOON, context={"feed": "news"}) for i in items],
+    )
+    assert not docs.quarantined  # an odd published score never costs us the article
+    by_url = {row["url"]: row["provider_sentiment"] for row in docs.table.to_pylist()}
+    assert [by_url[i["url"]] for i in items] == list(odd.values())
 
 
 def test_credentials() -> None:
