@@ -21,6 +21,7 @@ from bench.serving import serving
 from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
 from tickerpulse.web.app import create_app
+from tickerpulse.web.tiers import Feature
 
 PAGES = {
     "trending": "/",
@@ -57,6 +58,8 @@ def _serve_and_measure(settings: Settings, engine: Engine, cached: bool) -> list
             load(base, path, clients=4, requests=40)  # warm pools (and the cache, when on)
             for clients in (1, CONCURRENCY):
                 run = load(base, path, clients=clients, requests=REQUESTS)
+                if run.failures:
+                    raise RuntimeError(f"{path}: {run.failures} of {REQUESTS} requests failed")
                 srv, cli = run.server_ms, run.client_ms
                 results.append(
                     PageLatency(
@@ -71,7 +74,11 @@ def _serve_and_measure(settings: Settings, engine: Engine, cached: bool) -> list
 def measure(days: int = 7) -> list[PageLatency]:
     """Build the data, serve it, and measure every page at 1 and CONCURRENCY clients."""
     with tempfile.TemporaryDirectory(prefix="tp-web-bench-") as home:
-        settings = Settings(_env_file=None, home=Path(home), sim_days=days)  # type: ignore[call-arg]
+        # Every page open to anonymous readers: this measures pages, not gates (see platform).
+        everything_free = {feature.value: "free" for feature in Feature}
+        settings = Settings(  # type: ignore[call-arg]
+            _env_file=None, home=Path(home), sim_days=days, tier_overrides=everything_free
+        )
         runtime = open_runtime(settings)
         world = simulated_world(runtime)
         ctx = cycle_context(runtime, simulated_sources(world))
