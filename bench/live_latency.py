@@ -34,20 +34,17 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
+from bench.readers import premium_reader
 from bench.serving import free_port
 from tickerpulse.config import Settings
 from tickerpulse.domain import Trade
 from tickerpulse.runtime import open_runtime
-from tickerpulse.web import accounts
-from tickerpulse.web.billing import activate_subscription
-from tickerpulse.web.crypto import password_hasher
 
 RATES = (1_000, 10_000, 10_000, 10_000)
 """Each rate is one run; 10k is run three times, as the shared machine's load makes it vary."""
@@ -191,18 +188,7 @@ def measure(rates: tuple[int, ...] = RATES, seconds: float = SECONDS) -> list[La
         settings = Settings(_env_file=None, home=Path(home))  # type: ignore[call-arg]
         runtime = open_runtime(settings)
         engine = runtime.engine
-        now = datetime.now(UTC)
-        with Session(engine) as session:
-            user = accounts.create_user(
-                session, password_hasher(settings), email="live@example.com",
-                password="a long enough password", now=now, verified=True,
-            )  # fmt: skip
-            activate_subscription(
-                session, user.user_id, tier="premium", provider="sandbox", customer_id=None,
-                subscription_id=None, now=now,
-            )  # fmt: skip
-            cookie = accounts.start_session(session, user, now=now)
-            session.commit()
+        cookie = premium_reader(engine, settings, "live@example.com")["cookie"]
         env = {
             **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP")},
             "TICKERPULSE_HOME": home, "SECRET_KEY": "live-bench",
@@ -239,7 +225,7 @@ def _one_rate(
     sent_file = home / f"sent-{rate}.json"
     log_file = home / f"stream-{rate}.log"
     replay_port = free_port()
-    headers = {"cookie": f"tp_session={cookie}"}
+    headers = {"cookie": cookie}
     with (
         httpx.Client(base_url=base, headers=headers, timeout=None) as client,
         client.stream("GET", "/live/stream", params={"symbols": ",".join(SYMBOLS)}) as stream,

@@ -16,19 +16,14 @@ import statistics
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
-
 from bench.loadgen import LoadResult, load
+from bench.readers import premium_reader
 from bench.serving import serving_process
 from bench.web import _p
 from tickerpulse.config import Settings
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
-from tickerpulse.web import accounts, api_keys
-from tickerpulse.web.billing import activate_subscription
 from tickerpulse.web.crypto import password_hasher
 
 CLIENTS = 200
@@ -85,7 +80,7 @@ def measure(days: int = 7) -> tuple[tuple[float, float], list[RouteLatency]]:
 
         for window in world.windows:
             run_cycle(ctx, window)
-        headers = _premium_reader(runtime.engine, settings)
+        headers = premium_reader(runtime.engine, settings, "bench@example.com")
         env = {
             "DATABASE_URL": runtime.engine.url.render_as_string(hide_password=False),
             "TICKERPULSE_HOME": home,
@@ -105,24 +100,6 @@ def measure(days: int = 7) -> tuple[tuple[float, float], list[RouteLatency]]:
         finally:
             runtime.engine.dispose()
     return cost, results
-
-
-def _premium_reader(engine: Engine, settings: Settings) -> dict[str, str]:
-    """A Premium user's session cookie and API key, as request headers."""
-    now = datetime.now(UTC)
-    with Session(engine) as session:
-        user = accounts.create_user(
-            session, password_hasher(settings), email="bench@example.com",
-            password="a long enough password", now=now, verified=True,
-        )  # fmt: skip
-        activate_subscription(
-            session, user.user_id, tier="premium", provider="sandbox", customer_id=None,
-            subscription_id=None, now=now,
-        )  # fmt: skip
-        cookie = accounts.start_session(session, user, now=now)
-        key = api_keys.create_key(session, user, name="bench", now=now)
-        session.commit()
-    return {"cookie": f"tp_session={cookie}", "authorization": f"Bearer {key}"}
 
 
 def _latency(route: str, workers: int, run: LoadResult) -> RouteLatency:

@@ -1,0 +1,31 @@
+"""A Premium reader for the load benchmarks: verified user, active plan, session and API key."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from tickerpulse.config import Settings
+from tickerpulse.web import accounts, api_keys
+from tickerpulse.web.billing import activate_subscription
+from tickerpulse.web.crypto import password_hasher
+
+
+def premium_reader(engine: Engine, settings: Settings, email: str) -> dict[str, str]:
+    """Create a Premium user; returns their session cookie and API key as request headers."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        user = accounts.create_user(
+            session, password_hasher(settings), email=email,
+            password="a long enough password", now=now, verified=True,
+        )  # fmt: skip
+        activate_subscription(
+            session, user.user_id, tier="premium", provider="sandbox", customer_id=None,
+            subscription_id=None, now=now,
+        )  # fmt: skip
+        cookie = accounts.start_session(session, user, now=now)
+        key = api_keys.create_key(session, user, name="bench", now=now)
+        session.commit()
+    return {"cookie": f"tp_session={cookie}", "authorization": f"Bearer {key}"}
