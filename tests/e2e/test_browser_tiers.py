@@ -26,9 +26,17 @@ from tests.e2e import a11y
 from tests.e2e.browser import BROWSER_MARKS, launch, screenshot_dir, sign_in
 from tests.integration.test_alert_delivery import deliver
 from tests.integration.test_web_news import seed_news
-from tests.integration.test_web_queries import LATEST, WINDOWS, W, document, prices, stat
+from tests.integration.test_web_queries import (
+    LATEST,
+    WINDOWS,
+    W,
+    document,
+    prices,
+    stat,
+    weak_btc_relation,
+)
 from tests.web_helpers import PASSWORD, add_user, platform_settings
-from tickerpulse.db.models import MartPrediction, MartRelation
+from tickerpulse.db.models import MartPrediction
 from tickerpulse.db.platform import AlertRule
 from tickerpulse.web import accounts, watchlists
 from tickerpulse.web.app import create_app
@@ -184,13 +192,7 @@ def seed_site(engine: Engine) -> None:
     seed_news(engine)
     now = datetime.now(UTC)
     with Session(engine) as session:
-        session.add(
-            MartRelation(
-                asset_id="crypto:BTC", source_class="social", signal="sentiment", horizon=1,
-                r=0.2, ci_low=0.1, ci_high=0.3, n=200, p_value=0.01, q_value=0.02,
-                granger_q=0.5, verdict="weak positive", computed_until=LATEST,
-            )
-        )  # fmt: skip
+        session.add(weak_btc_relation())
         session.add_all(
             MartPrediction(
                 window_start=LATEST + W, asset_id=asset_id, model="logistic",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi.testclient import TestClient
@@ -70,10 +69,8 @@ def test_lead_lag_and_event_study_are_published_with_the_relation_stats(
 
 @CACHES
 def test_the_asset_page_charts_lead_lag_and_events_for_pro_and_not_for_free(
-    engine: Engine, lake_dir: Path, cache_seconds: float, monkeypatch: pytest.MonkeyPatch
+    engine: Engine, lake_dir: Path, cache_seconds: float
 ) -> None:
-    monkeypatch.setenv("ARGON2_TIME_COST", "1")
-    monkeypatch.setenv("ARGON2_MEMORY_KIB", "8192")
     seed_marts(engine)
     publish_three_assets(engine, lake_dir)
     add_user(engine, "free@example.com")

@@ -10,9 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tests.integration.test_web_queries import LATEST, WINDOWS, seed_marts, stat
+from tests.integration.test_web_queries import WINDOWS, seed_marts, stat, weak_btc_relation
 from tests.web_helpers import CACHES, HTML, add_user, platform_settings, sign_in
-from tickerpulse.db.models import MartRelation
 from tickerpulse.db.platform import User
 from tickerpulse.universe import load_universe
 from tickerpulse.web import api_keys
@@ -119,13 +118,7 @@ def test_free_readers_get_the_top_20_a_day_behind_and_no_relation_panel(
         session.add_all(
             stat(w, a.asset_id, 10 + i, 0.1) for w in WINDOWS[:4] for i, a in enumerate(assets)
         )
-        session.add(
-            MartRelation(
-                asset_id="crypto:BTC", source_class="social", signal="sentiment", horizon=1,
-                r=0.2, ci_low=0.1, ci_high=0.3, n=200, p_value=0.01, q_value=0.02,
-                granger_q=0.5, verdict="weak positive", computed_until=LATEST,
-            )
-        )  # fmt: skip
+        session.add(weak_btc_relation())
         session.commit()
     add_user(engine, "free@example.com")
     add_user(engine, "pro@example.com", tier="pro")

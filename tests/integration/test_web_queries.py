@@ -14,6 +14,7 @@ from tickerpulse.db.models import (
     MartDocument,
     MartDocumentAsset,
     MartPriceWindow,
+    MartRelation,
 )
 from tickerpulse.sources.outlets import load_outlets
 from tickerpulse.universe import load_universe
@@ -43,6 +44,15 @@ def stat(
         window_start=window, asset_id=asset_id, source_class=source_class, source=source,
         mentions=mentions, unique_authors=max(mentions - 1, 0), sentiment_mean=sentiment,
         bull_share=bull, bear_share=bear, dispersion=0.3,
+    )  # fmt: skip
+
+
+def weak_btc_relation() -> MartRelation:
+    """A published, significant but weak social-sentiment relation for BTC (the pages' panel)."""
+    return MartRelation(
+        asset_id="crypto:BTC", source_class="social", signal="sentiment", horizon=1,
+        r=0.2, ci_low=0.1, ci_high=0.3, n=200, p_value=0.01, q_value=0.02,
+        granger_q=0.5, verdict="weak positive", computed_until=LATEST,
     )  # fmt: skip
 
 
