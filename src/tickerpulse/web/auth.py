@@ -103,11 +103,12 @@ SignedInReader = tuple[User, Tier, frozenset[str] | None, int]
 
 def _signed_in_reader(session: Session, token: str, matrix: TierMatrix) -> SignedInReader | None:
     """A session's user, tier, watchlist and unread alerts (those their tier includes)."""
-    found = accounts.session_user(session, token, now=utcnow())
+    now = utcnow()
+    found = accounts.session_user(session, token, now=now)
     if found is None:
         return None
     user, subscription = found
-    tier = accounts.reader_tier(user, subscription, now=utcnow())
+    tier = accounts.reader_tier(user, subscription, now=now)
     watched = None
     if matrix.allows(tier, Feature.WATCHLISTS):
         watched = frozenset(watchlists.watched_ids(session, user_id=user.user_id))
