@@ -53,6 +53,15 @@ class Settings(BaseSettings):
         default=80, ge=0, description="Mean news articles per 6-hour window."
     )
 
+    sentiment_model: str = Field(
+        default="default",
+        description="Sentiment model of the cycle and CLI (`tickerpulse sentiment --help`).",
+    )
+    sentiment_data: Path = Field(
+        default=Path("../shared/data/sentiment"),
+        description="Labelled sentiment data for training and `make eval` (not to score).",
+    )
+
     sources: Names = Field(
         default=["simulated"],
         description="Sources the cycle lands: 'simulated' (the demo world) or real source names.",

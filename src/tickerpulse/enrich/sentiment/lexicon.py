@@ -1,8 +1,7 @@
-"""Sentiment scoring: a score in [-1, 1] per text and its label band.
+"""lexicon-v1, the hand-written baseline.
 
-First version (issue 11 brings the trained model and the evaluation): a
-finance-aware lexicon with social and crypto slang, emoji, negation,
-intensifiers and a cheap sarcasm marker. Pure and batch-wise.
+A finance-aware lexicon with social and crypto slang, emoji, negation,
+intensifiers and a cheap sarcasm marker. Pure.
 """
 
 from __future__ import annotations
@@ -10,45 +9,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
-
-import pyarrow as pa
-
-from tickerpulse.domain import SENTIMENT_SCHEMA
-
-LABELS = ("bearish", "somewhat-bearish", "neutral", "somewhat-bullish", "bullish")
-
-
-@dataclass(frozen=True)
-class LabelBands:
-    """Cut-offs between the five labels, ascending: score <= cut → that band."""
-
-    cutoffs: tuple[float, float, float, float] = (-0.5, -0.15, 0.15, 0.5)
-
-    def label(self, score: float) -> str:
-        """The band of one score; the bands are symmetric around neutral."""
-        strong_bear, bear, bull, strong_bull = self.cutoffs
-        if score <= strong_bear:
-            return "bearish"
-        if score < bear:
-            return "somewhat-bearish"
-        if score <= bull:
-            return "neutral"
-        if score < strong_bull:
-            return "somewhat-bullish"
-        return "bullish"
-
-
-class SentimentModel(Protocol):
-    """What every sentiment model offers: a version and batch scoring."""
-
-    version: str
-
-    def score(self, texts: Sequence[str]) -> list[float]:
-        """Scores in [-1, 1], one per text."""
-        ...
-
 
 _WORDS: dict[str, float] = {
     # market direction
@@ -132,19 +92,3 @@ class LexiconModel:
     def score(self, texts: Sequence[str]) -> list[float]:
         """Score a batch."""
         return [self.score_one(t) if t else 0.0 for t in texts]
-
-
-def score_documents(
-    model: SentimentModel, doc_ids: Sequence[str], texts: Sequence[str], bands: LabelBands
-) -> pa.Table:
-    """Score a batch of documents into :data:`SENTIMENT_SCHEMA` rows."""
-    scores = [round(s, 6) for s in model.score(texts)]
-    return pa.Table.from_pydict(
-        {
-            "doc_id": list(doc_ids),
-            "score": scores,
-            "label": [bands.label(s) for s in scores],
-            "model": [model.version] * len(scores),
-        },
-        schema=SENTIMENT_SCHEMA,
-    )

@@ -1,0 +1,63 @@
+"""What every sentiment model offers, the label bands, and scoring documents.
+
+A model maps texts to scores in [-1, 1] (P(bullish) − P(bearish) for the trained
+models); :class:`LabelBands` turns a score into one of five labels. Pure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import pyarrow as pa
+
+from tickerpulse.domain import SENTIMENT_SCHEMA
+
+LABELS = ("bearish", "somewhat-bearish", "neutral", "somewhat-bullish", "bullish")
+
+
+@dataclass(frozen=True)
+class LabelBands:
+    """Cut-offs between the five labels, ascending: score <= cut → that band."""
+
+    cutoffs: tuple[float, float, float, float] = (-0.5, -0.15, 0.15, 0.5)
+
+    def label(self, score: float) -> str:
+        """The band of one score; the bands are symmetric around neutral."""
+        strong_bear, bear, bull, strong_bull = self.cutoffs
+        if score <= strong_bear:
+            return "bearish"
+        if score < bear:
+            return "somewhat-bearish"
+        if score <= bull:
+            return "neutral"
+        if score < strong_bull:
+            return "somewhat-bullish"
+        return "bullish"
+
+
+class SentimentModel(Protocol):
+    """What every sentiment model offers: a version and batch scoring."""
+
+    version: str
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """Scores in [-1, 1], one per text."""
+        ...
+
+
+def score_documents(
+    model: SentimentModel, doc_ids: Sequence[str], texts: Sequence[str], bands: LabelBands
+) -> pa.Table:
+    """Score a batch of documents into :data:`SENTIMENT_SCHEMA` rows."""
+    scores = [round(s, 6) for s in model.score(texts)]
+    return pa.Table.from_pydict(
+        {
+            "doc_id": list(doc_ids),
+            "score": scores,
+            "label": [bands.label(s) for s in scores],
+            "model": [model.version] * len(scores),
+        },
+        schema=SENTIMENT_SCHEMA,
+    )

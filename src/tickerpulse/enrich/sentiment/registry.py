@@ -1,0 +1,44 @@
+"""Every sentiment model by name, and the default the cycle uses.
+
+Models load lazily: naming one imports only its own module, so the lexicon
+baseline never pays for a trained model's artifacts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tickerpulse.enrich.sentiment.base import SentimentModel
+
+
+def _lexicon() -> SentimentModel:
+    from tickerpulse.enrich.sentiment.lexicon import LexiconModel
+
+    return LexiconModel()
+
+
+_FACTORIES: dict[str, Callable[[], SentimentModel]] = {
+    "lexicon-v1": _lexicon,
+}
+_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1"}
+
+DEFAULT_MODEL = "lexicon-v1"
+"""The model the cycle and the CLI use when ``SENTIMENT_MODEL`` names none."""
+
+
+def model_names() -> list[str]:
+    """The names :func:`load_model` accepts (aliases and ``default`` besides)."""
+    return sorted(_FACTORIES)
+
+
+def load_model(name: str = "default") -> SentimentModel:
+    """The model called ``name`` ('default' for :data:`DEFAULT_MODEL`).
+
+    Raises:
+        ValueError: no model has that name; the message lists those that do.
+    """
+    key = DEFAULT_MODEL if name in ("", "default") else _ALIASES.get(name, name)
+    factory = _FACTORIES.get(key)
+    if factory is None:
+        raise ValueError(f"unknown sentiment model {name!r}: choose one of {model_names()}")
+    return factory()
