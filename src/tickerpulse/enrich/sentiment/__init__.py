@@ -8,7 +8,10 @@
 from tickerpulse.enrich.sentiment.base import (
     LABELS,
     LabelBands,
+    MentionSentimentModel,
     SentimentModel,
+    Span,
+    mention_scores,
     score_documents,
 )
 from tickerpulse.enrich.sentiment.lexicon import LexiconModel
@@ -19,8 +22,11 @@ __all__ = [
     "LABELS",
     "LabelBands",
     "LexiconModel",
+    "MentionSentimentModel",
     "SentimentModel",
+    "Span",
     "load_model",
+    "mention_scores",
     "model_names",
     "score_documents",
 ]

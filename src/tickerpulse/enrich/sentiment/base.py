@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
@@ -45,6 +45,34 @@ class SentimentModel(Protocol):
     def score(self, texts: Sequence[str]) -> list[float]:
         """Scores in [-1, 1], one per text."""
         ...
+
+
+Span = tuple[int, int]
+"""A mention's character offsets in its text, ``[start, end)``."""
+
+
+@runtime_checkable
+class MentionSentimentModel(SentimentModel, Protocol):
+    """A model that also scores each asset mention of a text on its own.
+
+    "took profits on TSLA, loading NVDA" gives TSLA and NVDA different scores.
+    """
+
+    def score_mentions(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> list[list[float]]:
+        """Per text, one score in [-1, 1] per mention span, in the order given."""
+        ...
+
+
+def mention_scores(
+    model: SentimentModel, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+) -> list[list[float]]:
+    """Each mention's score: the model's own per mention, else its text's score."""
+    if isinstance(model, MentionSentimentModel):
+        return model.score_mentions(texts, spans)
+    text_scores = model.score(texts)
+    return [[score] * len(found) for score, found in zip(text_scores, spans, strict=True)]
 
 
 def score_documents(
