@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,7 +48,7 @@ from tickerpulse.web.routes import (
     posts,
     watchlist,
 )
-from tickerpulse.web.startup import check_startup
+from tickerpulse.web.startup import DEMO_BANNER, check_startup
 from tickerpulse.web.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
 from tickerpulse.web.viewcache import ViewCache
@@ -127,6 +128,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
             must not run with (see :mod:`tickerpulse.web.startup`).
     """
     check_startup(settings, engine)
+    if settings.demo_mode:
+        logging.getLogger(__name__).warning(DEMO_BANNER)
     usage = UsageRecorder(engine)
     live_hub = LiveHub(conninfo_of(engine))
     mail_sender = MailSender(make_sessionmaker(engine), settings)

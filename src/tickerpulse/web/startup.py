@@ -9,7 +9,6 @@ the variable to set, before anything listens.
 
 from __future__ import annotations
 
-import logging
 from ipaddress import ip_address
 
 from sqlalchemy import Engine, select
@@ -19,7 +18,6 @@ from tickerpulse.config import Settings
 from tickerpulse.db.platform import User
 from tickerpulse.web.demo_accounts import DEMO_ACCOUNTS
 
-log = logging.getLogger(__name__)
 DEMO_BANNER = (
     "DEMO MODE: sandbox payments, demo accounts with a public password and e-mails at"
     " /dev/outbox. It serves 127.0.0.1 only; never expose it. Production: `tickerpulse serve`."
@@ -82,8 +80,6 @@ def check_startup(settings: Settings, engine: Engine) -> None:
         )
     if problems:
         raise UnsafeSettings("The web server will not start:\n- " + "\n- ".join(problems))
-    if settings.demo_mode:
-        log.warning(DEMO_BANNER)
 
 
 def _loopback(host: str) -> bool:
