@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
 from tickerpulse.web import accounts, api_keys
+from tickerpulse.web.auth import SESSION_COOKIE, cookie_name
 from tickerpulse.web.billing import activate_subscription
 from tickerpulse.web.crypto import password_hasher
 
@@ -28,4 +29,5 @@ def premium_reader(engine: Engine, settings: Settings, email: str) -> dict[str, 
         cookie = accounts.start_session(session, user, now=now)
         key = api_keys.create_key(session, user, name="bench", now=now)
         session.commit()
-    return {"cookie": f"tp_session={cookie}", "authorization": f"Bearer {key}"}
+    name = cookie_name(SESSION_COOKIE, secure=settings.secure_cookies)  # as the server reads it
+    return {"cookie": f"{name}={cookie}", "authorization": f"Bearer {key}"}

@@ -77,7 +77,11 @@ def measure(days: int = 7) -> list[PageLatency]:
         # Every page open to anonymous readers: this measures pages, not gates (see platform).
         everything_free = {feature.value: "free" for feature in Feature}
         settings = Settings(  # type: ignore[call-arg]
-            _env_file=None, home=Path(home), sim_days=days, tier_overrides=everything_free
+            _env_file=None,
+            home=Path(home),
+            sim_days=days,
+            tier_overrides=everything_free,
+            secret_key="web-bench",
         )
         runtime = open_runtime(settings)
         world = simulated_world(runtime)

@@ -21,10 +21,20 @@ TEMPLATE = "tickerpulse_template"
 
 @pytest.fixture(autouse=True)
 def _platform_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fixed secret key (nothing written to the working folder) and cheap password hashing."""
+    """A fixed secret key (nothing written to the working folder) and cheap password hashing.
+
+    The test client speaks plain HTTP to ``testserver`` (and the browser tests to
+    127.0.0.1), so that host is allowed and cookies are not HTTPS-only; the tests
+    of the production defaults (tests/integration/test_security_defaults.py) set
+    both back explicitly.
+    """
     monkeypatch.setenv("SECRET_KEY", "tests-only-secret-key")
     monkeypatch.setenv("ARGON2_TIME_COST", "1")
     monkeypatch.setenv("ARGON2_MEMORY_KIB", "8192")
+    monkeypatch.setenv("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+    monkeypatch.setenv("COOKIE_SECURE", "false")
+    monkeypatch.delenv("DEMO_MODE", raising=False)
+    monkeypatch.delenv("PAYMENT_PROVIDER", raising=False)
 
 
 @pytest.fixture(scope="session")

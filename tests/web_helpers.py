@@ -24,9 +24,24 @@ CACHES = pytest.mark.parametrize("cache_seconds", [0, 30], ids=["uncached", "cac
 """Run a test with the app's caches off and on: what a reader may see must not change."""
 
 
+TEST_TRANSPORT = {
+    "secret_key": "tests-only-secret-key",
+    "allowed_hosts": ["testserver", "localhost", "127.0.0.1"],
+    "cookie_secure": False,
+}
+"""What the test clients need: a fixed key, the test client's host, cookies over plain HTTP.
+
+The production defaults of these are tested on their own in test_security_defaults.py."""
+
+
 def platform_settings(**overrides: object) -> Settings:
-    """Settings for platform tests (caches off unless ``page_cache_seconds`` is given)."""
-    return Settings(_env_file=None, **{"page_cache_seconds": 0, **overrides})  # type: ignore[call-arg, arg-type]
+    """Settings for platform tests (caches off unless ``page_cache_seconds`` is given).
+
+    Outside demo mode, as ``tickerpulse serve``; pass ``demo_mode=True`` for the
+    demo's sandbox payments and outbox page.
+    """
+    values = {"page_cache_seconds": 0, **TEST_TRANSPORT, **overrides}
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg, arg-type]
 
 
 def add_user(

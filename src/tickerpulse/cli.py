@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -48,8 +49,8 @@ def main(
     configure_logging(level=logging.DEBUG if verbose else logging.WARNING)
 
 
-def _runtime() -> Runtime:
-    settings = Settings()
+def _runtime(*, demo: bool = False) -> Runtime:
+    settings = Settings(demo_mode=True) if demo else Settings()
     with console.status(
         "Starting the database…" if settings.database_url is None else "Connecting…"
     ):
@@ -78,7 +79,7 @@ def demo(
 ) -> None:
     """Build the simulated world, run every 6-hour cycle, and serve the site (and a live stream)."""
     started = time.perf_counter()
-    runtime = _runtime()
+    runtime = _runtime(demo=True)
     world = simulated_world(runtime)
     ctx = cycle_context(runtime, simulated_sources(world))
     windows = world.windows
@@ -98,7 +99,7 @@ def demo(
     )
     if serve:
         with _background_stream(runtime) if stream else nullcontext():
-            _serve(runtime, port, demo_accounts=True)
+            _serve(runtime, port, seed_demo=True)
 
 
 @cycle_app.command("run")
@@ -301,6 +302,9 @@ def serve(
 ) -> None:
     """Serve the web site over the published marts (and, with --scheduler, run the cycles)."""
     runtime = _runtime()
+    if port is not None:  # links in the scheduled cycles' e-mails name this port
+        settings = runtime.settings.model_copy(update={"web_port": port})
+        runtime = dataclasses.replace(runtime, settings=settings)
     if with_scheduler:
         from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -411,36 +415,23 @@ def _run_windows(
     return totals
 
 
-def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -> None:
+def _serve(runtime: Runtime, port: int | None, *, seed_demo: bool = False) -> None:
     import uvicorn
 
     from tickerpulse.web.app import create_app
+    from tickerpulse.web.startup import DEMO_BANNER, UnsafeSettings, check_startup
 
     settings = runtime.settings
     port = port or settings.web_port
-    if demo_accounts:
-        from tickerpulse.web.alert_delivery import AlertDelivery
-        from tickerpulse.web.crypto import password_hasher
-        from tickerpulse.web.demo_accounts import (
-            DEMO_PASSWORD,
-            seed_demo_accounts,
-            seed_demo_alerts,
-        )
-
-        settings = settings.model_copy(update={"dev_outbox": True})
-        table = Table(title=f"Demo accounts (password: {DEMO_PASSWORD})")
-        table.add_column("E-mail")
-        table.add_column("Plan or role")
-        for email, plan in seed_demo_accounts(runtime.engine, password_hasher(settings)):
-            table.add_row(email, plan)
-        console.print(table)
-        site = settings.model_copy(update={"web_port": port})
-        fired = seed_demo_alerts(runtime.engine, delivery=AlertDelivery.from_settings(site))
-        console.print(
-            f"The Premium account has a watchlist and alert rules ({fired} new alerts):"
-            " /watchlist, /alerts."
-        )
-        console.print("E-mails the site sends (sign-up, reset) are at /dev/outbox in the demo.")
+    if seed_demo:
+        _seed_demo(runtime, port)
+    try:
+        check_startup(settings, runtime.engine)
+    except UnsafeSettings as error:
+        console.print(f"[red]{error}[/]\nSee docs/security.md for the production checklist.")
+        raise typer.Exit(2) from None
+    if settings.demo_mode:
+        console.print(f"\n[bold red]{DEMO_BANNER}[/]")
     console.print(
         f"\n[bold]Open http://{settings.web_host}:{port}/[/] — trending assets; click one for its"
         " price, 6-hour sentiment, mentions and whether sentiment relates to its returns."
@@ -458,13 +449,38 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
         )  # fmt: skip
         return
     # Several processes: each builds the app from the environment (web.app.app_from_env),
-    # pointed at the database this process opened and with the demo's outbox switch.
+    # pointed at the database this process opened and in this process's mode.
     os.environ["DATABASE_URL"] = runtime.engine.url.render_as_string(hide_password=False)
-    os.environ["DEV_OUTBOX"] = "true" if settings.dev_outbox else "false"
+    os.environ["DEMO_MODE"] = "true" if settings.demo_mode else "false"
     uvicorn.run(
         "tickerpulse.web.app:app_from_env", factory=True, workers=settings.web_workers,
         host=settings.web_host, port=port, log_level="warning", timeout_graceful_shutdown=3,
     )  # fmt: skip
+
+
+def _seed_demo(runtime: Runtime, port: int) -> None:
+    """The demo's accounts (one per plan, editor, admin), Premium's watchlist and alerts."""
+    from tickerpulse.web.alert_delivery import AlertDelivery
+    from tickerpulse.web.crypto import password_hasher
+    from tickerpulse.web.demo_accounts import DEMO_PASSWORD, seed_demo_accounts, seed_demo_alerts
+
+    settings = runtime.settings
+    table = Table(title=f"Demo accounts (password: {DEMO_PASSWORD})")
+    table.add_column("E-mail")
+    table.add_column("Plan or role")
+    for email, plan in seed_demo_accounts(runtime.engine, password_hasher(settings)):
+        table.add_row(email, plan)
+    console.print(table)
+    site = settings.model_copy(update={"web_port": port})
+    fired = seed_demo_alerts(runtime.engine, delivery=AlertDelivery.from_settings(site))
+    console.print(
+        f"The Premium account has a watchlist and alert rules ({fired} new alerts):"
+        " /watchlist, /alerts."
+    )
+    console.print(
+        "E-mails the site sends (sign-up, reset) are at /dev/outbox; their links show to"
+        " the admin account."
+    )
 
 
 user_app = typer.Typer(help="Accounts: add staff and administrators.", no_args_is_help=True)
@@ -500,3 +516,23 @@ def user_add(
             raise typer.Exit(1) from None
         session.commit()
     console.print(f"[green]Added[/] {email} ({role}).")
+
+
+@user_app.command("remove-demo")
+def user_remove_demo() -> None:
+    """Delete the demo's accounts (public password) so `tickerpulse serve` will start."""
+    from sqlalchemy.orm import Session
+
+    from tickerpulse.web.accounts import delete_user, find_user
+    from tickerpulse.web.demo_accounts import DEMO_ACCOUNTS
+
+    runtime = _runtime()
+    removed = []
+    with Session(runtime.engine) as session:
+        for email, _, _ in DEMO_ACCOUNTS:
+            user = find_user(session, email)
+            if user is not None:
+                delete_user(session, user)
+                removed.append(email)
+        session.commit()
+    console.print(f"[green]Removed[/] {len(removed)} demo accounts: {', '.join(removed) or '-'}.")

@@ -1,8 +1,13 @@
 """Settings: the one place configuration is read, from the environment and ``.env``.
 
-Everything has a default, so the demo needs nothing. Connectors, jobs and the
-web app never read ``os.environ``: a ``Settings`` object is built once at
-start-up and passed in.
+Everything has a default, so the demo needs nothing; the web server outside
+demo mode needs ``SECRET_KEY`` (see ``web/startup.py`` and docs/security.md).
+Connectors, jobs and the web app never read ``os.environ``: a ``Settings``
+object is built once at start-up and passed in.
+
+Each field is read from the upper-case environment variable of its name, or of
+its ``validation_alias`` alone: never from a field name that is also a common
+variable of the shell (``home`` is ``TICKERPULSE_HOME``, not ``HOME``).
 """
 
 from __future__ import annotations
@@ -10,18 +15,23 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Names = Annotated[list[str], NoDecode]
 """A list given in the environment as comma-separated names."""
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "[::1]")
+"""Host names a server answers to when neither ALLOWED_HOSTS nor PUBLIC_URL says otherwise."""
 
 
 class Settings(BaseSettings):
     """Validated configuration; each field maps to the upper-case environment variable."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # No populate_by_name: with it, pydantic-settings also reads an aliased field from the
+    # environment variable of its *name* (case-insensitively), so HOME set the home folder.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     home: Path = Field(
         default=Path(".tickerpulse"),
@@ -186,37 +196,59 @@ class Settings(BaseSettings):
         default=[], description="Outlet ids to fetch; default: every enabled outlet."
     )
 
+    demo_mode: bool = Field(
+        default=False,
+        description=(
+            "Demo conveniences: sandbox payments, the /dev/outbox page, the demo accounts and"
+            " cookies over plain HTTP. `tickerpulse demo` sets it; never on a public server."
+        ),
+    )
     secret_key: SecretStr | None = Field(
         default=None,
-        description="Signs CSRF tokens; unset: a random key kept in <home>/secret_key.",
+        description=(
+            "Signs CSRF tokens; required by the web server outside demo mode (the demo keeps"
+            " a random one in <home>/secret_key)."
+        ),
     )
     public_url: str | None = Field(
         default=None,
-        description="Base URL in e-mailed links; default http://<web_host>:<web_port>.",
+        description=(
+            "The site's public base URL (https://…): e-mailed links, and its host is allowed."
+            " Unset: links use the request's (allowed) host."
+        ),
     )
-    cookie_secure: bool = Field(
-        default=False, description="Send cookies over HTTPS only (set it behind TLS)."
+    allowed_hosts: Names = Field(
+        default=[],
+        description=(
+            "Host names the web server answers to (others get 400, against DNS rebinding);"
+            " empty: localhost names. PUBLIC_URL's host is always allowed."
+        ),
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description="Cookies only over HTTPS, with the __Host- prefix; default: on unless demo.",
     )
     smtp_url: SecretStr | None = Field(
         default=None,
         description="smtp://user:pass@host:port (smtps:// TLS); unset: e-mail stays in the outbox.",
     )
     mail_from: str = "tickerpulse <no-reply@tickerpulse.local>"
-    dev_outbox: bool = Field(
-        default=False, description="Show every outbox e-mail at /dev/outbox (demo and tests only)."
-    )
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19456, ge=8192)
     argon2_parallelism: int = Field(default=1, ge=1)
     login_max_failures: int = Field(
         default=5, ge=1, description="Failed sign-ins per address in 15 minutes before a pause."
     )
-    payment_provider: Literal["sandbox", "stripe"] = Field(
-        default="sandbox", description="sandbox: a local fake checkout; stripe: Stripe Checkout."
+    payment_provider: Literal["none", "sandbox", "stripe"] | None = Field(
+        default=None,
+        description=(
+            "stripe: Stripe Checkout; none: no payments (checkout says so); sandbox: a local"
+            " fake checkout, demo mode only. Default: sandbox in demo mode, else none."
+        ),
     )
     stripe_api_key: SecretStr | None = None
     stripe_webhook_secret: SecretStr | None = Field(
-        default=None, description="whsec_… of the webhook endpoint; sandbox uses its own."
+        default=None, description="whsec_… of the webhook endpoint (required with stripe)."
     )
     stripe_api_url: str | None = Field(
         default=None, description="Override of https://api.stripe.com (tests only)."
@@ -283,7 +315,17 @@ class Settings(BaseSettings):
         default=None, description="JSON logs; default: JSON when stderr is not a terminal."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _home_by_field_name(cls, data: Any) -> Any:
+        """``Settings(home=…)`` still works in code (only the environment is not read as HOME)."""
+        if isinstance(data, dict) and "home" in data:
+            data = dict(data)
+            data["TICKERPULSE_HOME"] = data.pop("home")
+        return data
+
     @field_validator(
+        "allowed_hosts",
         "sources",
         "price_sources",
         "reddit_subreddits",
@@ -322,3 +364,26 @@ class Settings(BaseSettings):
     def site_url(self) -> str:
         """The site's base URL for links in e-mails: ``PUBLIC_URL`` or the local server's."""
         return self.public_url or f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def payments(self) -> Literal["none", "sandbox", "stripe"]:
+        """The payment provider in force: ``PAYMENT_PROVIDER``, else sandbox in demo mode."""
+        if self.payment_provider is not None:
+            return self.payment_provider
+        return "sandbox" if self.demo_mode else "none"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies are HTTPS-only (``__Host-`` names): ``COOKIE_SECURE``, else not demo."""
+        return self.cookie_secure if self.cookie_secure is not None else not self.demo_mode
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Host names the web server answers to: ALLOWED_HOSTS (or localhost's) + PUBLIC_URL's."""
+        hosts = list(self.allowed_hosts or LOCAL_HOSTS)
+        public_host = urlsplit(self.public_url).hostname if self.public_url else None
+        if public_host and ":" in public_host:  # an IPv6 literal, as a Host header writes it
+            public_host = f"[{public_host}]"
+        if public_host and public_host not in hosts:
+            hosts.append(public_host)
+        return hosts

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from tests.e2e.browser import BROWSER_MARKS, launch, screenshot_dir, sign_in
 from tests.integration.test_web_queries import seed_marts
-from tests.web_helpers import platform_settings
+from tests.web_helpers import PASSWORD, add_user, platform_settings
 from tickerpulse.web.app import create_app
 
 pytestmark = BROWSER_MARKS
@@ -25,7 +25,8 @@ pytestmark = BROWSER_MARKS
 def site(engine: Engine) -> Iterator[str]:
     seed_marts(engine)
     port = free_port()
-    settings = platform_settings(dev_outbox=True, web_port=port)
+    add_user(engine, "operator@example.com", role="admin")
+    settings = platform_settings(demo_mode=True, web_port=port)  # sandbox payments, the outbox
     with serving(create_app(settings, engine), port) as base:
         yield base
 
@@ -43,6 +44,7 @@ def test_sign_up_verify_upgrade_unlock_and_call_the_api(site: str, tmp_path: Pat
         page.get_by_role("button", name="Sign up").click()
         expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
 
+        sign_in(page, site, "operator@example.com", PASSWORD)  # only the admin sees live links
         page.goto(f"{site}/dev/outbox")
         page.get_by_role("link", name="/verify?token=").first.click()
         expect(page.get_by_text("Your e-mail is confirmed")).to_be_visible()

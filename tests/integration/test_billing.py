@@ -1,4 +1,5 @@
-"""Billing: the sandbox checkout through the webhook path, Stripe-signed webhooks, grace, refunds."""
+"""Billing: the demo's sandbox checkout through the webhook path, Stripe-signed webhooks, grace,
+refunds. (What production refuses: tests/integration/test_security_defaults.py.)"""
 
 from __future__ import annotations
 
@@ -30,10 +31,13 @@ def test_upgrade_through_the_sandbox_unlocks_the_gated_page(
     engine: Engine, cache_seconds: float
 ) -> None:
     add_user(engine, "buyer@example.com")
-    settings = platform_settings(page_cache_seconds=cache_seconds)
+    settings = platform_settings(page_cache_seconds=cache_seconds, demo_mode=True)
     with TestClient(create_app(settings, engine)) as client:
         sign_in(client, "buyer@example.com")
         assert client.get("/predictions", headers=HTML).status_code == 403
+        forged = client.post("/billing/sandbox/pay", data={"tier": "premium",
+                             "csrf_token": "forged"})  # fmt: skip
+        assert forged.status_code == 403 and "another site" in forged.text
         pricing = client.get("/pricing").text
         to_checkout = client.post(
             "/billing/checkout", data={"tier": "premium", "csrf_token": csrf_of(pricing)},

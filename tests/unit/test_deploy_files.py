@@ -24,3 +24,12 @@ def test_every_variable_the_scripts_use_is_in_the_example_env() -> None:
     example = (GCP / "env.example").read_text()
     for name in ("PROJECT_ID", "REGION", "BUCKET", "SQL_INSTANCE", "INGEST_VM", "TOPIC"):
         assert f"export {name}=" in example
+
+
+def test_the_web_service_gets_what_a_production_server_requires() -> None:
+    script = (GCP / "5_web.sh").read_text()
+    assert "SECRET_KEY=tickerpulse-secret-key:latest" in script
+    assert "PUBLIC_URL=$PUBLIC_URL" in script and "WEB_HOST=0.0.0.0" in script
+    assert "STRIPE_WEBHOOK_SECRET=" in script and "sandbox" not in script
+    assert "DEMO_MODE" not in script
+    assert "export PUBLIC_URL=" in (GCP / "env.example").read_text()

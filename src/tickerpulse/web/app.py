@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,7 +32,9 @@ from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
 from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import PageCache, PageCacheMiddleware
 from tickerpulse.web.crypto import password_hasher, secret_key
+from tickerpulse.web.hosts import install_host_check
 from tickerpulse.web.live_hub import LiveHub, conninfo_of
+from tickerpulse.web.mail import MailSender
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.ratelimit import RateLimiter
 from tickerpulse.web.routes import (
@@ -45,6 +48,7 @@ from tickerpulse.web.routes import (
     posts,
     watchlist,
 )
+from tickerpulse.web.startup import DEMO_BANNER, check_startup
 from tickerpulse.web.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
 from tickerpulse.web.viewcache import ViewCache
@@ -118,15 +122,25 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
 
     Returns:
         The application, ready for uvicorn or a test client.
+
+    Raises:
+        UnsafeSettings: Outside demo mode, for settings or a database a public server
+            must not run with (see :mod:`tickerpulse.web.startup`).
     """
+    check_startup(settings, engine)
+    if settings.demo_mode:
+        logging.getLogger(__name__).warning(DEMO_BANNER)
     usage = UsageRecorder(engine)
     live_hub = LiveHub(conninfo_of(engine))
+    mail_sender = MailSender(make_sessionmaker(engine), settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage.start()
+        mail_sender.start()
         yield
         await live_hub.stop()
+        mail_sender.stop()
         usage.stop()
 
     app = FastAPI(
@@ -141,7 +155,6 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.state.rate_limiter = RateLimiter()
     app.state.usage = usage
     app.state.live_hub = live_hub
-    app.state.public_url = settings.site_url
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(formatting.FILTERS)
     plotly_version = importlib.metadata.version("plotly")
@@ -193,6 +206,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.add_middleware(UsageMiddleware, recorder=usage)  # outside the cache: hits count too
     # Added last (outermost): it admits and times every request, cached pages too.
     install_metrics(app, engine, settings.web_max_in_flight)
+    install_host_check(app, settings)  # outside even that: a foreign Host costs nothing
     return app
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tickerpulse.config import Settings
 from tickerpulse.db.platform import User
 from tickerpulse.web import accounts, alert_store, watchlists
 from tickerpulse.web.accounts import STAFF_ROLES
@@ -29,6 +30,8 @@ from tickerpulse.web.tiers import Access, Feature, Tier, TierMatrix
 
 SESSION_COOKIE = "tp_session"
 ANON_COOKIE = "tp_anon"
+HOST_PREFIX = "__Host-"
+"""Secure cookies are named so: browsers then take them only Secure, host-only, with Path=/."""
 READER_SECONDS = 5.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 R = TypeVar("R")
@@ -84,7 +87,7 @@ async def get_viewer(request: Request, session: SessionDep) -> Viewer:
     if cached is not None:
         return cached
     viewer = Viewer(user=None, tier=Tier.FREE)
-    token = request.cookies.get(SESSION_COOKIE)
+    token = read_cookie(request, SESSION_COOKIE)
     if token:
         matrix: TierMatrix = request.app.state.tier_matrix
         found = await remembered(
@@ -205,7 +208,7 @@ async def form_csrf(request: Request, viewer: ViewerDep) -> str:
     """The CSRF token for a form on this page (see :func:`keep_anonymous_nonce` for the cookie)."""
     if viewer.csrf is not None:
         return viewer.csrf
-    nonce = request.cookies.get(ANON_COOKIE)
+    nonce = read_cookie(request, ANON_COOKIE)
     if not nonce:
         nonce = new_token(16)
         request.state.new_anon_nonce = nonce
@@ -216,7 +219,10 @@ def keep_anonymous_nonce(request: Request, response: Response, *, secure: bool) 
     """Set the ``tp_anon`` cookie a form's token was bound to, if this request made one."""
     nonce = getattr(request.state, "new_anon_nonce", None)
     if nonce:
-        response.set_cookie(ANON_COOKIE, nonce, httponly=True, samesite="lax", secure=secure)
+        response.set_cookie(
+            cookie_name(ANON_COOKIE, secure=secure), nonce, httponly=True, samesite="lax",
+            secure=secure,
+        )  # fmt: skip
     return response
 
 
@@ -227,7 +233,7 @@ async def check_csrf(request: Request, viewer: ViewerDep) -> None:
     """Refuse a form post whose ``csrf_token`` is missing or not this reader's (403)."""
     form = await request.form()
     given = form.get("csrf_token")
-    material = viewer.session_token or request.cookies.get(ANON_COOKIE)
+    material = viewer.session_token or read_cookie(request, ANON_COOKIE)
     if not isinstance(given, str) or not material or not same(given, csrf_token(request, material)):
         raise HTTPException(
             status_code=403,
@@ -283,22 +289,37 @@ StaffDep = Annotated[Viewer, Depends(staff_only)]
 AdminDep = Annotated[Viewer, Depends(admin_only)]
 
 
+def cookie_name(name: str, *, secure: bool) -> str:
+    """A cookie's name on the wire: with the ``__Host-`` prefix when cookies are secure."""
+    return HOST_PREFIX + name if secure else name
+
+
+def read_cookie(request: Request, name: str) -> str | None:
+    """The value of one of our cookies, under the name the app's settings give it."""
+    settings: Settings = request.app.state.settings
+    return request.cookies.get(cookie_name(name, secure=settings.secure_cookies))
+
+
 def set_session_cookie(response: Response, token: str, *, secure: bool) -> None:
-    """Hand the browser its session (HttpOnly, SameSite=Lax, 14 days)."""
+    """Hand the browser its session (HttpOnly, SameSite=Lax, 14 days; Secure unless demo)."""
     response.set_cookie(
-        SESSION_COOKIE,
+        cookie_name(SESSION_COOKIE, secure=secure),
         token,
         max_age=int(accounts.SESSION_TTL.total_seconds()),
         httponly=True,
         samesite="lax",
         secure=secure,
     )
-    response.delete_cookie(ANON_COOKIE)
+    response.delete_cookie(
+        cookie_name(ANON_COOKIE, secure=secure), httponly=True, samesite="lax", secure=secure
+    )
 
 
-def clear_session_cookie(response: Response) -> None:
+def clear_session_cookie(response: Response, *, secure: bool) -> None:
     """Remove the session cookie (sign-out)."""
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(
+        cookie_name(SESSION_COOKIE, secure=secure), httponly=True, samesite="lax", secure=secure
+    )
 
 
 def client_ip(request: Request) -> str:

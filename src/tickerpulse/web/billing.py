@@ -5,6 +5,11 @@ Both providers speak Stripe's event format and signature scheme
 handler, :func:`apply_event`, keeps the ``subscription`` table right whoever
 sent the event. Events are applied once: their id goes into ``billing_event``
 in the same transaction, so a replay (or Stripe's retries) changes nothing.
+
+Only Stripe's events arrive over HTTP (``/billing/webhook``, signed with
+``STRIPE_WEBHOOK_SECRET``). The sandbox (demo mode only) hands its events to the
+same handler inside the process, signed with a random secret of that process,
+so no one outside can forge one.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,7 +34,6 @@ from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
 from tickerpulse.web.tiers import Tier
 
 SIGNATURE_TOLERANCE_S = 300
-SANDBOX_WEBHOOK_SECRET = "whsec_tickerpulse_sandbox"
 PLAN_PRICE_CENTS = {Tier.PRO: 1900, Tier.PREMIUM: 4900}
 """What the plans cost a month, as the pricing page shows them (USD cents)."""
 
@@ -63,24 +68,40 @@ def verify_event(payload: str, signature: str | None, secret: str) -> dict[str, 
 
 
 def receive(
-    session: Session, payload: str, signature: str | None, *, settings: Settings, now: datetime
+    session: Session,
+    payload: str,
+    signature: str | None,
+    *,
+    settings: Settings,
+    now: datetime,
+    secret: str | None = None,
 ) -> Applied:
     """Verify a signed webhook body and apply its event once (the caller commits).
+
+    Args:
+        session: The request's session.
+        payload: The body as received.
+        signature: The ``Stripe-Signature`` header.
+        settings: The app's settings.
+        now: The time the event is recorded at.
+        secret: The signing secret; default: ``STRIPE_WEBHOOK_SECRET``.
 
     Raises:
         WebhookRejected: If the signature, age or body is not acceptable.
     """
-    event = verify_event(payload, signature, webhook_secret(settings))
+    event = verify_event(payload, signature, secret or webhook_secret(settings))
     return apply_event(session, event, settings=settings, now=now)
 
 
 def webhook_secret(settings: Settings) -> str:
-    """The secret webhooks are signed with for the configured provider."""
-    if settings.payment_provider == "stripe":
-        if settings.stripe_webhook_secret is None:
-            raise RuntimeError("PAYMENT_PROVIDER=stripe needs STRIPE_WEBHOOK_SECRET")
-        return settings.stripe_webhook_secret.get_secret_value()
-    return SANDBOX_WEBHOOK_SECRET
+    """Stripe's webhook secret (the only events accepted over HTTP are Stripe's).
+
+    Raises:
+        RuntimeError: If ``STRIPE_WEBHOOK_SECRET`` is not set (start-up refuses that first).
+    """
+    if settings.stripe_webhook_secret is None:
+        raise RuntimeError("PAYMENT_PROVIDER=stripe needs STRIPE_WEBHOOK_SECRET")
+    return settings.stripe_webhook_secret.get_secret_value()
 
 
 def tier_for_price(settings: Settings, price_id: str | None) -> Tier | None:
@@ -135,7 +156,7 @@ def _checkout_completed(
     if user is None or tier_name not in ("pro", "premium"):
         return "no such user or tier"
     activate_subscription(
-        session, user.user_id, tier=tier_name, provider=settings.payment_provider,
+        session, user.user_id, tier=tier_name, provider=settings.payments,
         customer_id=obj.get("customer"), subscription_id=obj.get("subscription"), now=now,
     )  # fmt: skip
     return f"{tier_name} active"
@@ -277,7 +298,14 @@ class PaymentProvider(Protocol):
 
 
 class SandboxProvider:
-    """The default provider: a local fake checkout page, no Stripe account needed."""
+    """The demo's provider: a local fake checkout page, no Stripe account needed.
+
+    Its events are signed with :attr:`secret`, random per process and never shown,
+    and delivered in-process (the webhook route takes Stripe's events only).
+    """
+
+    def __init__(self) -> None:
+        self.secret = "whsec_sandbox_" + secrets.token_hex(32)
 
     def checkout_url(self, *, user: User, tier: Tier, success_url: str, cancel_url: str) -> str:
         """The sandbox checkout page for ``tier``."""
@@ -329,11 +357,19 @@ class StripeProvider:
         return portal.url
 
 
-def make_provider(settings: Settings) -> PaymentProvider:
-    """The configured payment provider."""
-    if settings.payment_provider == "stripe":
+def make_provider(settings: Settings) -> PaymentProvider | None:
+    """The payment provider in force; None when payments are off (``PAYMENT_PROVIDER=none``).
+
+    Raises:
+        RuntimeError: For the sandbox outside demo mode (start-up refuses that first).
+    """
+    if settings.payments == "stripe":
         return StripeProvider(settings)
-    return SandboxProvider()
+    if settings.payments == "sandbox":
+        if not settings.demo_mode:
+            raise RuntimeError("the sandbox checkout runs in demo mode only (DEMO_MODE=1)")
+        return SandboxProvider()
+    return None
 
 
 def sandbox_events(

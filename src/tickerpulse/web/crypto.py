@@ -55,9 +55,18 @@ def verify_password(hasher: PasswordHasher, stored: str, password: str) -> bool:
 
 
 def secret_key(settings: Settings) -> bytes:
-    """``SECRET_KEY``, or a random key kept in ``<home>/secret_key`` (created on first use)."""
+    """``SECRET_KEY``, or in demo mode a random key kept in ``<home>/secret_key``.
+
+    Outside demo mode a key made per machine would differ between the web
+    processes of one site (each Cloud Run instance its own), so it is required.
+
+    Raises:
+        RuntimeError: If ``SECRET_KEY`` is unset outside demo mode.
+    """
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value().encode()
+    if not settings.demo_mode:
+        raise RuntimeError("SECRET_KEY is not set (required outside demo mode)")
     path: Path = settings.home / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -26,12 +26,14 @@ from tickerpulse.web.auth import (
     clear_session_cookie,
     client_ip,
     keep_anonymous_nonce,
+    read_cookie,
     require,
     set_session_cookie,
     utcnow,
 )
 from tickerpulse.web.crypto import verify_password
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
+from tickerpulse.web.hosts import site_url
 from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
@@ -50,11 +52,16 @@ RESET_TEXT = (
 def _email_link(
     request: Request, session: Session, user: User, *, purpose: str, subject: str, text: str
 ) -> None:
-    """Issue a single-use token and put the e-mail carrying its link in the outbox."""
+    """Issue a single-use token and put the e-mail carrying its link in the outbox.
+
+    The earlier links of that purpose lapse with their tokens, so they are redacted,
+    and so is every link whose time is up.
+    """
     now = utcnow()
     token = accounts.issue_token(session, user, purpose=purpose, now=now)
-    base: str = request.app.state.public_url
-    link = f"{base.rstrip('/')}/{purpose}?token={token}"
+    mail.forget_links(session, to=user.email, purpose=purpose)
+    mail.forget_expired_links(session, accounts.TOKEN_TTL, now=now)
+    link = f"{site_url(request)}/{purpose}?token={token}"
     mail.enqueue(session, to=user.email, subject=subject, body=text.format(link=link), now=now)
 
 
@@ -70,7 +77,7 @@ def _form(
         request, f"account/{name}.html", {"csrf": csrf, **context}, status_code=status
     )
     settings: Settings = request.app.state.settings
-    return keep_anonymous_nonce(request, response, secure=settings.cookie_secure)
+    return keep_anonymous_nonce(request, response, secure=settings.secure_cookies)
 
 
 @router.get("/signup", response_class=HTMLResponse)
@@ -116,6 +123,7 @@ def verify(
             "This confirmation link is unknown, used or expired. Sign in to get a new one.", 400,
         )  # fmt: skip
     user.email_verified_at = user.email_verified_at or utcnow()
+    mail.forget_links(session, to=user.email, purpose="verify")
     session.commit()
     return RedirectResponse("/login?notice=verified", status_code=303)
 
@@ -156,25 +164,25 @@ def login(
             request, templates, "login", csrf, 403 if result.unverified else 401,
             errors=[result.error], email=email, unverified=result.unverified,
         )  # fmt: skip
-    old = request.cookies.get(SESSION_COOKIE)
+    old = read_cookie(request, SESSION_COOKIE)
     if old:
         accounts.end_session(session, old)
     token = accounts.start_session(session, result.user, now=now)
     session.commit()
     response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
-    set_session_cookie(response, token, secure=settings.cookie_secure)
+    set_session_cookie(response, token, secure=settings.secure_cookies)
     return response
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request, session: SessionDep) -> Response:
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """End this session."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = read_cookie(request, SESSION_COOKIE)
     if token:
         accounts.end_session(session, token)
         session.commit()
     response = RedirectResponse("/?notice=signed_out", status_code=303)
-    clear_session_cookie(response)
+    clear_session_cookie(response, secure=settings.secure_cookies)
     return response
 
 
@@ -227,6 +235,7 @@ def reset(
         )  # fmt: skip
     accounts.change_password(session, request.app.state.hasher, user, password)
     user.email_verified_at = user.email_verified_at or utcnow()  # the link proves the address
+    mail.forget_links(session, to=user.email, purpose="reset")
     session.commit()
     return RedirectResponse("/login?notice=password_changed", status_code=303)
 
@@ -269,7 +278,7 @@ def change_password(
     token = accounts.start_session(session, viewer.user, now=utcnow())
     session.commit()
     response = RedirectResponse("/account?notice=password_changed", status_code=303)
-    set_session_cookie(response, token, secure=settings.cookie_secure)
+    set_session_cookie(response, token, secure=settings.secure_cookies)
     return response
 
 
@@ -284,7 +293,7 @@ def export(session: SessionDep, viewer: SignedInDep) -> Response:
 
 @router.post("/account/delete", dependencies=[CsrfChecked])
 def delete_account(
-    request: Request, session: SessionDep, viewer: SignedInDep, confirm: Text
+    request: Request, session: SessionDep, settings: SettingsDep, viewer: SignedInDep, confirm: Text
 ) -> Response:
     """Delete the account after the password is confirmed (export first: the page says so)."""
     assert viewer.user is not None
@@ -293,7 +302,7 @@ def delete_account(
     accounts.delete_user(session, viewer.user)
     session.commit()
     response = RedirectResponse("/?notice=account_deleted", status_code=303)
-    clear_session_cookie(response)
+    clear_session_cookie(response, secure=settings.secure_cookies)
     return response
 
 
@@ -302,15 +311,20 @@ def outbox(
     request: Request, session: SessionDep, settings: SettingsDep, templates: TemplatesDep,
     viewer: ViewerDep,
 ) -> Response:  # fmt: skip
-    """The e-mail outbox (with DEV_OUTBOX on, or for admins): where demo e-mails land."""
-    if not (settings.dev_outbox or viewer.is_admin):
+    """The demo's e-mail outbox; live links show to the administrator only (404 outside demo)."""
+    if not settings.demo_mode:
         return _message(
             request, templates, "Not found", f"There is no page at {request.url.path}.", 404
         )
-    messages = session.scalars(
+    rows = session.scalars(
         select(EmailOutbox).order_by(EmailOutbox.message_id.desc()).limit(50)
     ).all()
-    return templates.TemplateResponse(request, "account/outbox.html", {"messages": messages})
+    messages = [
+        {"message": m, "body": m.body if viewer.is_admin else mail.redact_links(m.body)}
+        for m in rows
+    ]
+    context = {"messages": messages, "links_hidden": not viewer.is_admin}
+    return templates.TemplateResponse(request, "account/outbox.html", context)
 
 
 def _message(

@@ -1,8 +1,10 @@
 """Plans and payments: the pricing page, checkout, the customer portal and the webhook.
 
-With the sandbox provider (the default) checkout and portal are local pages
-whose buttons emit Stripe-format events, signed and verified exactly like
-Stripe's, so the demo and the tests go through the real webhook path.
+With Stripe, checkout and portal are Stripe's pages and ``/billing/webhook``
+takes its signed events. In demo mode the sandbox's checkout and portal are
+local pages whose buttons emit Stripe-format events, signed and verified exactly
+like Stripe's, inside the process; outside demo mode those routes do not exist.
+With no provider (``PAYMENT_PROVIDER=none``) checkout says payments are off.
 """
 
 from __future__ import annotations
@@ -11,18 +13,43 @@ import json
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from tickerpulse.config import Settings
 from tickerpulse.db.platform import Subscription
 from tickerpulse.web import billing
 from tickerpulse.web.auth import CsrfChecked, SignedInDep, ViewerDep, utcnow
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
+from tickerpulse.web.hosts import site_url
 from tickerpulse.web.tiers import Tier
 
 router = APIRouter()
 log = logging.getLogger(__name__)
 PaidTier = Annotated[str, Form(pattern="^(pro|premium)$")]
+NO_PAYMENTS = "Payments are not configured on this site yet, so plans cannot be bought here."
+
+
+def _not_found() -> Response:
+    return JSONResponse({"detail": "Not Found"}, status_code=404)
+
+
+async def sandbox_provider(request: Request) -> billing.SandboxProvider:
+    """The sandbox provider; its routes do not exist (404) outside demo mode."""
+    provider = request.app.state.payment_provider
+    settings: Settings = request.app.state.settings
+    if not (settings.demo_mode and isinstance(provider, billing.SandboxProvider)):
+        raise HTTPException(status_code=404)
+    return provider
+
+
+SandboxOnly = Depends(sandbox_provider)
+SandboxDep = Annotated[billing.SandboxProvider, SandboxOnly]
+
+
+def _payments_off(request: Request, templates: TemplatesDep) -> Response:
+    context = {"title": "Payments are off", "text": NO_PAYMENTS}
+    return templates.TemplateResponse(request, "message.html", context, status_code=503)
 
 
 @router.get("/pricing", response_class=HTMLResponse)
@@ -37,11 +64,15 @@ def pricing(request: Request, templates: TemplatesDep, viewer: ViewerDep) -> Res
 
 
 @router.post("/billing/checkout", dependencies=[CsrfChecked])
-def checkout(request: Request, viewer: SignedInDep, tier: PaidTier) -> Response:
-    """Send the reader to pay for a plan (the sandbox page or Stripe Checkout)."""
+def checkout(
+    request: Request, templates: TemplatesDep, viewer: SignedInDep, tier: PaidTier
+) -> Response:
+    """Send the reader to pay for a plan (Stripe Checkout, or the demo's sandbox page)."""
     assert viewer.user is not None
-    provider: billing.PaymentProvider = request.app.state.payment_provider
-    base: str = request.app.state.public_url
+    provider: billing.PaymentProvider | None = request.app.state.payment_provider
+    if provider is None:
+        return _payments_off(request, templates)
+    base = site_url(request)
     url = provider.checkout_url(
         user=viewer.user,
         tier=Tier.parse(tier),
@@ -52,22 +83,27 @@ def checkout(request: Request, viewer: SignedInDep, tier: PaidTier) -> Response:
 
 
 @router.post("/billing/portal", dependencies=[CsrfChecked])
-def portal(request: Request, session: SessionDep, viewer: SignedInDep) -> Response:
+def portal(
+    request: Request, session: SessionDep, templates: TemplatesDep, viewer: SignedInDep
+) -> Response:
     """Send the reader to manage their subscription."""
     assert viewer.user is not None
+    provider: billing.PaymentProvider | None = request.app.state.payment_provider
+    if provider is None:
+        return _payments_off(request, templates)
     row = session.get(Subscription, viewer.user.user_id)
     if row is None or row.customer_id is None:
         return RedirectResponse("/pricing", status_code=303)
-    provider: billing.PaymentProvider = request.app.state.payment_provider
-    url = provider.portal_url(
-        customer_id=row.customer_id, return_url=f"{request.app.state.public_url}/account"
-    )
+    return_url = f"{site_url(request)}/account"
+    url = provider.portal_url(customer_id=row.customer_id, return_url=return_url)
     return RedirectResponse(url, status_code=303)
 
 
 @router.post("/billing/webhook")
 async def webhook(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    """Stripe's (or the sandbox's) events: verified, applied once, answered 200."""
+    """Stripe's events: verified, applied once, answered 200 (404 without Stripe)."""
+    if settings.payments != "stripe":
+        return _not_found()
     payload = (await request.body()).decode("utf-8", errors="replace")
     try:
         applied = billing.receive(
@@ -82,19 +118,17 @@ async def webhook(request: Request, session: SessionDep, settings: SettingsDep) 
     return JSONResponse({"received": True, "outcome": applied.outcome})
 
 
-@router.get("/billing/sandbox/checkout", response_class=HTMLResponse)
+@router.get("/billing/sandbox/checkout", response_class=HTMLResponse, dependencies=[SandboxOnly])
 def sandbox_checkout(
-    request: Request, templates: TemplatesDep, settings: SettingsDep, viewer: SignedInDep, tier: str
+    request: Request, templates: TemplatesDep, viewer: SignedInDep, tier: str
 ) -> Response:
-    """The sandbox's fake card form for a plan."""
+    """The sandbox's fake card form for a plan (demo mode only)."""
     chosen = Tier.parse(tier) if tier in ("pro", "premium") else Tier.PRO
-    if settings.payment_provider != "sandbox":
-        return RedirectResponse("/pricing", status_code=303)
     context = {"tier": chosen, "price": billing.PLAN_PRICE_CENTS[chosen], "csrf": viewer.csrf}
     return templates.TemplateResponse(request, "billing/sandbox_checkout.html", context)
 
 
-@router.get("/billing/sandbox/portal", response_class=HTMLResponse)
+@router.get("/billing/sandbox/portal", response_class=HTMLResponse, dependencies=[SandboxOnly])
 def sandbox_portal(
     request: Request, session: SessionDep, templates: TemplatesDep, viewer: SignedInDep
 ) -> Response:
@@ -105,9 +139,9 @@ def sandbox_portal(
     return templates.TemplateResponse(request, "billing/sandbox_portal.html", context)
 
 
-@router.post("/billing/sandbox/{action}", dependencies=[CsrfChecked])
+@router.post("/billing/sandbox/{action}", dependencies=[SandboxOnly, CsrfChecked])
 def sandbox_action(
-    request: Request,
+    sandbox: SandboxDep,
     action: str,
     session: SessionDep,
     settings: SettingsDep,
@@ -116,16 +150,18 @@ def sandbox_action(
 ) -> Response:
     """Emit the sandbox's events for an action and deliver them through the webhook path."""
     assert viewer.user is not None
-    if settings.payment_provider != "sandbox" or action not in SANDBOX_ACTIONS:
-        return JSONResponse({"error": "not found"}, status_code=404)
+    if action not in SANDBOX_ACTIONS:
+        return _not_found()
     row = session.get(Subscription, viewer.user.user_id)
     events = billing.sandbox_events(
         settings, viewer.user, row, action, Tier.parse(tier), now=utcnow()
     )
     for event in events:
         payload = json.dumps(event)
-        signature = billing.sign_payload(payload, billing.webhook_secret(settings))
-        billing.receive(session, payload, signature, settings=settings, now=utcnow())
+        signature = billing.sign_payload(payload, sandbox.secret)
+        billing.receive(
+            session, payload, signature, settings=settings, now=utcnow(), secret=sandbox.secret
+        )
     session.commit()
     return RedirectResponse(f"/account?notice=billing_{action}", status_code=303)
 
