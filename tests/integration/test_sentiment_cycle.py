@@ -1,6 +1,5 @@
 """Per-mention sentiment through the real cycle, the model version in the marts, and re-scoring."""
 
-from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -12,25 +11,10 @@ from typer.testing import CliRunner
 
 from tickerpulse.cli import app
 from tickerpulse.db.state import ledger
-from tickerpulse.enrich.sentiment import Span
 from tickerpulse.jobs.cycle import run_cycle
 from tickerpulse.web.queries import asset_windows
 
-from .cycle_helpers import START, make_context, small_world, snapshot_marts
-
-
-class FirstWordsModel:
-    """A per-mention model: +0.5 when the mention starts the text, else -0.5; text score 0.2."""
-
-    version = "first-words-test-v0"
-
-    def score(self, texts: Sequence[str]) -> list[float]:
-        return [0.2 for _ in texts]
-
-    def score_mentions(
-        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
-    ) -> list[list[float]]:
-        return [[0.5 if start < 12 else -0.5 for start, _ in found] for found in spans]
+from .cycle_helpers import START, FirstWordsModel, make_context, small_world, snapshot_marts
 
 
 def model_per_window(engine: Engine) -> set[tuple[str | None]]:
