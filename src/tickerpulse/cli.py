@@ -1,4 +1,4 @@
-"""The ``tickerpulse`` command line: demo, setup, cycle run|backfill|status, scheduler, serve, …."""
+"""The ``tickerpulse`` command line: demo, setup, cycle, scheduler, serve, tag, sentiment, …."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,12 +20,14 @@ from rich.table import Table
 
 from tickerpulse.config import Settings
 from tickerpulse.domain import Window
+from tickerpulse.enrich.sentiment import model_names
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
 from tickerpulse.jobs.lock import CycleLocked, cycle_lock
 from tickerpulse.logging import configure_logging
 from tickerpulse.runtime import (
     Runtime,
+    check_settings,
     cycle_context,
     cycle_plan,
     open_runtime,
@@ -51,6 +53,11 @@ def main(
 
 def _runtime(*, demo: bool = False) -> Runtime:
     settings = Settings(demo_mode=True) if demo else Settings()
+    try:
+        check_settings(settings)
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]", soft_wrap=True)
+        raise typer.Exit(2) from None
     with console.status(
         "Starting the database…" if settings.database_url is None else "Connecting…"
     ):
@@ -133,11 +140,21 @@ def cycle_backfill(
     end: Annotated[
         datetime, typer.Option("--to", help="Last window (UTC date or time), exclusive.")
     ],
+    rescore: Annotated[
+        bool,
+        typer.Option(
+            "--rescore",
+            help="Re-score the curated documents with the current SENTIMENT_MODEL and publish"
+            " again (enrich → aggregate → publish), without re-reading the raw lake.",
+        ),
+    ] = False,
 ) -> None:
     """Re-run history from the raw lake: normalize, enrich, aggregate and publish again.
 
     Nothing is fetched from the sources; use it after a tagger, sentiment or
-    SQL change to rebuild the marts of a period.
+    SQL change to rebuild the marts of a period. With --rescore, every run of
+    the period is enriched again first and only then aggregated, so no window
+    mixes model versions (the marts record the version per window).
     """
     windows = _windows_between(start, end)
     if not windows:
@@ -146,11 +163,18 @@ def cycle_backfill(
     runtime = _runtime()
     with _locked(runtime):
         ctx = cycle_context(runtime, {})
-        totals = _run_windows(ctx, windows, force=True, stages=STAGES[1:], label="backfill")
+        stages: tuple[str, ...] = STAGES[1:]
+        if rescore:
+            console.print(f"Re-scoring with sentiment model {ctx.sentiment.version}.")
+            _run_windows(ctx, windows, force=True, stages=("enrich",), label="re-score")
+            stages = ("aggregate", "publish")
+        totals = _run_windows(ctx, windows, force=True, stages=stages, label="backfill")
     console.print(
         f"[green]Backfilled[/] {len(windows)} windows ({windows[0].key} → {windows[-1].key}):"
         f" {totals['documents']:,} documents, {totals['mentions']:,} mentions."
     )
+    if rescore:
+        console.print("Relations and predictions read the marts: run `tickerpulse analytics`.")
 
 
 def _windows_between(start: datetime, end: datetime) -> list[Window]:
@@ -268,10 +292,10 @@ def tag(
 ) -> None:
     """Tag JSON Lines {"id", "text"} with the assets each text mentions, one line out per line in.
 
-    Output: {"id", "mentions": [{"symbol", "class", "method", "relevance"}]}.
+    Output: {"id", "mentions": [{"symbol", "class", "method", "relevance"}]}. A bad line
+    gets {"id", "line", "error"} on stdout in its place; the run goes on.
     """
     from tickerpulse.enrich.tagger import Tagger
-    from tickerpulse.textio import process_jsonl
     from tickerpulse.universe import load_universe
 
     universe = load_universe(Settings().universe_extra)
@@ -289,8 +313,65 @@ def tag(
             out.append({"mentions": mentions})
         return out
 
-    with path.open("rb") if path else nullcontext(sys.stdin.buffer) as source:
-        process_jsonl(source, sys.stdout.buffer, answer)
+    _answer_jsonl(path, answer)
+
+
+@app.command()
+def sentiment(
+    path: Annotated[Path | None, typer.Argument(help="JSON Lines file; default: stdin.")] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Sentiment model: {', '.join(model_names())} or default"
+            " (default: the SENTIMENT_MODEL setting)."
+        ),
+    ] = None,
+    mentions: Annotated[
+        bool, typer.Option("--mentions", help="Also score each asset the text mentions.")
+    ] = False,
+) -> None:
+    """Score JSON Lines {"id", "text"}: one {"id", "score", "label", "model"} line per line in.
+
+    "flags" is added when a text was not scored as usual (empty, binary, non-english:
+    neutral; huge: its first 20,000 characters scored). With --mentions, "mentions" lists
+    each asset found: {"asset_id", "symbol", "start", "end", "score", "label"}, the span
+    [start, end) being the mention's first occurrence in the text. Ids come back exactly
+    as given. A bad line gets {"id", "line", "error"} on stdout in its place (line numbers
+    count blank lines too); the run goes on. Reads and writes in batches: constant memory.
+    """
+    from tickerpulse.enrich.sentiment import LabelBands, load_model
+    from tickerpulse.text_answers import SentimentAnswers
+
+    settings = Settings()
+    try:
+        chosen = load_model(model if model is not None else settings.sentiment_model)
+    except ValueError as exc:
+        console.print(
+            f"[red]{'--model' if model is not None else 'SENTIMENT_MODEL'}: {exc}[/]",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2) from None
+    answers = SentimentAnswers(chosen, LabelBands())
+    if mentions:
+        from tickerpulse.enrich.tagger import Tagger
+        from tickerpulse.universe import load_universe
+
+        universe = load_universe(settings.universe_extra)
+        answers = SentimentAnswers(chosen, LabelBands(), Tagger(universe), universe)
+    _answer_jsonl(path, answers)
+
+
+def _answer_jsonl(path: Path | None, answer: Callable[[list[str]], list[dict[str, Any]]]) -> None:
+    """Stream ``path`` (or stdin) through ``answer`` to stdout; a missing file exits 2."""
+    from tickerpulse.textio import process_jsonl
+
+    try:
+        source = path.open("rb") if path else nullcontext(sys.stdin.buffer)
+    except OSError as exc:
+        console.print(f"[red]Cannot read {path}[/]: {exc.strerror or exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    with source as lines:
+        process_jsonl(lines, sys.stdout.buffer, answer)
 
 
 @app.command()

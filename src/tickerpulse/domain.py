@@ -161,6 +161,10 @@ class Mention:
     asset_id: str
     method: str
     relevance: float
+    span_start: int | None = None
+    span_end: int | None = None
+    score: float | None = None
+    label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,7 @@ class Sentiment:
     score: float
     label: str
     model: str
+    flags: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,8 +233,17 @@ MENTION_SCHEMA = pa.schema(
         ("asset_id", pa.string()),
         ("method", pa.string()),
         ("relevance", pa.float64()),
+        ("span_start", pa.int64()),
+        ("span_end", pa.int64()),
+        ("score", pa.float64()),
+        ("label", pa.string()),
     ]
 )
+"""One row per (document, asset): how the asset was found, the span ``[span_start,
+span_end)`` of its first occurrence in the enriched text (title + newline + body), and
+the mention's own sentiment (``score``, ``label``), which the aggregates use. Files
+written before the span and score existed read with them null: the document's score
+stands in."""
 
 SENTIMENT_SCHEMA = pa.schema(
     [
@@ -237,8 +251,12 @@ SENTIMENT_SCHEMA = pa.schema(
         ("score", pa.float64()),
         ("label", pa.string()),
         ("model", pa.string()),
+        ("flags", pa.string()),
     ]
 )
+"""One row per document. ``model`` is the scoring model's version; ``flags`` lists, comma
+separated, why a text was not scored as usual (``empty``, ``binary``, ``non-english``:
+neutral; ``huge``: a prefix was scored), null when none."""
 
 PRICE_BAR_SCHEMA = pa.schema(
     [

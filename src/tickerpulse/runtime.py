@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 
 from sqlalchemy import Engine
 
@@ -17,7 +18,8 @@ from tickerpulse.db.engine import make_engine, migrate, resolve_database_url
 from tickerpulse.db.marts import sync_assets, sync_outlets
 from tickerpulse.db.state import window_outcomes
 from tickerpulse.domain import Window
-from tickerpulse.enrich.sentiment import LexiconModel
+from tickerpulse.enrich.sentiment import SentimentModel, load_model
+from tickerpulse.enrich.sentiment.registry import resolve_name
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.schedule import due_windows
@@ -41,9 +43,31 @@ class Runtime:
     lake: Lake
     universe: Universe
 
+    @cached_property
+    def sentiment(self) -> SentimentModel:
+        """The sentiment model ``SENTIMENT_MODEL`` names, loaded on first use."""
+        return load_model(self.settings.sentiment_model)
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse settings that would only fail later, before anything starts.
+
+    Raises:
+        ValueError: a one-line message naming the setting and what it accepts.
+    """
+    try:
+        resolve_name(settings.sentiment_model)
+    except ValueError as exc:
+        raise ValueError(f"SENTIMENT_MODEL: {exc}") from None
+
 
 def open_runtime(settings: Settings) -> Runtime:
-    """Start or reach the database, migrate it, sync the universe, open the lake."""
+    """Check the settings, start the database, migrate it, sync the universe, open the lake.
+
+    Raises:
+        ValueError: a setting is wrong (see :func:`check_settings`).
+    """
+    check_settings(settings)
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(resolve_database_url(settings))
     migrate(engine)
@@ -111,14 +135,14 @@ def cycle_plan(runtime: Runtime, *, now: datetime | None = None) -> CyclePlan:
 
 
 def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:
-    """The context the cycle runs in, with the default tagger and sentiment model."""
+    """The context the cycle runs in: the tagger and the ``SENTIMENT_MODEL`` sentiment model."""
     return CycleContext(
         lake=runtime.lake,
         engine=runtime.engine,
         sources=sources,
         universe=runtime.universe,
         tagger=Tagger(runtime.universe),
-        sentiment=LexiconModel(),
+        sentiment=runtime.sentiment,
         compute=runtime.settings.engine,
         price_sources=tuple(runtime.settings.price_sources),
         alerts=AlertDelivery.from_settings(runtime.settings),

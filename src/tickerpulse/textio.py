@@ -1,38 +1,74 @@
 """JSON Lines in, JSON Lines out, in constant memory: the shape of the text CLIs.
 
-Each input line is ``{"id": ..., "text": ...}``. A line that is not such an
-object is answered with ``{"id": null, "line": n, "error": "..."}`` so the
-output keeps one line per input line and nothing is silently dropped.
+Each input line is ``{"id": ..., "text": ...}`` with a string or numeric id. Ids
+are written back exactly as given: a number keeps its literal spelling (an
+integer beyond 64 bits stays that integer, ``1.50`` stays ``1.50``). A line
+that is not such an object is answered, on stdout in its place, with
+``{"id": <id or null>, "line": n, "error": "..."}``, so the output keeps one
+line per non-blank input line and nothing is silently dropped. Line numbers
+count every input line, blank ones included (blank lines get no answer).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
 BATCH = 1000
 
 
-def read_records(lines: Iterable[bytes]) -> Iterator[tuple[int, Any, str | None, str | None]]:
-    """(line number, id, text, error) per input line; text is None when the line is bad."""
+class Record(NamedTuple):
+    """One non-blank input line: its number, id and text, or why it cannot be answered."""
+
+    line: int
+    id: str | orjson.Fragment | None
+    """A string id, or a numeric one as its literal JSON text; None when unusable."""
+    text: str | None
+    error: str | None
+
+
+class _Literal(str):
+    """A JSON number as written, kept by the standard parser's ``parse_int``/``parse_float``."""
+
+
+def read_records(lines: Iterable[bytes]) -> Iterator[Record]:
+    """One :class:`Record` per non-blank input line; text is None when the line is bad."""
     for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield number, None, None, f"not JSON: {exc.msg}"
+            yield Record(number, None, None, f"not JSON: {exc.msg}")
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            yield (
-                number,
-                record.get("id") if isinstance(record, dict) else None,
-                None,
-                ('expected an object with a string "text"'),
-            )
+        if not isinstance(record, dict):
+            yield Record(number, None, None, 'expected an object with "id" and "text"')
             continue
-        yield number, record.get("id"), record["text"], None
+        record_id, id_error = _record_id(line, record)
+        text = record.get("text")
+        if id_error is not None or not isinstance(text, str):
+            error = id_error or ('missing "text"' if text is None else '"text" must be a string')
+            yield Record(number, record_id, None, error)
+            continue
+        yield Record(number, record_id, text, None)
+
+
+def _record_id(line: bytes, record: dict[str, Any]) -> tuple[Any, str | None]:
+    """The id to write back, and an error when there is no usable one."""
+    if "id" not in record:
+        return None, 'missing "id"'
+    value = record["id"]
+    if isinstance(value, str):
+        return value, None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None, '"id" must be a string or a number'
+    # orjson reads big integers as floats and rewrites decimals: take the literal instead
+    literal = json.loads(line, parse_int=_Literal, parse_float=_Literal)["id"]
+    return orjson.Fragment(str(literal)), None
 
 
 def process_jsonl(
@@ -40,17 +76,19 @@ def process_jsonl(
     sink: IO[bytes],
     answer: Callable[[list[str]], list[dict[str, Any]]],
 ) -> int:
-    """Answer every input line in batches of :data:`BATCH`; returns lines written."""
+    """Answer every input line in batches of :data:`BATCH`, flushing each; returns lines written."""
     written = 0
-    records = read_records(line for line in source if line.strip())
+    records = read_records(source)
     while batch := list(islice(records, BATCH)):
-        good = [r for r in batch if r[2] is not None]
-        answers = iter(answer([r[2] for r in good if r[2] is not None]))
-        for number, record_id, text, error in batch:
-            out = {"id": record_id, **next(answers)} if text is not None else {
-                "id": record_id, "line": number, "error": error,
-            }  # fmt: skip
-            sink.write(orjson.dumps(out) + b"\n")
-            written += 1
-    sink.flush()
+        answers = iter(answer([r.text for r in batch if r.text is not None]))
+        out = bytearray()
+        for record in batch:
+            if record.text is not None:
+                line = {"id": record.id, **next(answers)}
+            else:
+                line = {"id": record.id, "line": record.line, "error": record.error}
+            out += orjson.dumps(line) + b"\n"
+        sink.write(out)
+        sink.flush()
+        written += len(batch)
     return written

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, text
 
 from tickerpulse.db.marts import sync_assets
-from tickerpulse.enrich.sentiment import LexiconModel
+from tickerpulse.enrich.sentiment import LexiconModel, Span
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.lake import Lake
@@ -26,6 +27,20 @@ MART_QUERIES = {
     "mart_document_asset": "SELECT * FROM mart_document_asset ORDER BY 1, 2",
     "mart_price_gap": "SELECT * FROM mart_price_gap ORDER BY 1, 2",
 }
+
+
+class FirstWordsModel:
+    """A per-mention model: +0.5 when the mention starts the text, else -0.5; text score 0.2."""
+
+    version = "first-words-test-v0"
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        return [0.2 for _ in texts]
+
+    def score_mentions(
+        self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
+    ) -> list[list[float]]:
+        return [[0.5 if start < 12 else -0.5 for start, _ in found] for found in spans]
 
 
 def small_world(*, days: int = 2, beta: float = 0.6, seed: int = 3) -> SimulatedWorld:

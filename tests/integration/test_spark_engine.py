@@ -13,7 +13,7 @@ from sqlalchemy import create_engine
 from tickerpulse.jobs.cycle import run_cycle
 
 from ..conftest import fresh_database
-from .cycle_helpers import make_context, small_world, snapshot_marts
+from .cycle_helpers import FirstWordsModel, make_context, small_world, snapshot_marts
 
 pytestmark = pytest.mark.spark
 
@@ -31,7 +31,9 @@ def test_spark_and_duckdb_publish_identical_marts(pg_admin_uri: str, tmp_path: P
         with fresh_database(pg_admin_uri) as url:
             engine = create_engine(url)
             ctx = dataclasses.replace(
-                make_context(engine, str(tmp_path / compute), world), compute=compute
+                make_context(engine, str(tmp_path / compute), world),
+                compute=compute,
+                sentiment=FirstWordsModel(),  # per-mention scores travel nested through Spark
             )
             for window in world.windows:
                 run_cycle(ctx, window)
@@ -39,6 +41,7 @@ def test_spark_and_duckdb_publish_identical_marts(pg_admin_uri: str, tmp_path: P
             engine.dispose()
     duck, spark = snapshots["duckdb"], snapshots["spark"]
     assert duck.keys() == spark.keys() and duck["mart_asset_window"]
+    assert {row[-1] for row in duck["mart_document_asset"]} == {"bullish", "bearish"}
     for name in duck:
         assert len(duck[name]) == len(spark[name]), name
         for row_d, row_s in zip(duck[name], spark[name], strict=True):

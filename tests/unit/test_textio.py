@@ -47,3 +47,20 @@ def test_output_flows_batch_by_batch_without_reading_everything_first() -> None:
     written = process_jsonl(source, sink, lambda texts: [{"n": len(t)} for t in texts])  # type: ignore[arg-type]
     assert written == 3 * BATCH
     assert source.output_seen_at[2 * BATCH + 5] >= BATCH  # earlier batches were already out
+
+
+class CountingSink(io.BytesIO):
+    def __init__(self) -> None:
+        super().__init__()
+        self.flushed_at: list[int] = []
+
+    def flush(self) -> None:
+        self.flushed_at.append(self.getvalue().count(b"\n"))
+        super().flush()
+
+
+def test_each_batch_is_flushed_as_soon_as_it_is_answered() -> None:
+    sink = CountingSink()
+    source = io.BytesIO(b"".join(orjson.dumps({"id": n, "text": "x"}) + b"\n" for n in range(2500)))
+    process_jsonl(source, sink, lambda texts: [{} for _ in texts])
+    assert sink.flushed_at == [BATCH, 2 * BATCH, 2500]

@@ -20,9 +20,10 @@ import pyarrow as pa
 
 from tickerpulse.analytics.panel import complete_grid, panel_from_frames
 from tickerpulse.domain import SOCIAL_SOURCES
+from tickerpulse.enrich.batch import enrich_documents
 from tickerpulse.enrich.normalize import normalize_documents, normalize_prices
-from tickerpulse.enrich.sentiment import LabelBands, LexiconModel, score_documents
-from tickerpulse.enrich.tagger import Tagger, document_texts
+from tickerpulse.enrich.sentiment import LabelBands, SentimentModel, load_model
+from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.engines.duckdb import aggregate_window
 from tickerpulse.jobs.window_data import WindowInputs, price_priority_table
 from tickerpulse.sources.simulator import SimulatedWorld
@@ -63,9 +64,15 @@ def panel_from_truth(
     return complete_grid(merged)
 
 
-def panel_from_world(world: SimulatedWorld, universe: Universe) -> pd.DataFrame:
-    """The panel our own pipeline measures from the world's raw lines, window by window."""
-    tagger, model, bands = Tagger(universe), LexiconModel(), LabelBands()
+def panel_from_world(
+    world: SimulatedWorld, universe: Universe, model: SentimentModel | None = None
+) -> pd.DataFrame:
+    """The panel our own pipeline measures from the world's raw lines, window by window.
+
+    ``model`` defaults to the default sentiment model, the one the cycle uses.
+    """
+    tagger, bands = Tagger(universe), LabelBands()
+    model = model if model is not None else load_model()
     bars = world_prices(world)
     bars = bars.append_column("run_id", pa.array(["sim"] * bars.num_rows))
     asset_frames, price_frames = [], []
@@ -74,13 +81,11 @@ def panel_from_world(world: SimulatedWorld, universe: Universe) -> pd.DataFrame:
             normalize_documents(source, world.raw_lines(source, window)).table
             for source in (*SOCIAL_SOURCES, "news")
         )
-        ids, texts = docs.column("doc_id").to_pylist(), document_texts(docs)
-        mentions = tagger.tag(ids, texts)
-        sentiment = score_documents(model, ids, texts, bands)
+        enriched = enrich_documents(tagger, model, bands, docs)
         inputs = WindowInputs(
             documents=_with_run(docs),
-            sentiment=_with_run(sentiment),
-            mentions=_with_run(mentions),
+            sentiment=_with_run(enriched.sentiment),
+            mentions=_with_run(enriched.mentions),
             prices=bars,
             price_priority=price_priority_table(["prices"]),
         )

@@ -37,8 +37,12 @@ TEXT_LIMIT = 1000  # characters of a document kept for the pages
 
 def publish_window(
     engine: Engine, window_start: datetime, aggregates: WindowAggregates
-) -> dict[str, int]:
-    """Replace the marts of one window and mark the publish stage done, atomically."""
+) -> dict[str, int | str | None]:
+    """Replace the marts of one window and mark the publish stage done, atomically.
+
+    The ledger's counts name the sentiment model version of the window (``mixed``
+    when its documents were scored by several), as the admin ledger shows.
+    """
     documents = [
         {
             "doc_id": row["doc_id"],
@@ -53,10 +57,14 @@ def publish_window(
             "sentiment_score": row["sentiment_score"],
             "sentiment_label": row["sentiment_label"],
             "provider_sentiment": row["provider_sentiment"],
+            "sentiment_model": row["sentiment_model"],
+            "sentiment_flags": row["sentiment_flags"],
         }
         for row in aggregates.window_documents.to_pylist()
     ]
-    counts = {
+    models = {d["sentiment_model"] for d in documents if d["sentiment_model"] is not None}
+    counts: dict[str, int | str | None] = {
+        "sentiment_model": models.pop() if len(models) == 1 else ("mixed" if models else None),
         "asset_window": aggregates.asset_window.num_rows,
         "price_window": aggregates.price_window.num_rows,
         "price_gaps": aggregates.price_gaps.num_rows,

@@ -89,6 +89,9 @@ class MartAssetWindow(Base):
     bull_share: Mapped[float | None] = mapped_column(Float, nullable=True)
     bear_share: Mapped[float | None] = mapped_column(Float, nullable=True)
     dispersion: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sentiment_model: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The sentiment model version that scored the window's mentions; ``mixed`` when
+    several did (``cycle backfill --rescore`` makes history one version again)."""
 
     __table_args__ = (Index("ix_mart_asset_window_asset", "asset_id", "window_start"),)
 
@@ -147,6 +150,10 @@ class MartDocument(Base):
     sentiment_label: Mapped[str | None] = mapped_column(String(24), nullable=True)
     provider_sentiment: Mapped[float | None] = mapped_column(Float, nullable=True)
     """The provider's own published score (Alpha Vantage), beside ours; None elsewhere."""
+    sentiment_model: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """The sentiment model version that scored the document."""
+    sentiment_flags: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    """Why the text was not scored as usual (comma separated), e.g. ``huge``; None if it was."""
 
 
 class MartDocumentAsset(Base):
@@ -159,6 +166,9 @@ class MartDocumentAsset(Base):
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
     method: Mapped[str] = mapped_column(String(16))
     relevance: Mapped[float] = mapped_column(Float)
+    sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """The mention's own sentiment (the document's, for a model without per-mention scores)."""
+    sentiment_label: Mapped[str | None] = mapped_column(String(24), nullable=True)
 
     __table_args__ = (
         Index("ix_mart_document_asset_asset", "asset_id", "window_start"),

@@ -263,6 +263,7 @@ _LANGUAGES_OF: dict[str, tuple[str, ...]] = {}
 for _lang, _words in (("en", _ENGLISH), *_FOREIGN.items()):
     for _word in _words:
         _LANGUAGES_OF[_word] = (*_LANGUAGES_OF.get(_word, ()), _lang)
+_FOREIGN_WORDS = frozenset().union(*_FOREIGN.values())
 
 
 def guess_language(text: str) -> str:
@@ -277,8 +278,11 @@ def guess_language(text: str) -> str:
         non_latin = sum(1 for c in letters if ord(c) > 0x24F)
         if letters and non_latin / len(letters) > 0.3:
             return _script_language(letters)
+    words = _WORD.findall(text.lower())
+    if _FOREIGN_WORDS.isdisjoint(words):  # the common case, decided without counting
+        return "en"
     hits: dict[str, int] = {}
-    for word in _WORD.findall(text.lower()):
+    for word in words:
         for lang in _LANGUAGES_OF.get(word, ()):
             hits[lang] = hits.get(lang, 0) + 1
     english = hits.pop("en", 0)

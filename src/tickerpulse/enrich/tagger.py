@@ -11,7 +11,9 @@ Two passes over each text, neither of them a loop over assets:
   A bare ticker that is also an English word (ON, IT, ALL, F, …) counts only
   next to market words ("ON shares", "bought F", "T +3%").
 
-URLs and e-mail addresses are blanked first. Each asset counts once per text;
+URLs and e-mail addresses are blanked first (with spaces, so offsets stay those
+of the text given). Each asset counts once per text, at its first occurrence,
+whose character span ``[start, end)`` is kept for per-mention sentiment;
 relevance is higher for mentions in the title or first sentence and for
 repeated mentions.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 import pyarrow as pa
@@ -68,6 +71,17 @@ _CLASS_PREFERENCE = {
 }  # fmt: skip
 
 
+class Found(NamedTuple):
+    """One asset a text mentions: how we know, how central, and where it first appears."""
+
+    method: str
+    relevance: float
+    start: int
+    """Offset of the first occurrence's first character in the text."""
+    end: int
+    """Offset just after the first occurrence, so ``text[start:end]`` is what was written."""
+
+
 @dataclass(frozen=True)
 class _Form:
     """One written form of an asset found by the automaton."""
@@ -105,28 +119,37 @@ class Tagger:
         ``channel`` (subreddit, Telegram channel, outlet…) is context: in a crypto
         channel a symbol shared by a stock and a coin means the coin.
         """
+        return {a: (f.method, f.relevance) for a, f in self.find(text, channel).items()}
+
+    def find(self, text: str, channel: str | None = None) -> dict[str, Found]:
+        """Mentions in one text with the span of each one's first occurrence.
+
+        Same rules as :meth:`mentions_in`; spans are offsets in ``text`` itself.
+        """
         text = _URL_OR_EMAIL.sub(lambda m: " " * len(m.group()), text[:MAX_TEXT])
         lowered = text.lower()
         crypto_context = _is_crypto_channel(channel) or any(
             w in CRYPTO_CONTEXT for w in re.findall(r"[a-z]+", lowered)
         )
-        found: dict[str, tuple[str, int, int]] = {}  # asset → method, first offset, count
+        # asset → method, first span, count
+        found: dict[str, tuple[str, tuple[int, int], int]] = {}
 
-        def record(asset_id: str, method: str, offset: int) -> None:
+        def record(asset_id: str, method: str, start: int, end: int) -> None:
             seen = found.get(asset_id)
             if seen is None:
-                found[asset_id] = (method, offset, 1)
-            else:  # the earliest occurrence names the method
-                method = method if offset < seen[1] else seen[0]
-                found[asset_id] = (method, min(seen[1], offset), seen[2] + 1)
+                found[asset_id] = (method, (start, end), 1)
+            elif start < seen[1][0]:  # the earliest occurrence names the method and span
+                found[asset_id] = (method, (start, end), seen[2] + 1)
+            else:
+                found[asset_id] = (seen[0], seen[1], seen[2] + 1)
 
         named = self._named(text, lowered)
         for start, form in named:
-            record(form.asset_id, form.method, start)
+            record(form.asset_id, form.method, start, start + len(form.text))
         for match in _CONCATENATED_PAIR.finditer(text):  # ETHUSDT: the base coin
             coin = _crypto(self._by_symbol.get(match.group(1), []))
             if coin is not None:
-                record(coin.asset_id, "pair", match.start())
+                record(coin.asset_id, "pair", match.start(), match.end())
         pending: list[tuple[re.Match[str], AssetInfo]] = []
         accepted: list[re.Match[str]] = []
         for match in _TOKEN.finditer(text):
@@ -134,15 +157,17 @@ class Tagger:
             if isinstance(resolved, AssetInfo):
                 pending.append((match, resolved))
             elif resolved is not None:
-                record(resolved[0], resolved[1], match.start())
+                record(resolved[0], resolved[1], match.start(), match.end())
                 accepted.append(match)
         spans = [(m.start(), m.end()) for m in accepted]
         spans += [(start, start + len(form.text)) for start, form in named]
         for match, asset in _listed(text, pending, spans):
-            record(asset.asset_id, "ticker", match.start())
-        return {
-            asset_id: (method, _relevance(first, count))
-            for asset_id, (method, first, count) in found.items()
+            record(asset.asset_id, "ticker", match.start(), match.end())
+        return {  # in the order the assets first appear
+            asset_id: Found(method, _relevance(start, count), start, end)
+            for asset_id, (method, (start, end), count) in sorted(
+                found.items(), key=lambda item: item[1][1]
+            )
         }
 
     def _named(self, text: str, lowered: str) -> list[tuple[int, _Form]]:
@@ -198,36 +223,48 @@ class Tagger:
             return asset
         return asset.asset_id, "ticker"
 
+    def find_all(
+        self, texts: Sequence[str | None], channels: Sequence[str | None] | None = None
+    ) -> list[dict[str, Found]]:
+        """:meth:`find` over a batch, one dict per text (empty for a missing text)."""
+        return [
+            self.find(text, channel) if text else {}
+            for text, channel in zip(texts, channels or [None] * len(texts), strict=True)
+        ]
+
     def tag(
         self,
         doc_ids: Sequence[str],
         texts: Sequence[str | None],
         channels: Sequence[str | None] | None = None,
     ) -> pa.Table:
-        """Tag a batch; one row per (document, asset) in :data:`MENTION_SCHEMA`."""
-        out_ids: list[str] = []
-        out_assets: list[str] = []
-        out_methods: list[str] = []
-        out_relevance: list[float] = []
-        for doc_id, text, channel in zip(
-            doc_ids, texts, channels or [None] * len(texts), strict=True
-        ):
-            if not text:
-                continue
-            for asset_id, (method, relevance) in self.mentions_in(text, channel).items():
-                out_ids.append(doc_id)
-                out_assets.append(asset_id)
-                out_methods.append(method)
-                out_relevance.append(relevance)
-        return pa.Table.from_pydict(
-            {
-                "doc_id": out_ids,
-                "asset_id": out_assets,
-                "method": out_methods,
-                "relevance": out_relevance,
-            },
-            schema=MENTION_SCHEMA,
-        )
+        """Tag a batch; one row per (document, asset) in :data:`MENTION_SCHEMA`.
+
+        The rows carry each mention's span; ``score`` and ``label`` stay null
+        here (the enrich stage fills them with the mention's own sentiment).
+        """
+        return mention_table(doc_ids, self.find_all(texts, channels))
+
+
+def mention_table(
+    doc_ids: Sequence[str],
+    found: Sequence[dict[str, Found]],
+    scores: Sequence[Sequence[float]] | None = None,
+    labels: Sequence[Sequence[str]] | None = None,
+) -> pa.Table:
+    """:data:`MENTION_SCHEMA` rows of a batch; ``scores``/``labels`` follow each text's mentions."""
+    columns: dict[str, list[object]] = {name: [] for name in MENTION_SCHEMA.names}
+    for i, (doc_id, mentions) in enumerate(zip(doc_ids, found, strict=True)):
+        for j, (asset_id, mention) in enumerate(mentions.items()):
+            columns["doc_id"].append(doc_id)
+            columns["asset_id"].append(asset_id)
+            columns["method"].append(mention.method)
+            columns["relevance"].append(mention.relevance)
+            columns["span_start"].append(mention.start)
+            columns["span_end"].append(mention.end)
+            columns["score"].append(scores[i][j] if scores is not None else None)
+            columns["label"].append(labels[i][j] if labels is not None else None)
+    return pa.Table.from_pydict(columns, schema=MENTION_SCHEMA)
 
 
 def document_texts(documents: pa.Table) -> list[str]:

@@ -18,14 +18,13 @@ import pyarrow.compute as pc
 import structlog
 
 from tickerpulse.domain import PRICE_SOURCES, TEXT_SOURCES, Window
+from tickerpulse.enrich.batch import enrich_documents
 from tickerpulse.enrich.normalize import (
     NormalizedBatch,
     Quarantined,
     normalize_documents,
     normalize_prices,
 )
-from tickerpulse.enrich.sentiment import LabelBands, SentimentModel, score_documents
-from tickerpulse.enrich.tagger import Tagger, document_texts
 from tickerpulse.jobs.context import CycleContext
 
 log = structlog.get_logger(__name__)
@@ -64,40 +63,32 @@ def normalize_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
 
 
 def enrich_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
-    """Tag assets and score sentiment for the documents the run of ``window`` normalized."""
+    """Tag assets and score sentiment for the documents the run of ``window`` normalized.
+
+    Counts include how many documents each sentiment flag marked (empty, binary,
+    non-English texts: neutral; huge ones: scored on a prefix).
+    """
     mentions = scored = 0
+    flags: dict[str, int] = {}
     _remove_stale(ctx, ("mentions", "sentiment"), window, keep=set())
     enrich = enrich_documents
     if ctx.compute == "spark":
         from tickerpulse.jobs.engines.spark import enrich_on_spark as enrich
     for path in ctx.lake.glob(f"curated/documents/date=*/run={window.key}.parquet"):
         day = date.fromisoformat(path.split("date=")[1][:10])
-        tagged, sentiment = enrich(
-            ctx.tagger, ctx.sentiment, ctx.bands, ctx.lake.read_parquet(path)
-        )
-        ctx.lake.write_parquet(ctx.layout.curated("mentions", day, window.key), tagged)
-        ctx.lake.write_parquet(ctx.layout.curated("sentiment", day, window.key), sentiment)
-        mentions += tagged.num_rows
-        scored += sentiment.num_rows
-    return {"documents": scored, "mentions": mentions}
-
-
-def enrich_documents(
-    tagger: Tagger, model: SentimentModel, bands: LabelBands, docs: pa.Table
-) -> tuple[pa.Table, pa.Table]:
-    """Mentions (:data:`MENTION_SCHEMA`) and sentiment (:data:`SENTIMENT_SCHEMA`) of documents."""
-    return tag_documents(tagger, docs), score_batch(model, bands, docs)
-
-
-def tag_documents(tagger: Tagger, docs: pa.Table) -> pa.Table:
-    """The asset mentions of a batch of documents; pure, so any slice can run anywhere."""
-    doc_ids = docs.column("doc_id").to_pylist()
-    return tagger.tag(doc_ids, document_texts(docs), docs.column("channel").to_pylist())
-
-
-def score_batch(model: SentimentModel, bands: LabelBands, docs: pa.Table) -> pa.Table:
-    """The sentiment of a batch of documents; pure, so any slice can run anywhere."""
-    return score_documents(model, docs.column("doc_id").to_pylist(), document_texts(docs), bands)
+        enriched = enrich(ctx.tagger, ctx.sentiment, ctx.bands, ctx.lake.read_parquet(path))
+        ctx.lake.write_parquet(ctx.layout.curated("mentions", day, window.key), enriched.mentions)
+        ctx.lake.write_parquet(ctx.layout.curated("sentiment", day, window.key), enriched.sentiment)
+        mentions += enriched.mentions.num_rows
+        scored += enriched.sentiment.num_rows
+        for flag, count in enriched.flag_counts().items():
+            flags[flag] = flags.get(flag, 0) + count
+    return {
+        "documents": scored,
+        "mentions": mentions,
+        "sentiment_model": ctx.sentiment.version,
+        "flags": flags,
+    }
 
 
 def _lines(ctx: CycleContext, parts: list[str]) -> Iterator[bytes]:

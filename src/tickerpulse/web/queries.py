@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Subquery, and_, case, func, literal, select
+from sqlalchemy import Subquery, and_, case, distinct, func, literal, select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.models import (
@@ -310,6 +310,10 @@ def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[A
             func.max(m.mentions).filter(m.source_class == "social").label("social_mentions"),
             func.max(m.sentiment_mean).filter(m.source_class == "news").label("news_sentiment"),
             func.max(m.mentions).filter(m.source_class == "news").label("news_mentions"),
+            case(
+                (func.count(distinct(m.sentiment_model)) > 1, "mixed"),
+                else_=func.max(m.sentiment_model),
+            ).label("sentiment_model"),
         )
         .where(
             m.asset_id == asset_id,
@@ -338,6 +342,7 @@ def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[A
             func.coalesce(tone.c.social_mentions, 0).label("social_mentions"),
             tone.c.news_sentiment,
             func.coalesce(tone.c.news_mentions, 0).label("news_mentions"),
+            tone.c.sentiment_model,
         )
         .select_from(prices.join(tone, prices.c.window_start == tone.c.window_start, full=True))
         .order_by(window)

@@ -66,6 +66,8 @@ class AssetWindowRow:
     social_mentions: int
     news_sentiment: float | None
     news_mentions: int
+    sentiment_model: str | None = None
+    """The sentiment model version behind the window's figures (``mixed``: several)."""
 
 
 @dataclass(frozen=True)

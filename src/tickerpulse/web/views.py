@@ -349,7 +349,13 @@ def _merge_day(day: datetime, part: list[AssetWindowRow]) -> AssetWindowRow:
         social_mentions=sum(r.social_mentions for r in part),
         news_sentiment=_weighted(part, social=False),
         news_mentions=sum(r.news_mentions for r in part),
+        sentiment_model=_one_model(part),
     )
+
+
+def _one_model(part: list[AssetWindowRow]) -> str | None:
+    models = {r.sentiment_model for r in part if r.sentiment_model is not None}
+    return models.pop() if len(models) == 1 else ("mixed" if models else None)
 
 
 def _weighted(part: list[AssetWindowRow], *, social: bool) -> float | None:

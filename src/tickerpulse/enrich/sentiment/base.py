@@ -1,4 +1,4 @@
-"""What every sentiment model offers, the label bands, and scoring documents.
+"""What every sentiment model offers, and the label bands.
 
 A model maps texts to scores in [-1, 1] (P(bullish) − P(bearish) for the trained
 models); :class:`LabelBands` turns a score into one of five labels. Pure.
@@ -9,10 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
-
-import pyarrow as pa
-
-from tickerpulse.domain import SENTIMENT_SCHEMA
 
 LABELS = ("bearish", "somewhat-bearish", "neutral", "somewhat-bullish", "bullish")
 
@@ -73,19 +69,3 @@ def mention_scores(
         return model.score_mentions(texts, spans)
     text_scores = model.score(texts)
     return [[score] * len(found) for score, found in zip(text_scores, spans, strict=True)]
-
-
-def score_documents(
-    model: SentimentModel, doc_ids: Sequence[str], texts: Sequence[str], bands: LabelBands
-) -> pa.Table:
-    """Score a batch of documents into :data:`SENTIMENT_SCHEMA` rows."""
-    scores = [round(s, 6) for s in model.score(texts)]
-    return pa.Table.from_pydict(
-        {
-            "doc_id": list(doc_ids),
-            "score": scores,
-            "label": [bands.label(s) for s in scores],
-            "model": [model.version] * len(scores),
-        },
-        schema=SENTIMENT_SCHEMA,
-    )

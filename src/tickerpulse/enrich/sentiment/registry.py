@@ -31,14 +31,22 @@ def model_names() -> list[str]:
     return sorted(_FACTORIES)
 
 
+def resolve_name(name: str = "default") -> str:
+    """The model name ``name`` stands for, without loading the model.
+
+    Raises:
+        ValueError: no model has that name; the message lists those that do.
+    """
+    key = DEFAULT_MODEL if name in ("", "default") else _ALIASES.get(name, name)
+    if key not in _FACTORIES:
+        raise ValueError(f"unknown sentiment model {name!r}: choose one of {model_names()}")
+    return key
+
+
 def load_model(name: str = "default") -> SentimentModel:
     """The model called ``name`` ('default' for :data:`DEFAULT_MODEL`).
 
     Raises:
         ValueError: no model has that name; the message lists those that do.
     """
-    key = DEFAULT_MODEL if name in ("", "default") else _ALIASES.get(name, name)
-    factory = _FACTORIES.get(key)
-    if factory is None:
-        raise ValueError(f"unknown sentiment model {name!r}: choose one of {model_names()}")
-    return factory()
+    return _FACTORIES[resolve_name(name)]()

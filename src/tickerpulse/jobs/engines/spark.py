@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from tickerpulse.domain import MENTION_SCHEMA, SENTIMENT_SCHEMA, Window
+from tickerpulse.domain import Window
+from tickerpulse.enrich.batch import PACKED_SCHEMA, Enriched, enrich_documents, pack, unpack
 from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.engines.plan import run_plan
@@ -73,33 +74,35 @@ def aggregate_window(inputs: WindowInputs, window: Window) -> WindowAggregates:
 
 def enrich_on_spark(
     tagger: Tagger, model: SentimentModel, bands: LabelBands, docs: pa.Table
-) -> tuple[pa.Table, pa.Table]:
+) -> Enriched:
     """Tag and score documents on Spark executors, batch by batch (``mapInArrow``).
 
     The same pure function as the local path runs on every Arrow batch, so both
     engines give the same rows; the tagger and the model travel to the executors
-    pickled with the function.
+    pickled with the function. Mentions travel nested in their document's row
+    (:func:`~tickerpulse.enrich.batch.pack`) and are unpacked on the driver.
     """
-    from tickerpulse.jobs.transform import score_batch, tag_documents
-
     frame = spark_session().createDataFrame(docs.select(["doc_id", "title", "text", "channel"]))
 
-    def mentions(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def enrich(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            yield from tag_documents(tagger, pa.Table.from_batches([batch])).to_batches()
+            enriched = enrich_documents(tagger, model, bands, pa.Table.from_batches([batch]))
+            yield from pack(enriched).to_batches()
 
-    def sentiment(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        for batch in batches:
-            yield from score_batch(model, bands, pa.Table.from_batches([batch])).to_batches()
-
-    tagged: pa.Table = frame.mapInArrow(mentions, _ddl(MENTION_SCHEMA)).toArrow()
-    scored: pa.Table = frame.mapInArrow(sentiment, _ddl(SENTIMENT_SCHEMA)).toArrow()
-    return tagged.cast(MENTION_SCHEMA), scored.cast(SENTIMENT_SCHEMA)
+    packed: pa.Table = frame.mapInArrow(enrich, _ddl(PACKED_SCHEMA)).toArrow()
+    return unpack(packed)
 
 
 def _ddl(schema: pa.Schema) -> str:
-    names = {pa.string(): "string", pa.float64(): "double"}
-    return ", ".join(f"{f.name} {names[f.type]}" for f in schema)
+    return ", ".join(f"`{f.name}` {_spark_type(f.type)}" for f in schema)
+
+
+def _spark_type(kind: pa.DataType) -> str:
+    if pa.types.is_list(kind):
+        return f"array<{_spark_type(kind.value_type)}>"
+    if pa.types.is_struct(kind):
+        return f"struct<{', '.join(f'`{f.name}`: {_spark_type(f.type)}' for f in kind)}>"
+    return {pa.string(): "string", pa.float64(): "double", pa.int64(): "bigint"}[kind]
 
 
 def _register(spark: SparkSession, name: str, table: pa.Table) -> None:

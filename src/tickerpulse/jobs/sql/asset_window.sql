@@ -1,6 +1,9 @@
 -- Mentions and sentiment per asset, by source and source class and in total.
 -- Inputs: window_documents, document_assets.
--- sentiment_mean is relevance-weighted; bull/bear shares count documents by label.
+-- Sentiment is each mention's own (a text naming two assets can be bullish on one and
+-- bearish on the other): sentiment_mean is relevance-weighted; bull/bear shares count
+-- mentions by label. sentiment_model is the model version that scored the rows, or
+-- 'mixed' when a window holds rows of several versions (re-score it: cycle backfill --rescore).
 WITH mentioned AS (
     SELECT
         a.asset_id,
@@ -8,8 +11,9 @@ WITH mentioned AS (
         d.source,
         d.author_hash,
         a.relevance,
-        d.sentiment_score AS score,
-        d.sentiment_label AS label
+        a.sentiment_score AS score,
+        a.sentiment_label AS label,
+        d.sentiment_model AS model
     FROM document_assets AS a
     JOIN window_documents AS d ON d.doc_id = a.doc_id
 )
@@ -23,7 +27,8 @@ SELECT
         AS sentiment_mean,
     avg(CASE WHEN label IN ('bullish', 'somewhat-bullish') THEN 1 ELSE 0 END) AS bull_share,
     avg(CASE WHEN label IN ('bearish', 'somewhat-bearish') THEN 1 ELSE 0 END) AS bear_share,
-    stddev_pop(score) AS dispersion
+    stddev_pop(score) AS dispersion,
+    CASE WHEN count(DISTINCT model) > 1 THEN 'mixed' ELSE max(model) END AS sentiment_model
 FROM mentioned
 GROUP BY GROUPING SETS ((asset_id, source_class, source), (asset_id, source_class), (asset_id))
 ORDER BY asset_id, source_class, source
