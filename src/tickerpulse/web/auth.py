@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -87,9 +87,10 @@ async def get_viewer(request: Request, session: SessionDep) -> Viewer:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         matrix: TierMatrix = request.app.state.tier_matrix
+        idle = timedelta(hours=request.app.state.settings.session_idle_hours)
         found = await remembered(
             request, session, "session:" + digest(token),
-            lambda: _signed_in_reader(session, token, matrix),
+            lambda: _signed_in_reader(session, token, matrix, idle),
         )  # fmt: skip
         if found is not None:
             user, tier, watched, unread = found
@@ -101,10 +102,12 @@ async def get_viewer(request: Request, session: SessionDep) -> Viewer:
 SignedInReader = tuple[User, Tier, frozenset[str] | None, int]
 
 
-def _signed_in_reader(session: Session, token: str, matrix: TierMatrix) -> SignedInReader | None:
+def _signed_in_reader(
+    session: Session, token: str, matrix: TierMatrix, idle: timedelta
+) -> SignedInReader | None:
     """A session's user, tier, watchlist and unread alerts (those their tier includes)."""
     now = utcnow()
-    found = accounts.session_user(session, token, now=now)
+    found = accounts.session_user(session, token, now=now, idle=idle)
     if found is None:
         return None
     user, subscription = found
