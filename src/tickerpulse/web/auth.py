@@ -9,6 +9,7 @@ site cannot carry one.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -305,5 +306,25 @@ def clear_session_cookie(response: Response) -> None:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address as the socket reports it (no proxy headers are trusted)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address for per-IP limits, as the server reports it (see :func:`ip_key`).
+
+    Proxy headers count only as far as the server trusts them (uvicorn's
+    forwarded-allow-ips); the route never reads them itself.
+    """
+    return ip_key(request.client.host if request.client else "unknown")
+
+
+def ip_key(host: str) -> str:
+    """An IPv4 address as it is; an IPv6 address as its /64, which one subscriber usually holds.
+
+    Otherwise a single home or server with a /64 could change address for every try.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
