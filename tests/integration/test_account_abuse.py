@@ -237,6 +237,16 @@ def test_confirmation_resends_are_capped_per_address(engine: Engine) -> None:
     assert len(mails_to(engine, "late@example.com")) == 2
 
 
+def test_confirmation_resends_from_one_ip_are_refused_with_retry_after(engine: Engine) -> None:
+    add_user(engine, "late@example.com", verified=False)
+    app = create_app(platform_settings(account_mails_per_ip_hour=2), engine)
+    with client_at(app, "203.0.113.21") as client:
+        post = poster(client, "/login")
+        answers = [post(email="late@example.com", password=PASSWORD, resend="1") for _ in range(3)]
+    assert [a.status_code for a in answers] == [403, 403, 429]
+    assert int(answers[-1].headers["retry-after"]) > 0
+
+
 # 9. lockout as a weapon ------------------------------------------------------------------------
 
 

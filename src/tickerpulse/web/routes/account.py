@@ -214,6 +214,7 @@ def login(
         if result.unverified and resend:
             wait = _resend_confirmation(request, session, email.strip().lower(), ip, now)
             if wait:
+                session.commit()  # the sign-in attempt is still recorded
                 return _too_many(request, templates, wait)
         session.commit()
         return _form(
