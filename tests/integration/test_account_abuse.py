@@ -379,3 +379,38 @@ def test_migration_0011_matches_the_session_and_request_models(engine: Engine) -
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     mine = [d for d in diffs if "user_session" in repr(d) or "account_request" in repr(d)]
     assert mine == []
+
+
+def test_each_use_of_a_session_restarts_its_idle_clock_until_the_fourteen_days(
+    engine: Engine,
+) -> None:
+    from tickerpulse.db.platform import User
+    from tickerpulse.web import accounts
+
+    add_user(engine, "clock@example.com")
+    start = datetime(2026, 3, 1, 8, tzinfo=UTC)
+    idle = timedelta(hours=12)
+    with Session(engine) as session:
+        user = session.scalars(select(User)).one()
+        token = accounts.start_session(session, user, now=start)
+        session.commit()
+
+        def live_at(hours: float) -> bool:
+            found = accounts.session_user(
+                session, token, now=start + timedelta(hours=hours), idle=idle
+            )
+            session.commit()
+            return found is not None
+
+        # used every 11 hours it lives on; 14 days is the end whatever the use
+        assert all(live_at(11 * n) for n in range(1, 31))
+        assert not live_at(14 * 24 + 1)
+    with Session(engine) as session:
+        user = session.scalars(select(User)).one()
+        token = accounts.start_session(session, user, now=start)
+        session.commit()
+        assert accounts.session_user(session, token, now=start + timedelta(hours=11.9), idle=idle)
+        session.rollback()  # that use is not kept: the session is then idle from the start
+        assert not accounts.session_user(
+            session, token, now=start + timedelta(hours=12, minutes=1), idle=idle
+        )
