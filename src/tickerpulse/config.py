@@ -236,8 +236,43 @@ class Settings(BaseSettings):
     argon2_time_cost: int = Field(default=2, ge=1)
     argon2_memory_kib: int = Field(default=19456, ge=8192)
     argon2_parallelism: int = Field(default=1, ge=1)
-    login_max_failures: int = Field(
-        default=5, ge=1, description="Failed sign-ins per address in 15 minutes before a pause."
+    login_free_failures: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "Failed sign-ins per address from one IP before each next try there waits"
+            " (1 s, doubling); never a lock: the owner elsewhere is not slowed."
+        ),
+    )
+    login_ip_free_failures: int = Field(
+        default=20,
+        ge=1,
+        description=(
+            "Failed sign-ins from one IP (any address) before its tries wait too; addresses"
+            " that signed in from that IP before are spared."
+        ),
+    )
+    login_max_wait_seconds: int = Field(
+        default=900, ge=1, description="Longest wait the doubling reaches."
+    )
+    signups_per_ip_hour: int = Field(
+        default=10, ge=1, description="Sign-ups per IP and hour; more are answered 429."
+    )
+    account_mails_per_ip_hour: int = Field(
+        default=20,
+        ge=1,
+        description="Password-reset and confirmation requests per IP and hour; more get 429.",
+    )
+    account_mails_per_address_hour: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "E-mails per address and hour from sign-up, reset and resend; beyond it, silently"
+            " none (the answer stays the same)."
+        ),
+    )
+    session_idle_hours: float = Field(
+        default=12.0, gt=0, description="A session unused this long ends (besides its 14 days)."
     )
     payment_provider: Literal["none", "sandbox", "stripe"] | None = Field(
         default=None,

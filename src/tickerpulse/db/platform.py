@@ -50,6 +50,8 @@ class UserSession(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """When the session last made a request (to the minute): idle sessions end."""
 
 
 class AuthToken(Base):
@@ -76,6 +78,22 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     succeeded: Mapped[bool]
+
+
+class AccountRequest(Base):
+    """A sign-up, reset or confirmation request, so floods per IP and per address are limited.
+
+    The address is kept as a digest: requests for addresses without an account
+    are counted too, and those addresses are nobody's business.
+    """
+
+    __tablename__ = "account_request"
+
+    request_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    address_digest: Mapped[str] = mapped_column(String(64), index=True)
+    ip: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class EmailOutbox(Base):

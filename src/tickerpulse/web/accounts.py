@@ -1,19 +1,21 @@
-"""Accounts in the database: sign-up, single-use e-mail tokens, sign-in with throttling, sessions.
+"""Accounts in the database: sign-up, single-use e-mail tokens, sign-in with back-off, sessions.
 
 Functions take an open session and ``now`` and leave committing to the caller,
 so a route commits once and tests control the clock. Tokens handed out are
-random; only their digests are stored.
+random; only their digests are stored. An unknown address costs a sign-in the
+same password hash as a known one, so the answer's timing does not tell them apart.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import (
@@ -29,14 +31,16 @@ from tickerpulse.db.platform import (
     WatchlistItem,
 )
 from tickerpulse.web.crypto import digest, new_token, verify_password
+from tickerpulse.web.passwords import password_problem
+from tickerpulse.web.signin_limits import LoginLimits, forget_old_attempts, seconds_to_wait
 from tickerpulse.web.tiers import Tier
 
 SESSION_TTL = timedelta(days=14)
+SESSION_IDLE = timedelta(hours=12)
+SEEN_GRANULARITY = timedelta(minutes=1)
+"""A session's ``last_seen_at`` is written at most this often (not on every request)."""
 TOKEN_TTL = {"verify": timedelta(days=2), "reset": timedelta(hours=1)}
-THROTTLE_WINDOW = timedelta(minutes=15)
-IP_FAILURE_FACTOR = 4
 STAFF_ROLES = ("editor", "admin")
-PASSWORD_MIN, PASSWORD_MAX = 10, 256
 _EMAIL = re.compile(r"^[^@\s<>\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
 
@@ -56,16 +60,15 @@ def normalize_email(email: str) -> str:
     return cleaned
 
 
-def check_password(password: str) -> None:
-    """Refuse passwords that are too short or absurdly long.
+def check_password(password: str, *, email: str | None = None) -> None:
+    """Refuse passwords that are too short, absurdly long, common or a simple pattern.
 
     Raises:
         AccountError: With the rule the password broke.
     """
-    if len(password) < PASSWORD_MIN:
-        raise AccountError(f"Choose a password of at least {PASSWORD_MIN} characters.")
-    if len(password) > PASSWORD_MAX:
-        raise AccountError(f"Passwords are limited to {PASSWORD_MAX} characters.")
+    problem = password_problem(password, email=email)
+    if problem is not None:
+        raise AccountError(problem)
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -89,7 +92,7 @@ def create_user(
         AccountError: For a bad address or password, or an address already taken.
     """
     address = normalize_email(email)
-    check_password(password)
+    check_password(password, email=address)
     if find_user(session, address) is not None:
         raise AccountError("There is already an account with this address.")
     user = User(
@@ -137,17 +140,6 @@ def consume_token(session: Session, token: str, *, purpose: str, now: datetime) 
     return session.get(User, row.user_id)
 
 
-def throttled(session: Session, *, email: str, ip: str, now: datetime, max_failures: int) -> bool:
-    """Whether this address or IP failed too often in the last 15 minutes."""
-    since = now - THROTTLE_WINDOW
-    failures = select(func.count()).where(
-        LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-    )
-    by_email = session.scalar(failures.where(LoginAttempt.email == email)) or 0
-    by_ip = session.scalar(failures.where(LoginAttempt.ip == ip)) or 0
-    return by_email >= max_failures or by_ip >= max_failures * IP_FAILURE_FACTOR
-
-
 @dataclass(frozen=True)
 class SignIn:
     """The outcome of a sign-in: the user, or why not."""
@@ -156,6 +148,21 @@ class SignIn:
     error: str | None = None
     unverified: bool = False
     """The password was right but the address is not confirmed yet."""
+    retry_after: int = 0
+    """Seconds this address must wait from this IP before its password is checked again."""
+
+
+_dummy_hashes: dict[tuple[int, int, int], str] = {}
+_dummy_lock = threading.Lock()
+
+
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash of a random password with ``hasher``'s cost, checked for unknown addresses."""
+    cost = (hasher.time_cost, hasher.memory_cost, hasher.parallelism)
+    with _dummy_lock:
+        if cost not in _dummy_hashes:
+            _dummy_hashes[cost] = hasher.hash(new_token())
+        return _dummy_hashes[cost]
 
 
 def authenticate(
@@ -166,15 +173,28 @@ def authenticate(
     password: str,
     ip: str,
     now: datetime,
-    max_failures: int,
+    limits: LoginLimits,
 ) -> SignIn:
-    """Check a sign-in, recording the attempt; throttled addresses are refused before hashing."""
+    """Check a sign-in, recording the attempt; a pair that must wait is refused before hashing.
+
+    An unknown address is checked against a dummy hash of the same cost, so it
+    answers as slowly as a known one with a wrong password.
+    """
     address = email.strip().lower()[:254]
-    if throttled(session, email=address, ip=ip, now=now, max_failures=max_failures):
-        return SignIn(None, "Too many failed sign-ins. Wait 15 minutes or reset your password.")
+    ip = ip[:64]
+    wait = seconds_to_wait(session, email=address, ip=ip, now=now, limits=limits)
+    if wait > 0:
+        return SignIn(
+            None,
+            f"Too many failed sign-ins from here: try again in {wait} seconds,"
+            " or reset your password.",
+            retry_after=wait,
+        )
+    forget_old_attempts(session, now=now)
     user = find_user(session, address)
-    ok = user is not None and verify_password(hasher, user.password_hash, password)
-    session.add(LoginAttempt(email=address, ip=ip[:64], at=now, succeeded=ok))
+    stored = dummy_hash(hasher) if user is None else user.password_hash
+    ok = verify_password(hasher, stored, password) and user is not None
+    session.add(LoginAttempt(email=address, ip=ip, at=now, succeeded=ok))
     if not ok or user is None:
         return SignIn(None, "That e-mail and password do not match an account.")
     if user.email_verified_at is None:
@@ -195,6 +215,7 @@ def start_session(session: Session, user: User, *, now: datetime) -> str:
             user_id=user.user_id,
             created_at=now,
             expires_at=now + SESSION_TTL,
+            last_seen_at=now,
         )
     )
     return token
@@ -211,16 +232,31 @@ def end_all_sessions(session: Session, user_id: int) -> None:
 
 
 def session_user(
-    session: Session, token: str, *, now: datetime
+    session: Session, token: str, *, now: datetime, idle: timedelta = SESSION_IDLE
 ) -> tuple[User, Subscription | None] | None:
-    """The signed-in user of a session cookie and their subscription, if the session is live."""
+    """The signed-in user of a session cookie and their subscription, if the session is live.
+
+    A session is live within its 14 days and while it was used in the last
+    ``idle``; using it counts as activity (written at most once a minute).
+    """
+    token_hash = digest(token)
     row = session.execute(
-        select(User, Subscription)
+        select(User, Subscription, UserSession.last_seen_at)
         .join(UserSession, UserSession.user_id == User.user_id)
         .outerjoin(Subscription, Subscription.user_id == User.user_id)
-        .where(UserSession.token_hash == digest(token), UserSession.expires_at > now)
+        .where(
+            UserSession.token_hash == token_hash,
+            UserSession.expires_at > now,
+            UserSession.last_seen_at > now - idle,
+        )
     ).first()
-    return None if row is None else (row[0], row[1])
+    if row is None:
+        return None
+    if row[2] < now - SEEN_GRANULARITY:
+        session.execute(
+            update(UserSession).where(UserSession.token_hash == token_hash).values(last_seen_at=now)
+        )
+    return row[0], row[1]
 
 
 def effective_tier(subscription: Subscription | None, *, now: datetime) -> Tier:
@@ -249,7 +285,7 @@ def change_password(session: Session, hasher: PasswordHasher, user: User, passwo
     Raises:
         AccountError: If the new password breaks the rules.
     """
-    check_password(password)
+    check_password(password, email=user.email)
     user.password_hash = hasher.hash(password)
     end_all_sessions(session, user.user_id)
 

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException
 
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
-from tickerpulse.web import formatting
+from tickerpulse.web import accounts, formatting
 from tickerpulse.web.api import API_PREFIX, create_api
 from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
 from tickerpulse.web.billing import make_provider
@@ -63,7 +63,10 @@ NOTICES = {
     "signed_out": "You are signed out.",
     "password_changed": "Your password is changed; other devices were signed out.",
     "wrong_password": "That password is not right.",
-    "weak_password": "Choose a password of at least 10 characters.",
+    "weak_password": (
+        "That new password is too short or too easy to guess: choose at least 10 characters,"
+        " not a common password or a simple pattern."
+    ),
     "account_deleted": "Your account and its data are deleted.",
     "upgraded": "Thank you: your plan is active.",
     "billing_pay": "Payment received: your plan is active.",
@@ -151,6 +154,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.state.tier_matrix = TierMatrix.from_overrides(settings.tier_overrides)
     app.state.secret_key = secret_key(settings)
     app.state.hasher = password_hasher(settings)
+    accounts.dummy_hash(app.state.hasher)  # made now, not during someone's sign-in
     app.state.payment_provider = make_provider(settings)
     app.state.rate_limiter = RateLimiter()
     app.state.usage = usage

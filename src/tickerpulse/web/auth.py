@@ -9,9 +9,10 @@ site cannot carry one.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar, cast
 
 from fastapi import Depends, FastAPI, HTTPException, Request, Response
@@ -90,9 +91,10 @@ async def get_viewer(request: Request, session: SessionDep) -> Viewer:
     token = read_cookie(request, SESSION_COOKIE)
     if token:
         matrix: TierMatrix = request.app.state.tier_matrix
+        idle = timedelta(hours=request.app.state.settings.session_idle_hours)
         found = await remembered(
             request, session, "session:" + digest(token),
-            lambda: _signed_in_reader(session, token, matrix),
+            lambda: _signed_in_reader(session, token, matrix, idle),
         )  # fmt: skip
         if found is not None:
             user, tier, watched, unread = found
@@ -104,10 +106,12 @@ async def get_viewer(request: Request, session: SessionDep) -> Viewer:
 SignedInReader = tuple[User, Tier, frozenset[str] | None, int]
 
 
-def _signed_in_reader(session: Session, token: str, matrix: TierMatrix) -> SignedInReader | None:
+def _signed_in_reader(
+    session: Session, token: str, matrix: TierMatrix, idle: timedelta
+) -> SignedInReader | None:
     """A session's user, tier, watchlist and unread alerts (those their tier includes)."""
     now = utcnow()
-    found = accounts.session_user(session, token, now=now)
+    found = accounts.session_user(session, token, now=now, idle=idle)
     if found is None:
         return None
     user, subscription = found
@@ -323,5 +327,25 @@ def clear_session_cookie(response: Response, *, secure: bool) -> None:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address as the socket reports it (no proxy headers are trusted)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address for per-IP limits, as the server reports it (see :func:`ip_key`).
+
+    Proxy headers count only as far as the server trusts them (uvicorn's
+    forwarded-allow-ips); the route never reads them itself.
+    """
+    return ip_key(request.client.host if request.client else "unknown")
+
+
+def ip_key(host: str) -> str:
+    """An IPv4 address as it is; an IPv6 address as its /64, which one subscriber usually holds.
+
+    Otherwise a single home or server with a /64 could change address for every try.
+    """
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)

@@ -1,22 +1,28 @@
 """Accounts: sign-up, e-mail verification, sign-in/out, password reset, the account page.
 
 Every form carries a CSRF token; sign-in starts a new session (an old cookie is
-never promoted), and the e-mails go through the outbox.
+never promoted), and the e-mails go through the outbox. Sign-up, sign-in and
+reset answer alike whether or not an address has an account (a taken address
+gets an e-mail instead of an error), and their floods are limited per IP
+(429 with ``Retry-After``) and per address (silently no more e-mail).
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import ApiKey, EmailOutbox, Subscription, User
-from tickerpulse.web import accounts, api_keys, mail
+from tickerpulse.web import account_requests, accounts, api_keys, mail
+from tickerpulse.web.account_requests import RequestLimits
 from tickerpulse.web.auth import (
     SESSION_COOKIE,
     CsrfChecked,
@@ -34,6 +40,7 @@ from tickerpulse.web.auth import (
 from tickerpulse.web.crypto import verify_password
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
 from tickerpulse.web.hosts import site_url
+from tickerpulse.web.signin_limits import LoginLimits
 from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
@@ -47,6 +54,13 @@ RESET_TEXT = (
     "Choose a new password: {link}\n\n"
     "The link works once, for one hour. If you did not ask, ignore this e-mail."
 )
+TAKEN_SUBJECT = "Someone tried to sign up with your address"
+TAKEN_TEXT = (
+    "Someone tried to sign up for tickerpulse with your e-mail address, which already"
+    " has an account.\n\nIf it was you, sign in, or reset your password here: {link}\n\n"
+    "If it was not you, ignore this e-mail: nothing has changed."
+)
+SENT = "We sent a message to {address}: follow its link to go on."
 
 
 def _email_link(
@@ -95,20 +109,64 @@ def signup(
     email: Text,
     password: Text,
 ) -> Response:
-    """Create an account and e-mail its confirmation link."""
-    now = utcnow()
+    """Create an account and e-mail its confirmation link; a taken address's owner is told instead.
+
+    Both cases answer the same and cost the same password hash, so the form
+    does not reveal which addresses have accounts.
+    """
+    now, ip = utcnow(), client_ip(request)
+    limits = RequestLimits.from_settings(request.app.state.settings)
+    wait = account_requests.ip_wait(
+        session, kinds=[account_requests.SIGNUP], ip=ip, now=now, limit=limits.signups_per_ip
+    )
+    if wait:
+        return _too_many(request, templates, wait)
     try:
-        user = accounts.create_user(
-            session, request.app.state.hasher, email=email, password=password, now=now
-        )
+        address = accounts.normalize_email(email)
+        accounts.check_password(password, email=address)
     except accounts.AccountError as error:
         return _form(request, templates, "signup", csrf, 400, errors=[str(error)], email=email)
-    _email_link(
-        request, session, user, purpose="verify", subject=CONFIRM_SUBJECT,
-        text="Welcome to tickerpulse.\n\n" + CONFIRM_TEXT,
+    account_requests.record(session, kind=account_requests.SIGNUP, address=address, ip=ip, now=now)
+    may_mail = account_requests.may_mail(
+        session, address=address, now=now, limit=limits.mails_per_address
+    )
+    hasher = request.app.state.hasher
+    owner = accounts.find_user(session, address)
+    if owner is None:
+        owner = accounts.create_user(session, hasher, email=address, password=password, now=now)
+        if may_mail:
+            _email_link(
+                request, session, owner, purpose="verify", subject=CONFIRM_SUBJECT,
+                text="Welcome to tickerpulse.\n\n" + CONFIRM_TEXT,
+            )  # fmt: skip
+    else:
+        hasher.hash(password)  # as slow as making the account: the timing tells nothing
+        if may_mail:
+            _email_taken(request, session, address, now)
+    try:
+        session.commit()
+    except IntegrityError:  # the same address signed up at the same moment: answer alike
+        session.rollback()
+    return _message(request, templates, "Check your e-mail", SENT.format(address=address))
+
+
+def _email_taken(request: Request, session: Session, address: str, now: datetime) -> None:
+    """Tell an address's owner that someone tried to sign up with it (no token: a plain link)."""
+    link = f"{site_url(request)}/forgot"
+    mail.enqueue(
+        session, to=address, subject=TAKEN_SUBJECT, body=TAKEN_TEXT.format(link=link), now=now
+    )
+
+
+def _too_many(request: Request, templates: TemplatesDep, wait: int) -> Response:
+    """429 with ``Retry-After``: this IP asked too often."""
+    minutes = max(1, round(wait / 60))
+    response = _message(
+        request, templates, "Too many requests",
+        f"Too many requests from your network. Try again in about {minutes} minutes.", 429,
     )  # fmt: skip
-    session.commit()
-    return _message(request, templates, "Check your e-mail", f"We sent a link to {user.email}.")
+    response.headers["Retry-After"] = str(wait)
+    return response
 
 
 @router.get("/verify", response_class=HTMLResponse)
@@ -145,20 +203,26 @@ def login(
     password: Text,
     resend: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Sign in: a new session cookie (the old one, if any, is ended first)."""
-    now = utcnow()
+    """Sign in: a new session cookie (the old one, if any, is ended first).
+
+    After repeated failures from this IP the form answers 429 with
+    ``Retry-After`` before checking the password (see ``signin_limits``).
+    """
+    now, ip = utcnow(), client_ip(request)
     result = accounts.authenticate(
         session, request.app.state.hasher, email=email, password=password,
-        ip=client_ip(request), now=now, max_failures=settings.login_max_failures,
+        ip=ip, now=now, limits=LoginLimits.from_settings(settings),
     )  # fmt: skip
+    if result.retry_after:
+        response = _form(request, templates, "login", csrf, 429, errors=[result.error], email=email)
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response
     if result.user is None:
         if result.unverified and resend:
-            user = accounts.find_user(session, email.strip().lower())
-            if user is not None:
-                _email_link(
-                    request, session, user, purpose="verify", subject=CONFIRM_SUBJECT,
-                    text=CONFIRM_TEXT,
-                )  # fmt: skip
+            wait = _resend_confirmation(request, session, email.strip().lower(), ip, now)
+            if wait:
+                session.commit()  # the sign-in attempt is still recorded
+                return _too_many(request, templates, wait)
         session.commit()
         return _form(
             request, templates, "login", csrf, 403 if result.unverified else 401,
@@ -172,6 +236,27 @@ def login(
     response = RedirectResponse(_safe_next(request.query_params.get("next")), status_code=303)
     set_session_cookie(response, token, secure=settings.secure_cookies)
     return response
+
+
+def _resend_confirmation(
+    request: Request, session: Session, address: str, ip: str, now: datetime
+) -> int:
+    """E-mail a new confirmation link within the limits; the IP's wait if it asked too often."""
+    limits = RequestLimits.from_settings(request.app.state.settings)
+    wait = account_requests.ip_wait(
+        session, kinds=account_requests.MAIL_KINDS, ip=ip, now=now, limit=limits.mails_per_ip
+    )
+    if wait:
+        return wait
+    account_requests.record(session, kind=account_requests.VERIFY, address=address, ip=ip, now=now)
+    user = accounts.find_user(session, address)
+    if user is not None and account_requests.may_mail(
+        session, address=address, now=now, limit=limits.mails_per_address
+    ):
+        _email_link(
+            request, session, user, purpose="verify", subject=CONFIRM_SUBJECT, text=CONFIRM_TEXT
+        )
+    return 0
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
@@ -193,16 +278,52 @@ def forgot_form(request: Request, templates: TemplatesDep, csrf: FormCsrfDep) ->
 
 
 @router.post("/forgot", response_class=HTMLResponse, dependencies=[CsrfChecked])
-def forgot(request: Request, session: SessionDep, templates: TemplatesDep, email: Text) -> Response:
-    """E-mail a reset link if the address has an account (the answer is the same either way)."""
-    user = accounts.find_user(session, email.strip().lower())
-    if user is not None:
-        _email_link(request, session, user, purpose="reset", subject=RESET_SUBJECT, text=RESET_TEXT)
-        session.commit()
+def forgot(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    background: BackgroundTasks,
+    email: Text,
+) -> Response:
+    """E-mail a reset link if the address has an account (the answer is the same either way).
+
+    The request is logged and answered first; looking the address up and
+    writing the e-mail happen after the answer is sent, so neither its words
+    nor its timing say whether the address has an account.
+    """
+    now, ip = utcnow(), client_ip(request)
+    limits = RequestLimits.from_settings(request.app.state.settings)
+    wait = account_requests.ip_wait(
+        session, kinds=account_requests.MAIL_KINDS, ip=ip, now=now, limit=limits.mails_per_ip
+    )
+    if wait:
+        return _too_many(request, templates, wait)
+    address = email.strip().lower()[:254]
+    account_requests.record(session, kind=account_requests.RESET, address=address, ip=ip, now=now)
+    session.commit()
+    background.add_task(
+        _send_reset_link, request, request.app.state.sessionmaker, address, now,
+        limits.mails_per_address,
+    )  # fmt: skip
     return _message(
         request, templates, "Check your e-mail",
         "If that address has an account, a reset link is on its way.",
     )  # fmt: skip
+
+
+def _send_reset_link(
+    request: Request, factory: sessionmaker[Session], address: str, now: datetime, cap: int
+) -> None:
+    """After the answer: e-mail a reset link if the address has an account and is under its cap."""
+    with factory() as session:
+        user = accounts.find_user(session, address)
+        if user is None:
+            return
+        if account_requests.may_mail(session, address=address, now=now, limit=cap):
+            _email_link(
+                request, session, user, purpose="reset", subject=RESET_SUBJECT, text=RESET_TEXT
+            )
+            session.commit()
 
 
 @router.get("/reset", response_class=HTMLResponse)
@@ -233,7 +354,11 @@ def reset(
             request, templates, "Link not valid",
             "This reset link is unknown, used or expired. Ask for a new one.", 400,
         )  # fmt: skip
-    accounts.change_password(session, request.app.state.hasher, user, password)
+    try:
+        accounts.change_password(session, request.app.state.hasher, user, password)
+    except accounts.AccountError as error:  # built on the address: the link stays usable
+        session.rollback()
+        return _form(request, templates, "reset", csrf, 400, token=token, errors=[str(error)])
     user.email_verified_at = user.email_verified_at or utcnow()  # the link proves the address
     mail.forget_links(session, to=user.email, purpose="reset")
     session.commit()
