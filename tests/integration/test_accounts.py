@@ -164,6 +164,6 @@ def test_the_demo_accounts_pass_the_password_rule_and_sign_in(engine: Engine) ->
     from tickerpulse.web.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
 
     shown = seed_demo_accounts(engine, password_hasher(platform_settings()))
-    with TestClient(create_app(platform_settings(), engine)) as client:
+    with TestClient(create_app(platform_settings(demo_mode=True), engine)) as client:
         for email, _ in shown:
             sign_in(client, email, DEMO_PASSWORD)
