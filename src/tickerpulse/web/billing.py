@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from stripe._base_address import BaseAddresses
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
 from tickerpulse.web.tiers import Tier
+from tickerpulse.web.webhook_payloads import parse_event
 
 SIGNATURE_TOLERANCE_S = 300
 SANDBOX_WEBHOOK_SECRET = "whsec_tickerpulse_sandbox"
@@ -54,7 +54,7 @@ def verify_event(payload: str, signature: str | None, secret: str) -> dict[str, 
         stripe.WebhookSignature.verify_header(
             payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_S
         )
-        event = json.loads(payload)
+        event = parse_event(payload)  # typed and bounded: a malformed event is refused here
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise WebhookRejected(str(error)) from None
     if not isinstance(event, dict) or not isinstance(event.get("id"), str):
