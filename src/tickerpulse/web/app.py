@@ -31,8 +31,10 @@ from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
 from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import PageCache, PageCacheMiddleware
 from tickerpulse.web.crypto import password_hasher, secret_key
+from tickerpulse.web.edge import install_edge
 from tickerpulse.web.live_hub import LiveHub, conninfo_of
 from tickerpulse.web.metrics import install_metrics
+from tickerpulse.web.outage import install_outage_handler
 from tickerpulse.web.ratelimit import RateLimiter
 from tickerpulse.web.routes import (
     account,
@@ -181,6 +183,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     for status in (401, 403, 404):
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
+    install_outage_handler(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in (pages, live, account, billing, posts, health, admin, watchlist, alerts):
         app.include_router(router.router)
@@ -192,7 +195,9 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_middleware(PageCacheMiddleware, cache=pages_cache, prefixes=CACHED_PAGES)
     app.add_middleware(UsageMiddleware, recorder=usage)  # outside the cache: hits count too
     # Added last (outermost): it admits and times every request, cached pages too.
-    install_metrics(app, engine, settings.web_max_in_flight)
+    install_metrics(app, engine, settings)
+    # Outside the gate: bodies are read (bounded) before a request may take a place.
+    install_edge(app, settings)
     return app
 
 

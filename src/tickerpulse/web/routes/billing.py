@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tickerpulse.db.platform import Subscription
 from tickerpulse.web import billing
@@ -69,15 +70,21 @@ def portal(request: Request, session: SessionDep, viewer: SignedInDep) -> Respon
 async def webhook(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Stripe's (or the sandbox's) events: verified, applied once, answered 200."""
     payload = (await request.body()).decode("utf-8", errors="replace")
+    signature = request.headers.get("stripe-signature")
+
+    def apply() -> billing.Applied:  # database work: in a worker thread, off the event loop
+        applied = billing.receive(session, payload, signature, settings=settings, now=utcnow())
+        session.commit()
+        return applied
+
     try:
-        applied = billing.receive(
-            session, payload, request.headers.get("stripe-signature"),
-            settings=settings, now=utcnow(),
-        )  # fmt: skip
+        applied = await run_in_threadpool(apply)
     except billing.WebhookRejected as error:
         log.warning("webhook rejected: %s", error)
-        return JSONResponse({"error": "invalid signature or payload"}, status_code=400)
-    session.commit()
+        reason = " ".join(str(error).split())[:300]
+        return JSONResponse(
+            {"error": "invalid signature or payload", "reason": reason}, status_code=400
+        )
     log.info("webhook %s: %s", applied.event_id, applied.outcome)
     return JSONResponse({"received": True, "outcome": applied.outcome})
 
