@@ -415,6 +415,7 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
     import uvicorn
 
     from tickerpulse.web.app import create_app
+    from tickerpulse.web.server import server_options
 
     settings = runtime.settings
     port = port or settings.web_port
@@ -455,6 +456,7 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
         uvicorn.run(
             create_app(settings, runtime.engine), host=settings.web_host, port=port,
             log_level="warning", timeout_graceful_shutdown=3,  # open /live streams end on Ctrl+C
+            **server_options(settings),
         )  # fmt: skip
         return
     # Several processes: each builds the app from the environment (web.app.app_from_env),
@@ -464,6 +466,7 @@ def _serve(runtime: Runtime, port: int | None, *, demo_accounts: bool = False) -
     uvicorn.run(
         "tickerpulse.web.app:app_from_env", factory=True, workers=settings.web_workers,
         host=settings.web_host, port=port, log_level="warning", timeout_graceful_shutdown=3,
+        **server_options(settings, workers=settings.web_workers),
     )  # fmt: skip
 
 

@@ -208,6 +208,8 @@ def app_from_env() -> FastAPI:
     sets it to the database it opened), caches and usage counter.
     """
     from tickerpulse.db.engine import make_engine, resolve_database_url
+    from tickerpulse.web.server import HeaderDeadlineProtocol
 
     settings = Settings()
+    HeaderDeadlineProtocol.header_timeout_s = settings.web_header_timeout_seconds  # this worker's
     return create_app(settings, make_engine(resolve_database_url(settings)))
