@@ -23,6 +23,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tickerpulse.config import Settings
+from tickerpulse.web.headers import install_security_headers
 
 FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
@@ -123,9 +124,13 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
 
 
 def install_edge(app: FastAPI, settings: Settings) -> None:
-    """Add the edge guard as the app's outermost layer (call after every other middleware)."""
+    """Add the edge guard and, outermost, the security headers (call after other middleware).
+
+    The headers go on the guard's own refusals (413, 408, 422) too.
+    """
     app.add_middleware(
         EdgeGuard,
         max_body_bytes=settings.web_max_body_bytes,
         body_timeout_s=settings.web_body_timeout_seconds,
     )
+    install_security_headers(app, public_url=settings.site_url)
