@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -26,15 +27,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI, port: int | None = None) -> Iterator[str]:
+def serving(app: FastAPI, port: int | None = None, **options: Any) -> Iterator[str]:
     """Run ``app`` until the block ends; yields its base URL.
+
+    ``options`` go to ``uvicorn.Config`` (e.g. ``tickerpulse.web.server.server_options``).
 
     Raises:
         RuntimeError: If the server does not start within ``START_TIMEOUT_S``.
     """
     port = port or free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **options
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -500,6 +500,7 @@ def _serve(runtime: Runtime, port: int | None, *, seed_demo: bool = False) -> No
     import uvicorn
 
     from tickerpulse.web.app import create_app
+    from tickerpulse.web.server import server_options
     from tickerpulse.web.startup import DEMO_BANNER, UnsafeSettings, check_startup
 
     settings = runtime.settings
@@ -527,6 +528,7 @@ def _serve(runtime: Runtime, port: int | None, *, seed_demo: bool = False) -> No
         uvicorn.run(
             create_app(settings, runtime.engine), host=settings.web_host, port=port,
             log_level="warning", timeout_graceful_shutdown=3,  # open /live streams end on Ctrl+C
+            **server_options(settings),
         )  # fmt: skip
         return
     # Several processes: each builds the app from the environment (web.app.app_from_env),
@@ -536,6 +538,7 @@ def _serve(runtime: Runtime, port: int | None, *, seed_demo: bool = False) -> No
     uvicorn.run(
         "tickerpulse.web.app:app_from_env", factory=True, workers=settings.web_workers,
         host=settings.web_host, port=port, log_level="warning", timeout_graceful_shutdown=3,
+        **server_options(settings, workers=settings.web_workers),
     )  # fmt: skip
 
 

@@ -338,6 +338,32 @@ class Settings(BaseSettings):
             " A few at a time keeps each answer fast instead of all of them slow."
         ),
     )
+    web_max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 above)."
+    )
+    web_body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Time a client has to send a request's whole body (408 after); read before"
+        " the request takes a place, so slow senders never hold one.",
+    )
+    web_header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Time a client has to send a request's headers."
+    )
+    web_stuck_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="/healthz answers 503 when every request place has been held this long.",
+    )
+    web_trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Addresses whose X-Forwarded-For/-Proto headers are believed ('*': any;"
+        " behind Cloud Run or a load balancer).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics asks for; unset: /metrics is off (404).",
+    )
     web_workers: int = Field(
         default=1,
         ge=1,

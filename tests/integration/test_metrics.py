@@ -20,9 +20,11 @@ from tickerpulse.web.metrics import LedgerCollector
 
 from .cycle_helpers import make_context, small_world
 
+TOKEN = "scrape-token"
+
 
 def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    response = client.get("/metrics")
+    response = client.get("/metrics", headers={"authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     return {
@@ -35,9 +37,18 @@ def samples(client: TestClient) -> dict[tuple[str, tuple[tuple[str, str], ...]],
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     with TestClient(
-        create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS), engine)
+        create_app(Settings(_env_file=None, tier_overrides=OPEN_TIERS, metrics_token=TOKEN), engine)
     ) as test_client:
         yield test_client
+
+
+def test_metrics_need_the_token_and_are_off_without_one(client: TestClient, engine: Engine) -> None:
+    assert client.get("/metrics").status_code == 401
+    wrong = client.get("/metrics", headers={"authorization": "Bearer guess"})
+    assert wrong.status_code == 401 and "tickerpulse_" not in wrong.text
+    with TestClient(create_app(Settings(_env_file=None), engine)) as no_token:
+        off = no_token.get("/metrics", headers={"authorization": f"Bearer {TOKEN}"})
+        assert off.status_code == 404 and "METRICS_TOKEN" in off.text
 
 
 def test_an_empty_ledger_still_answers(client: TestClient) -> None:

@@ -122,7 +122,8 @@ def test_a_premium_reader_sees_bars_and_calls_arrive_over_sse(
 
         page = client.get("/live", headers=HTML)
         assert page.status_code == 200
-        assert 'new EventSource("/live/stream?symbols="' in page.text
+        assert '<script src="/static/live.js" defer>' in page.text  # it opens /live/stream
+        assert 'new EventSource("/live/stream?symbols="' in client.get("/static/live.js").text
         assert "AAPL, 1-minute bars (UTC)" in page.text
         assert "All symbols" in page.text and 'href="/live"' in page.text
 

@@ -49,8 +49,9 @@ def test_unknown_names_too_many_and_too_few_are_explained(client: TestClient) ->
     assert (
         "Not tracked: NOPE" in html and "Name at least two assets to compare (TSLA so far)" in html
     )
-    crowded = client.get("/compare?assets=TSLA,BTC,ETH,AAPL,MSFT,NVDA").text
-    assert "At most five assets at a time: NVDA left out." in crowded
+    crowded = client.get("/compare?assets=TSLA,BTC,ETH,AAPL,MSFT,NVDA")
+    assert crowded.status_code == 422
+    assert "At most 5 assets at a time: you named 6." in crowded.text
     assert "Name at least two assets" in client.get("/compare").text
 
 

@@ -104,7 +104,8 @@ def test_asset_page_figure_holds_the_seeded_prices_sentiment_and_mentions(
     assert "UTC" in layout["xaxis"]["title"]["text"]
     assert layout["yaxis"]["title"]["text"] == "Price (USD)"
     assert layout["yaxis2"]["range"] == [-1, 1]
-    assert 'Plotly.newPlot("asset-chart"' in response.text
+    # /static/site.js draws each <name>-figure into its <name>-chart (no inline script)
+    assert '<div id="asset-chart"' in response.text and "/static/site.js" in response.text
 
 
 def test_asset_page_lists_sources_and_newest_documents_first(client: TestClient) -> None:

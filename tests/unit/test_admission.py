@@ -8,7 +8,7 @@ import httpx
 from prometheus_client import CollectorRegistry, Histogram
 from starlette.types import Receive, Scope, Send
 
-from tickerpulse.web.metrics import TimingMiddleware
+from tickerpulse.web.metrics import AdmissionGate, TimingMiddleware
 
 
 class SlowApp:
@@ -71,3 +71,23 @@ def test_no_limit_lets_everyone_in() -> None:
     app = SlowApp()
     asyncio.run(get_all(gated(app, 0), ["/"] * 6))
     assert app.most == 6
+
+
+def test_the_gate_is_stuck_only_while_every_place_is_held_and_for_as_long_as_the_newest() -> None:
+    now = [100.0]
+    gate = AdmissionGate(2, clock=lambda: now[0])
+
+    async def scenario() -> list[float]:
+        first = await gate.enter()
+        now[0] = 105.0
+        seen = [gate.stuck_for()]  # one place still free
+        second = await gate.enter()
+        now[0] = 112.0
+        seen.append(gate.stuck_for())  # both held; the newest for 7 s
+        gate.leave(first)
+        seen.append(gate.stuck_for())
+        gate.leave(second)
+        return seen
+
+    assert asyncio.run(scenario()) == [0.0, 7.0, 0.0]
+    assert AdmissionGate(0).stuck_for() == 0.0  # no limit: never stuck

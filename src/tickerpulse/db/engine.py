@@ -32,8 +32,17 @@ def make_engine(url: str) -> Engine:
     The pool (10 + 40) is larger than the web server's thread pool (40): a request
     holds its connection until its session closes in a worker thread, so a smaller
     pool can leave every thread waiting for a connection no thread can give back.
+    Bound parameters never appear in errors or logs (they carry e-mail addresses
+    and tokens), and an unreachable server fails a connection within 10 s.
     """
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=40,
+        hide_parameters=True,
+        connect_args={"connect_timeout": 10},
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -24,6 +24,7 @@ from tickerpulse.web.accounts import reader_tier
 from tickerpulse.web.auth import Viewer, remembered, utcnow
 from tickerpulse.web.crypto import digest
 from tickerpulse.web.deps import ViewsDep, get_session
+from tickerpulse.web.outage import install_outage_handler
 from tickerpulse.web.ratelimit import RateLimiter
 from tickerpulse.web.records import (
     AssetWindowRow,
@@ -267,4 +268,5 @@ def create_api(parent: FastAPI) -> FastAPI:
         )
 
     api.add_exception_handler(HTTPException, http_error)
+    install_outage_handler(api)
     return api

@@ -32,10 +32,12 @@ from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
 from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import PageCache, PageCacheMiddleware
 from tickerpulse.web.crypto import password_hasher, secret_key
+from tickerpulse.web.edge import install_edge
 from tickerpulse.web.hosts import install_host_check
 from tickerpulse.web.live_hub import LiveHub, conninfo_of
 from tickerpulse.web.mail import MailSender
 from tickerpulse.web.metrics import install_metrics
+from tickerpulse.web.outage import install_outage_handler
 from tickerpulse.web.ratelimit import RateLimiter
 from tickerpulse.web.routes import (
     account,
@@ -198,6 +200,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     for status in (401, 403, 404):
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
+    install_outage_handler(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in (pages, live, account, billing, posts, health, admin, watchlist, alerts):
         app.include_router(router.router)
@@ -209,8 +212,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_middleware(PageCacheMiddleware, cache=pages_cache, prefixes=CACHED_PAGES)
     app.add_middleware(UsageMiddleware, recorder=usage)  # outside the cache: hits count too
     # Added last (outermost): it admits and times every request, cached pages too.
-    install_metrics(app, engine, settings.web_max_in_flight)
-    install_host_check(app, settings)  # outside even that: a foreign Host costs nothing
+    install_metrics(app, engine, settings)
+    install_host_check(app, settings)  # outside the gate: a foreign Host costs no place
+    # Outermost: bodies are read (bounded) before a request may take a place, and every
+    # answer, the edge's and the host check's refusals too, carries the security headers.
+    install_edge(app, settings)
     return app
 
 
@@ -221,6 +227,8 @@ def app_from_env() -> FastAPI:
     sets it to the database it opened), caches and usage counter.
     """
     from tickerpulse.db.engine import make_engine, resolve_database_url
+    from tickerpulse.web.server import HeaderDeadlineProtocol
 
     settings = Settings()
+    HeaderDeadlineProtocol.header_timeout_s = settings.web_header_timeout_seconds  # this worker's
     return create_app(settings, make_engine(resolve_database_url(settings)))

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from stripe._base_address import BaseAddresses
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
 from tickerpulse.web.tiers import Tier
+from tickerpulse.web.webhook_payloads import parse_event
 
 SIGNATURE_TOLERANCE_S = 300
 PLAN_PRICE_CENTS = {Tier.PRO: 1900, Tier.PREMIUM: 4900}
@@ -59,7 +59,7 @@ def verify_event(payload: str, signature: str | None, secret: str) -> dict[str, 
         stripe.WebhookSignature.verify_header(
             payload, signature, secret, tolerance=SIGNATURE_TOLERANCE_S
         )
-        event = json.loads(payload)
+        event = parse_event(payload)  # typed and bounded: a malformed event is refused here
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise WebhookRejected(str(error)) from None
     if not isinstance(event, dict) or not isinstance(event.get("id"), str):

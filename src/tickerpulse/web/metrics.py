@@ -15,13 +15,15 @@ path, so asset ids do not explode the label set).
 from __future__ import annotations
 
 import asyncio
+import hmac
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Header, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -29,6 +31,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tickerpulse.config import Settings
 from tickerpulse.db.models import CycleRun, LiveBar, SourceCursor
 
 LEDGER_LOOKBACK = timedelta(days=7)
@@ -179,6 +182,43 @@ def _cursor_age(cursors: list[tuple[str, datetime]], now: datetime) -> GaugeMetr
 UNGATED_PREFIXES = ("/healthz", "/metrics", "/static")
 
 
+class AdmissionGate:
+    """A few places for requests, and since when each taken place has been held.
+
+    ``places`` ≤ 0 means no limit. :meth:`stuck_for` tells ``/healthz`` when
+    every place has been held for a long time: the site then answers nobody,
+    even though the process itself is alive.
+    """
+
+    def __init__(self, places: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.places = places
+        self.clock = clock
+        self._semaphore = asyncio.Semaphore(places) if places > 0 else None
+        self._held: dict[int, float] = {}
+        self._tickets = itertools.count()
+
+    async def enter(self) -> int | None:
+        """Wait for a place; returns a ticket for :meth:`leave` (None when unlimited)."""
+        if self._semaphore is None:
+            return None
+        await self._semaphore.acquire()
+        ticket = next(self._tickets)
+        self._held[ticket] = self.clock()
+        return ticket
+
+    def leave(self, ticket: int | None) -> None:
+        """Give the place of ``ticket`` back."""
+        if ticket is not None and self._semaphore is not None:
+            del self._held[ticket]
+            self._semaphore.release()
+
+    def stuck_for(self) -> float:
+        """Seconds every place has been held (0 when a place is free or there is no limit)."""
+        if self._semaphore is None or len(self._held) < self.places:
+            return 0.0
+        return self.clock() - max(self._held.values())
+
+
 class TimingMiddleware:
     """Admit a few requests at a time and time each (``Server-Timing``, histograms).
 
@@ -188,14 +228,20 @@ class TimingMiddleware:
     rest wait, in arrival order, before starting. The wait is reported apart
     (``queue``) from the work (``app``, arrival in the app to the answer's
     start). A request leaves the gate when its answer starts, so a stream
-    (server-sent events) never holds a place.
+    (server-sent events) never holds a place. Request bodies are read before
+    this layer (:mod:`tickerpulse.web.edge`), so a slow sender holds none either.
     """
 
     def __init__(
-        self, app: ASGIApp, latency: Histogram, queued: Histogram, max_in_flight: int
+        self,
+        app: ASGIApp,
+        latency: Histogram,
+        queued: Histogram,
+        max_in_flight: int = 0,
+        gate: AdmissionGate | None = None,
     ) -> None:
         self.app, self.latency, self.queued = app, latency, queued
-        self.gate = asyncio.Semaphore(max_in_flight) if max_in_flight > 0 else None
+        self.gate = gate or AdmissionGate(max_in_flight)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Wait for a place, then pass the request on, timing it until its answer starts."""
@@ -203,15 +249,13 @@ class TimingMiddleware:
             await self.app(scope, receive, send)
             return
         arrived = time.perf_counter()
-        gate = None if scope["path"].startswith(UNGATED_PREFIXES) else self.gate
-        if gate is not None:
-            await gate.acquire()
+        gated = not scope["path"].startswith(UNGATED_PREFIXES)
+        held = [await self.gate.enter()] if gated else []
         admitted = time.perf_counter()
-        held = [] if gate is None else [gate]
 
         def leave() -> None:  # once: at the answer's start, or when the app ends without one
             while held:
-                held.pop().release()
+                self.gate.leave(held.pop())
 
         async def send_timed(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -232,8 +276,13 @@ class TimingMiddleware:
             leave()
 
 
-def install_metrics(app: FastAPI, engine: Engine, max_in_flight: int = 0) -> CollectorRegistry:
-    """Add the admission gate, request timing and ``/metrics`` to ``app``; returns its registry."""
+def install_metrics(app: FastAPI, engine: Engine, settings: Settings) -> CollectorRegistry:
+    """Add the admission gate, request timing and ``/metrics`` to ``app``; returns its registry.
+
+    The gate is kept on ``app.state.admission`` for ``/healthz``. ``/metrics``
+    asks for ``Authorization: Bearer <METRICS_TOKEN>`` and is off (404) while
+    no token is set: it tells anyone how busy the site is and how fresh its data.
+    """
     registry = CollectorRegistry()
     registry.register(LedgerCollector(engine))
     latency = Histogram(
@@ -250,12 +299,21 @@ def install_metrics(app: FastAPI, engine: Engine, max_in_flight: int = 0) -> Col
         registry=registry,
         buckets=(0.001, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
     )
-    app.add_middleware(
-        TimingMiddleware, latency=latency, queued=queued, max_in_flight=max_in_flight
-    )
+    gate = AdmissionGate(settings.web_max_in_flight)
+    app.state.admission = gate
+    app.add_middleware(TimingMiddleware, latency=latency, queued=queued, gate=gate)
+    token = settings.metrics_token
 
     @app.get("/metrics", include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(authorization: Annotated[str, Header()] = "") -> Response:
+        if token is None:
+            raise HTTPException(404, "/metrics is off: set METRICS_TOKEN to scrape it.")
+        expected = f"Bearer {token.get_secret_value()}"
+        if not hmac.compare_digest(authorization.encode(), expected.encode()):
+            raise HTTPException(
+                401, "Send 'Authorization: Bearer <METRICS_TOKEN>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return registry

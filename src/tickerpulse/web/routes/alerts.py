@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from tickerpulse.web import alert_store, watchlists
 from tickerpulse.web.alerts import KINDS, AlertKind, RuleError
 from tickerpulse.web.auth import CsrfChecked, SignedInDep, require, utcnow
-from tickerpulse.web.deps import SessionDep, TemplatesDep
+from tickerpulse.web.deps import RowId, SessionDep, TemplatesDep
 from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
@@ -61,7 +61,7 @@ def create_rule(
 
 
 @router.post("/alerts/rules/{rule_id}/delete", dependencies=[CsrfChecked, Entitled])
-def delete_rule(rule_id: int, session: SessionDep, viewer: SignedInDep) -> Response:
+def delete_rule(rule_id: RowId, session: SessionDep, viewer: SignedInDep) -> Response:
     """Delete one of the reader's rules and its alerts (another reader's: 404)."""
     if not alert_store.delete_rule(session, user_id=viewer.user_id, rule_id=rule_id):
         raise HTTPException(status_code=404, detail="You have no such alert rule.")

@@ -15,6 +15,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import Subscription
@@ -105,15 +106,21 @@ async def webhook(request: Request, session: SessionDep, settings: SettingsDep) 
     if settings.payments != "stripe":
         return _not_found()
     payload = (await request.body()).decode("utf-8", errors="replace")
+    signature = request.headers.get("stripe-signature")
+
+    def apply() -> billing.Applied:  # database work: in a worker thread, off the event loop
+        applied = billing.receive(session, payload, signature, settings=settings, now=utcnow())
+        session.commit()
+        return applied
+
     try:
-        applied = billing.receive(
-            session, payload, request.headers.get("stripe-signature"),
-            settings=settings, now=utcnow(),
-        )  # fmt: skip
+        applied = await run_in_threadpool(apply)
     except billing.WebhookRejected as error:
         log.warning("webhook rejected: %s", error)
-        return JSONResponse({"error": "invalid signature or payload"}, status_code=400)
-    session.commit()
+        reason = " ".join(str(error).split())[:300]
+        return JSONResponse(
+            {"error": "invalid signature or payload", "reason": reason}, status_code=400
+        )
     log.info("webhook %s: %s", applied.event_id, applied.outcome)
     return JSONResponse({"received": True, "outcome": applied.outcome})
 

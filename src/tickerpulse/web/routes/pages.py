@@ -61,11 +61,26 @@ async def news_page(
     "/compare", response_class=HTMLResponse, dependencies=[Depends(require(Feature.COMPARE))]
 )
 async def compare_page(
-    request: Request, cache: ViewsDep, templates: TemplatesDep, assets: str | None = None
+    request: Request,
+    cache: ViewsDep,
+    templates: TemplatesDep,
+    assets: str | None = None,
 ) -> Response:
-    """Two to five assets' rebased prices and social sentiment on one chart."""
+    """Two to five assets' rebased prices and social sentiment on one chart.
+
+    More than five distinct names are refused (422) before any is looked up:
+    each costs queries, so a long list would be cheap to send and dear to answer.
+    """
+    names = {n.strip().lower() for n in (assets or "").split(",") if n.strip()}
+    if len(names) > views.COMPARE_MAX or len(assets or "") > COMPARE_MAX_CHARS:
+        error = f"At most {views.COMPARE_MAX} assets at a time: you named {len(names)}."
+        context = {"view": views.CompareView(asked=assets or ""), "error": error}
+        return templates.TemplateResponse(request, "compare.html", context, status_code=422)
     view = await cache.get(("compare", assets), lambda s: views.compare_view(s, asked=assets))
     return templates.TemplateResponse(request, "compare.html", {"view": view})
+
+
+COMPARE_MAX_CHARS = 200
 
 
 @router.get(

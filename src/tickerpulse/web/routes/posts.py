@@ -13,7 +13,7 @@ from tickerpulse.db.models import Asset
 from tickerpulse.db.platform import EditorialPost
 from tickerpulse.web import posts
 from tickerpulse.web.auth import CsrfChecked, StaffDep, ViewerDep, utcnow
-from tickerpulse.web.deps import SessionDep, TemplatesDep
+from tickerpulse.web.deps import BIGINT_MAX, RowId, SessionDep, TemplatesDep
 from tickerpulse.web.tiers import Gate, Tier
 
 router = APIRouter()
@@ -31,7 +31,11 @@ def post_list(
 
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
 def post_page(
-    request: Request, post_id: int, session: SessionDep, templates: TemplatesDep, viewer: ViewerDep
+    request: Request,
+    post_id: RowId,
+    session: SessionDep,
+    templates: TemplatesDep,
+    viewer: ViewerDep,
 ) -> Response:
     """One analysis, if it is published and the reader's plan includes it."""
     post = session.get(EditorialPost, post_id)
@@ -60,7 +64,7 @@ def staff_posts(
 
 @router.get("/staff/posts/{post_id}", response_class=HTMLResponse)
 def staff_edit(
-    request: Request, post_id: int, session: SessionDep, templates: TemplatesDep, viewer: StaffDep
+    request: Request, post_id: RowId, session: SessionDep, templates: TemplatesDep, viewer: StaffDep
 ) -> Response:
     """Staff: the edit form of one post."""
     post = session.get(EditorialPost, post_id)
@@ -84,7 +88,7 @@ def save(
     min_tier: TierName,
     assets: Annotated[str, Form(max_length=2000)] = "",
     publish_at: Annotated[str, Form(max_length=40)] = "",
-    post_id: Annotated[int | None, Form()] = None,
+    post_id: Annotated[int | None, Form(ge=1, le=BIGINT_MAX)] = None,
 ) -> Response:
     """Staff: create or update a post; unknown asset ids or a bad date are reported, not saved."""
     assert viewer.user is not None
