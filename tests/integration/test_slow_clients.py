@@ -20,7 +20,7 @@ from tests.web_helpers import platform_settings
 from tickerpulse.web.app import create_app
 from tickerpulse.web.server import server_options
 
-TIMEOUT_S = 1.0
+TIMEOUT_S = 3.0
 
 
 @pytest.fixture
@@ -65,7 +65,9 @@ def test_two_slow_bodies_do_not_stop_the_site(site: tuple[str, int]) -> None:
     started = time.perf_counter()
     page = httpx.get(base + "/pricing", timeout=5)
     took = time.perf_counter() - started
-    assert page.status_code == 200 and took < 0.5, took
+    # Answered while both slow bodies still hold their connections (before their 408):
+    # not a speed target, the proof that they never took the admission gate's places.
+    assert page.status_code == 200 and took < TIMEOUT_S * 2 / 3, took
     for client in slow:
         reply = answer(client)
         assert reply.startswith(b"HTTP/1.1 408"), reply[:80]
