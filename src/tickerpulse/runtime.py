@@ -122,4 +122,5 @@ def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:
         compute=runtime.settings.engine,
         price_sources=tuple(runtime.settings.price_sources),
         alerts=AlertDelivery.from_settings(runtime.settings),
+        max_text_chars=runtime.settings.max_text_chars,
     )

@@ -1,9 +1,10 @@
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pyarrow.compute as pc
 import pytest
 from sqlalchemy import Engine, text
@@ -11,7 +12,7 @@ from sqlalchemy import Engine, text
 from tickerpulse.db.state import ledger, load_cursor
 from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
 from tickerpulse.lake import Lake
-from tickerpulse.sources.base import Cursor, Page
+from tickerpulse.sources.base import Cursor, Page, Source, envelope
 from tickerpulse.sources.simulator import SimulatedWorld
 
 from .cycle_helpers import make_context, small_world, snapshot_marts
@@ -169,3 +170,72 @@ def test_a_failing_stage_is_ledgered_and_resumed_by_the_rerun(
     report = run_cycle(ctx, window)
     assert report.stages["land"]["status"] == "skipped"
     assert report.stages["publish"]["status"] == "ok"
+
+
+class WithExtraLines:
+    """A source that lands ``extra`` lines with its first page (a provider's odd records)."""
+
+    def __init__(self, inner: Source, extra: list[bytes]) -> None:
+        self.inner, self.extra, self.name = inner, extra, inner.name
+
+    def fetch(self, since: Cursor, *, until: datetime) -> Iterator[Page]:
+        for number, page in enumerate(self.inner.fetch(since, until=until)):
+            yield Page([*page.lines, *self.extra], page.cursor) if number == 0 else page
+
+
+def reddit_line(name: str, title: str, text: str, created: datetime) -> bytes:
+    item = {"kind": "t3", "data": {
+        "name": name, "subreddit": "stocks", "title": title, "selftext": text, "author": "a",
+        "created_utc": created.timestamp(), "score": 1, "num_comments": 0}}  # fmt: skip
+    return envelope(item, fetched_at=created, context={})
+
+
+def test_a_post_with_nul_bytes_is_cleaned_counted_and_published(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    window = world.windows[0]
+    at = window.start + timedelta(hours=1)
+    odd = [reddit_line("t3_nul", "$AAPL\x00 rally", "strong\x00 quarter\x1b", at)]
+    ctx = make_context(engine, str(lake_dir), world)
+    sources = {**ctx.sources, "reddit": WithExtraLines(ctx.sources["reddit"], odd)}
+    ctx = make_context(engine, str(lake_dir), world, sources=sources)
+    report = run_cycle(ctx, window)
+    assert report.stages["publish"]["status"] == "ok"
+    assert report.stages["normalize"]["counts"]["reddit"]["sanitized"] == 1
+    with engine.connect() as conn:
+        title = conn.execute(
+            text("SELECT title FROM mart_document WHERE doc_id = 'reddit:t3_nul'")
+        ).scalar_one()
+    assert title == "$AAPL rally"
+    run_cycle(ctx, world.windows[1])  # the next window is not held up behind it
+    assert {r.status for r in ledger(engine, limit=100)} == {"ok"}
+
+
+def test_huge_and_binary_posts_are_quarantined_with_a_reason_and_the_window_publishes(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    window = world.windows[0]
+    at = window.start + timedelta(hours=1)
+    odd = [
+        reddit_line("t3_huge", "$AAPL", "to the moon " * 10_000, at),  # 120,000 characters
+        reddit_line("t3_bin", "$AAPL", "\x01\x02\x03\x04\x05\x06" * 50, at),
+    ]
+    ctx = make_context(engine, str(lake_dir), world)
+    sources = {**ctx.sources, "reddit": WithExtraLines(ctx.sources["reddit"], odd)}
+    ctx = make_context(engine, str(lake_dir), world, sources=sources)
+    report = run_cycle(ctx, window)
+    assert report.stages["publish"]["status"] == "ok"
+    lake = Lake(str(lake_dir))
+    reasons = [
+        orjson.loads(q)["reason"]
+        for q in lake.read_bytes(f"quarantine/run={window.key}/normalize-reddit.jsonl").splitlines()
+    ]
+    assert "text too long: 120,000 characters (limit 100,000)" in reasons
+    assert any(r.startswith("binary text") for r in reasons)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT count(*) FROM mart_document WHERE doc_id IN ('reddit:t3_huge', 'reddit:t3_bin')"
+            )
+        ).scalar_one()
+    assert found == 0

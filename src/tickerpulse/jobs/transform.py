@@ -49,7 +49,9 @@ def normalize_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
             batches.append(normalize_prices(source, _lines(ctx, parts)))
             prices.append(batches[-1].table)
         if source in TEXT_SOURCES:
-            batches.append(normalize_documents(source, _lines(ctx, parts)))
+            batches.append(
+                normalize_documents(source, _lines(ctx, parts), max_text_chars=ctx.max_text_chars)
+            )
             documents.append(batches[-1].table)
         if not batches:
             raise ValueError(f"landed data of unknown source {source!r}")
@@ -111,6 +113,7 @@ def _batch_counts(batches: list[NormalizedBatch]) -> dict[str, int]:
         "rows": sum(b.table.num_rows for b in batches),
         "quarantined": sum(len(b.quarantined) for b in batches),
         "duplicates": sum(b.duplicates for b in batches),
+        "sanitized": sum(b.sanitized for b in batches),
     }
 
 
