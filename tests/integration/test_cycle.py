@@ -239,3 +239,25 @@ def test_huge_and_binary_posts_are_quarantined_with_a_reason_and_the_window_publ
             )
         ).scalar_one()
     assert found == 0
+
+
+def test_a_truncated_raw_file_keeps_its_whole_lines_and_quarantines_the_rest(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    window = world.windows[0]
+    run_cycle(ctx, window, stages=("land",))
+    lake = Lake(str(lake_dir))
+    (part,) = lake.glob(f"raw/source=reddit/date=*/run={window.key}/*.jsonl.gz")
+    landed = sum(1 for _ in lake.read_jsonl_gz(part))
+    whole = lake.read_bytes(part)
+    lake.write_bytes(part, whole[: len(whole) // 2])  # a copy cut short
+    report = run_cycle(ctx, window)
+    assert report.stages["publish"]["status"] == "ok"
+    counts = report.stages["normalize"]["counts"]["reddit"]
+    assert counts["damaged_files"] == 1
+    assert 0 < counts["rows"] < landed
+    assert counts["lines"] == counts["rows"] + counts["quarantined"] + counts["duplicates"]
+    quarantined = lake.read_bytes(f"quarantine/run={window.key}/normalize-reddit.jsonl")
+    reasons = [orjson.loads(q)["reason"] for q in quarantined.splitlines()]
+    assert any(r.startswith(f"damaged lake file {part}: truncated") for r in reasons)
