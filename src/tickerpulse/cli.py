@@ -50,10 +50,30 @@ def main(
 
 def _runtime() -> Runtime:
     settings = Settings()
-    with console.status(
-        "Starting the database…" if settings.database_url is None else "Connecting…"
+    with (
+        _clear_errors(),
+        console.status(
+            "Starting the database…" if settings.database_url is None else "Connecting…"
+        ),
     ):
         return open_runtime(settings)
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Bad input the user can fix (a missing file, a bad UNIVERSE_EXTRA): one line, exit 2."""
+    from tickerpulse.universe import UniverseFileError
+
+    try:
+        yield
+    except UniverseFileError as exc:
+        typer.echo(f"Error: UNIVERSE_EXTRA {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        typer.echo(f"Error: {exc.filename}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -273,7 +293,9 @@ def tag(
     from tickerpulse.textio import process_jsonl
     from tickerpulse.universe import load_universe
 
-    universe = load_universe(Settings().universe_extra)
+    with _clear_errors():
+        universe = load_universe(Settings().universe_extra)
+        source = path.open("rb") if path else nullcontext(sys.stdin.buffer)
     tagger = Tagger(universe)
 
     def answer(texts: list[str]) -> list[dict[str, object]]:
@@ -288,8 +310,8 @@ def tag(
             out.append({"mentions": mentions})
         return out
 
-    with path.open("rb") if path else nullcontext(sys.stdin.buffer) as source:
-        process_jsonl(source, sys.stdout.buffer, answer)
+    with source as lines:
+        process_jsonl(lines, sys.stdout.buffer, answer)
 
 
 @app.command()

@@ -44,10 +44,10 @@ class Runtime:
 
 def open_runtime(settings: Settings) -> Runtime:
     """Start or reach the database, migrate it, sync the universe, open the lake."""
+    universe = load_universe(settings.universe_extra)  # a bad file fails before Postgres starts
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(resolve_database_url(settings))
     migrate(engine)
-    universe = load_universe(settings.universe_extra)
     sync_assets(engine, universe)
     sync_outlets(engine, load_outlets(settings.news_catalog))
     return Runtime(
