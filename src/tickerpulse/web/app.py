@@ -125,9 +125,13 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage.start()
-        yield
-        await live_hub.stop()
-        usage.stop()
+        try:
+            yield
+        finally:
+            try:
+                await live_hub.stop()
+            finally:
+                usage.stop()  # writes the counts still waiting
 
     app = FastAPI(
         title="tickerpulse", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
