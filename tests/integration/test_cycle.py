@@ -2,12 +2,14 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import orjson
 import pyarrow.compute as pc
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 
 from tickerpulse.db.state import ledger, load_cursor
 from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
@@ -16,6 +18,7 @@ from tickerpulse.sources.base import Cursor, Page, Source, envelope
 from tickerpulse.sources.simulator import SimulatedWorld
 
 from .cycle_helpers import make_context, small_world, snapshot_marts
+from .outage import cut_connections
 
 
 @pytest.fixture(scope="module")
@@ -261,3 +264,35 @@ def test_a_truncated_raw_file_keeps_its_whole_lines_and_quarantines_the_rest(
     quarantined = lake.read_bytes(f"quarantine/run={window.key}/normalize-reddit.jsonl")
     reasons = [orjson.loads(q)["reason"] for q in quarantined.splitlines()]
     assert any(r.startswith(f"damaged lake file {part}: truncated") for r in reasons)
+
+
+def test_postgres_cut_off_mid_publish_fails_the_window_and_the_rerun_publishes_it(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld, pg_admin_uri: str, database_url: str
+) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    window = world.windows[0]
+    run_cycle(ctx, window, stages=STAGES[:-1])
+    cut: list[str] = []
+
+    def kill_postgres_on_publish(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not cut and "mart_asset_window" in statement and statement.startswith("INSERT"):
+            cut.append(statement)
+            cut_connections(pg_admin_uri, database_url, refuse=True)  # ends this connection too
+
+    event.listen(engine, "before_cursor_execute", kill_postgres_on_publish)
+    try:
+        with pytest.raises(OperationalError):
+            run_cycle(ctx, window)  # not even the failure can be ledgered while it is down
+    finally:
+        event.remove(engine, "before_cursor_execute", kill_postgres_on_publish)
+        cut_connections(pg_admin_uri, database_url, refuse=False)
+    assert cut
+    with engine.connect() as conn:
+        published = conn.execute(text("SELECT count(*) FROM mart_asset_window")).scalar_one()
+    assert published == 0  # the publish transaction rolled back whole
+    report = run_cycle(ctx, window)
+    assert report.stages["aggregate"]["status"] == "skipped"
+    assert report.stages["publish"]["status"] == "ok"
+    after = snapshot_marts(engine)
+    run_cycle(ctx, window, force=True)
+    assert snapshot_marts(engine) == after and after["mart_asset_window"]

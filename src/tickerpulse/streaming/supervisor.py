@@ -48,6 +48,13 @@ class Backoff:
         return min(wait * 2, self.most)
 
 
+def describe(exc: BaseException) -> str:
+    """The error's type and first line, without the SQL and parameters SQLAlchemy appends."""
+    cause = getattr(exc, "orig", None) or exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0] if lines else ''}"[:300]
+
+
 class SupervisedProcessor:
     """Runs a :class:`BarProcessor` until stopped, restarting it after every failure."""
 
@@ -98,7 +105,7 @@ class SupervisedProcessor:
                     beat = time.monotonic()
             except Exception as exc:  # whatever failed, the batch was not committed: restart
                 self.restarts += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                self.last_error = describe(exc)
                 log.error("stream processor failed", error=self.last_error, restarts=self.restarts)
                 self._try_record(RESTARTING)
                 if not self._restart(stop, wait):
@@ -117,7 +124,7 @@ class SupervisedProcessor:
                 if self.on_restart is not None:
                     self.on_restart()
             except Exception as exc:
-                self.last_error = f"{type(exc).__name__}: {exc}"[:300]
+                self.last_error = describe(exc)
                 self.state = RESTARTING
                 log.warning("stream processor still failing", error=self.last_error, wait=wait)
                 wait = self.backoff.after(wait)
@@ -130,7 +137,7 @@ class SupervisedProcessor:
         try:
             self.processor.consumer.close()  # leave the group before a new member joins
         except Exception as exc:
-            log.warning("stream processor: closing the old consumer failed", error=repr(exc))
+            log.warning("stream processor: closing the old consumer failed", error=describe(exc))
         self.processor.reopen(self.reopen())
 
     def _try_record(self, state: str) -> None:
@@ -138,7 +145,7 @@ class SupervisedProcessor:
             self._record(state)
         except Exception as exc:  # Postgres is the likely cause of the failure itself
             self.state = state
-            log.warning("stream processor status not written", state=state, error=repr(exc))
+            log.warning("stream processor status not written", state=state, error=describe(exc))
 
     def _record(self, state: str) -> None:
         now = func.now()
