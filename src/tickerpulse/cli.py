@@ -58,10 +58,30 @@ def _runtime(*, demo: bool = False) -> Runtime:
     except ValueError as exc:
         console.print(f"[red]{exc}[/]", soft_wrap=True)
         raise typer.Exit(2) from None
-    with console.status(
-        "Starting the database…" if settings.database_url is None else "Connecting…"
+    with (
+        _clear_errors(),
+        console.status(
+            "Starting the database…" if settings.database_url is None else "Connecting…"
+        ),
     ):
         return open_runtime(settings)
+
+
+@contextmanager
+def _clear_errors() -> Iterator[None]:
+    """Bad input the user can fix (a missing file, a bad UNIVERSE_EXTRA): one line, exit 2."""
+    from tickerpulse.universe import UniverseFileError
+
+    try:
+        yield
+    except UniverseFileError as exc:
+        typer.echo(f"Error: UNIVERSE_EXTRA {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        if exc.filename is None:
+            raise
+        typer.echo(f"Error: {exc.filename}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -298,7 +318,8 @@ def tag(
     from tickerpulse.enrich.tagger import Tagger
     from tickerpulse.universe import load_universe
 
-    universe = load_universe(Settings().universe_extra)
+    with _clear_errors():
+        universe = load_universe(Settings().universe_extra)
     tagger = Tagger(universe)
 
     def answer(texts: list[str]) -> list[dict[str, object]]:
@@ -356,7 +377,8 @@ def sentiment(
         from tickerpulse.enrich.tagger import Tagger
         from tickerpulse.universe import load_universe
 
-        universe = load_universe(settings.universe_extra)
+        with _clear_errors():
+            universe = load_universe(settings.universe_extra)
         answers = SentimentAnswers(chosen, LabelBands(), Tagger(universe), universe)
     _answer_jsonl(path, answers)
 
@@ -365,11 +387,8 @@ def _answer_jsonl(path: Path | None, answer: Callable[[list[str]], list[dict[str
     """Stream ``path`` (or stdin) through ``answer`` to stdout; a missing file exits 2."""
     from tickerpulse.textio import process_jsonl
 
-    try:
+    with _clear_errors():
         source = path.open("rb") if path else nullcontext(sys.stdin.buffer)
-    except OSError as exc:
-        console.print(f"[red]Cannot read {path}[/]: {exc.strerror or exc}", soft_wrap=True)
-        raise typer.Exit(2) from None
     with source as lines:
         process_jsonl(lines, sys.stdout.buffer, answer)
 

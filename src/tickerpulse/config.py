@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         le=300,
         description="Minutes after 00/06/12/18 UTC the scheduled cycle starts (late posts).",
     )
+    max_text_chars: int = Field(
+        default=100_000,
+        ge=1_000,
+        description="Longest title or text a document may have; longer ones are quarantined.",
+    )
     page_cache_seconds: float = Field(
         default=30.0,
         ge=0,

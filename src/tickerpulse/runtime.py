@@ -68,10 +68,10 @@ def open_runtime(settings: Settings) -> Runtime:
         ValueError: a setting is wrong (see :func:`check_settings`).
     """
     check_settings(settings)
+    universe = load_universe(settings.universe_extra)  # a bad file fails before Postgres starts
     settings.home_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(resolve_database_url(settings))
     migrate(engine)
-    universe = load_universe(settings.universe_extra)
     sync_assets(engine, universe)
     sync_outlets(engine, load_outlets(settings.news_catalog))
     return Runtime(
@@ -146,4 +146,5 @@ def cycle_context(runtime: Runtime, sources: dict[str, Source]) -> CycleContext:
         compute=runtime.settings.engine,
         price_sources=tuple(runtime.settings.price_sources),
         alerts=AlertDelivery.from_settings(runtime.settings),
+        max_text_chars=runtime.settings.max_text_chars,
     )

@@ -1,20 +1,24 @@
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import orjson
 import pyarrow.compute as pc
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import OperationalError
 
 from tickerpulse.db.state import ledger, load_cursor
 from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
 from tickerpulse.lake import Lake
-from tickerpulse.sources.base import Cursor, Page
+from tickerpulse.sources.base import Cursor, Page, Source, envelope
 from tickerpulse.sources.simulator import SimulatedWorld
 
 from .cycle_helpers import make_context, small_world, snapshot_marts
+from .outage import cut_connections
 
 
 @pytest.fixture(scope="module")
@@ -169,3 +173,126 @@ def test_a_failing_stage_is_ledgered_and_resumed_by_the_rerun(
     report = run_cycle(ctx, window)
     assert report.stages["land"]["status"] == "skipped"
     assert report.stages["publish"]["status"] == "ok"
+
+
+class WithExtraLines:
+    """A source that lands ``extra`` lines with its first page (a provider's odd records)."""
+
+    def __init__(self, inner: Source, extra: list[bytes]) -> None:
+        self.inner, self.extra, self.name = inner, extra, inner.name
+
+    def fetch(self, since: Cursor, *, until: datetime) -> Iterator[Page]:
+        for number, page in enumerate(self.inner.fetch(since, until=until)):
+            yield Page([*page.lines, *self.extra], page.cursor) if number == 0 else page
+
+
+def reddit_line(name: str, title: str, text: str, created: datetime) -> bytes:
+    item = {"kind": "t3", "data": {
+        "name": name, "subreddit": "stocks", "title": title, "selftext": text, "author": "a",
+        "created_utc": created.timestamp(), "score": 1, "num_comments": 0}}  # fmt: skip
+    return envelope(item, fetched_at=created, context={})
+
+
+def test_a_post_with_nul_bytes_is_cleaned_counted_and_published(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    window = world.windows[0]
+    at = window.start + timedelta(hours=1)
+    odd = [reddit_line("t3_nul", "$AAPL\x00 rally", "strong\x00 quarter\x1b", at)]
+    ctx = make_context(engine, str(lake_dir), world)
+    sources = {**ctx.sources, "reddit": WithExtraLines(ctx.sources["reddit"], odd)}
+    ctx = make_context(engine, str(lake_dir), world, sources=sources)
+    report = run_cycle(ctx, window)
+    assert report.stages["publish"]["status"] == "ok"
+    assert report.stages["normalize"]["counts"]["reddit"]["sanitized"] == 1
+    with engine.connect() as conn:
+        title = conn.execute(
+            text("SELECT title FROM mart_document WHERE doc_id = 'reddit:t3_nul'")
+        ).scalar_one()
+    assert title == "$AAPL rally"
+    run_cycle(ctx, world.windows[1])  # the next window is not held up behind it
+    assert {r.status for r in ledger(engine, limit=100)} == {"ok"}
+
+
+def test_huge_and_binary_posts_are_quarantined_with_a_reason_and_the_window_publishes(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    window = world.windows[0]
+    at = window.start + timedelta(hours=1)
+    odd = [
+        reddit_line("t3_huge", "$AAPL", "to the moon " * 10_000, at),  # 120,000 characters
+        reddit_line("t3_bin", "$AAPL", "\x01\x02\x03\x04\x05\x06" * 50, at),
+    ]
+    ctx = make_context(engine, str(lake_dir), world)
+    sources = {**ctx.sources, "reddit": WithExtraLines(ctx.sources["reddit"], odd)}
+    ctx = make_context(engine, str(lake_dir), world, sources=sources)
+    report = run_cycle(ctx, window)
+    assert report.stages["publish"]["status"] == "ok"
+    lake = Lake(str(lake_dir))
+    reasons = [
+        orjson.loads(q)["reason"]
+        for q in lake.read_bytes(f"quarantine/run={window.key}/normalize-reddit.jsonl").splitlines()
+    ]
+    assert "text too long: 120,000 characters (limit 100,000)" in reasons
+    assert any(r.startswith("binary text") for r in reasons)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(
+                "SELECT count(*) FROM mart_document WHERE doc_id IN ('reddit:t3_huge', 'reddit:t3_bin')"
+            )
+        ).scalar_one()
+    assert found == 0
+
+
+def test_a_truncated_raw_file_keeps_its_whole_lines_and_quarantines_the_rest(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    window = world.windows[0]
+    run_cycle(ctx, window, stages=("land",))
+    lake = Lake(str(lake_dir))
+    (part,) = lake.glob(f"raw/source=reddit/date=*/run={window.key}/*.jsonl.gz")
+    landed = sum(1 for _ in lake.read_jsonl_gz(part))
+    whole = lake.read_bytes(part)
+    lake.write_bytes(part, whole[: len(whole) // 2])  # a copy cut short
+    report = run_cycle(ctx, window)
+    assert report.stages["publish"]["status"] == "ok"
+    counts = report.stages["normalize"]["counts"]["reddit"]
+    assert counts["damaged_files"] == 1
+    assert 0 < counts["rows"] < landed
+    assert counts["lines"] == counts["rows"] + counts["quarantined"] + counts["duplicates"]
+    quarantined = lake.read_bytes(f"quarantine/run={window.key}/normalize-reddit.jsonl")
+    reasons = [orjson.loads(q)["reason"] for q in quarantined.splitlines()]
+    assert any(r.startswith(f"damaged lake file {part}: truncated") for r in reasons)
+
+
+def test_postgres_cut_off_mid_publish_fails_the_window_and_the_rerun_publishes_it(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld, pg_admin_uri: str, database_url: str
+) -> None:
+    ctx = make_context(engine, str(lake_dir), world)
+    window = world.windows[0]
+    run_cycle(ctx, window, stages=STAGES[:-1])
+    cut: list[str] = []
+
+    def kill_postgres_on_publish(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not cut and "mart_asset_window" in statement and statement.startswith("INSERT"):
+            cut.append(statement)
+            cut_connections(pg_admin_uri, database_url, refuse=True)  # ends this connection too
+
+    event.listen(engine, "before_cursor_execute", kill_postgres_on_publish)
+    try:
+        with pytest.raises(OperationalError):
+            run_cycle(ctx, window)  # not even the failure can be ledgered while it is down
+    finally:
+        event.remove(engine, "before_cursor_execute", kill_postgres_on_publish)
+        cut_connections(pg_admin_uri, database_url, refuse=False)
+    assert cut
+    with engine.connect() as conn:
+        published = conn.execute(text("SELECT count(*) FROM mart_asset_window")).scalar_one()
+    assert published == 0  # the publish transaction rolled back whole
+    report = run_cycle(ctx, window)
+    assert report.stages["aggregate"]["status"] == "skipped"
+    assert report.stages["publish"]["status"] == "ok"
+    after = snapshot_marts(engine)
+    run_cycle(ctx, window, force=True)
+    assert snapshot_marts(engine) == after and after["mart_asset_window"]

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from tests.integration.outage import database_outage
 from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import UsageDaily
 from tickerpulse.web.app import create_app
+from tickerpulse.web.usage import UsageRecorder
 
 BODY = "Bitcoin **breaks out**.\n\n<script>alert(1)</script> [x](javascript:alert(2))"
 
@@ -105,3 +110,53 @@ def test_injection_attempts_in_form_fields_are_inert(engine: Engine) -> None:
                 assert answer.status_code < 500
                 assert "<script>alert(1)</script>" not in answer.text
         sign_in(client, "victim@example.com")  # the table and the account survived
+
+
+def usage_rows(engine: Engine) -> dict[tuple[int, str], int]:
+    with Session(engine) as session:
+        return {(r.user_id, r.route): r.requests for r in session.scalars(select(UsageDaily))}
+
+
+def test_counts_of_a_failed_flush_are_kept_and_written_when_the_database_is_back(
+    engine: Engine, pg_admin_uri: str, database_url: str
+) -> None:
+    recorder = UsageRecorder(engine)
+    for _ in range(3):
+        recorder.record(user_id=0, route="/", kind="page")
+    with database_outage(pg_admin_uri, database_url), pytest.raises(OperationalError):
+        recorder.flush()
+    recorder.record(user_id=0, route="/", kind="page")
+    assert recorder.flush() == 1
+    assert usage_rows(engine) == {(0, "/"): 4}
+    assert recorder.flush() == 0 and usage_rows(engine) == {(0, "/"): 4}  # written once
+
+
+def test_the_background_flush_retries_until_the_database_is_back(
+    engine: Engine, pg_admin_uri: str, database_url: str
+) -> None:
+    recorder = UsageRecorder(engine, interval_s=0.1)
+    recorder.start()
+    try:
+        with database_outage(pg_admin_uri, database_url):
+            recorder.record(user_id=0, route="/news", kind="page")
+            time.sleep(0.5)  # several flushes fail meanwhile
+        deadline = time.monotonic() + 10
+        while not usage_rows(engine) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        recorder.stop()
+    assert usage_rows(engine) == {(0, "/news"): 1}
+
+
+def test_shutdown_writes_the_counts_an_outage_held_back(
+    engine: Engine, pg_admin_uri: str, database_url: str
+) -> None:
+    seed_marts(engine)
+    app = create_app(platform_settings(), engine)
+    with TestClient(app) as client:
+        for _ in range(2):
+            client.get("/news")
+        with database_outage(pg_admin_uri, database_url), pytest.raises(OperationalError):
+            app.state.usage.flush()
+    # leaving the client ran the app's shutdown, which flushed what was waiting
+    assert usage_rows(engine) == {(0, "/news"): 2}

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 
 import orjson
@@ -160,3 +161,59 @@ def test_arbitrary_bytes_never_raise_and_every_line_is_accounted_for(lines: list
     prices = normalize_prices("prices", lines)
     assert prices.lines == len(lines)
     assert all(q.reason and q.source == "prices" for q in prices.quarantined)
+
+
+def reddit_with(**data: object) -> bytes:
+    return line({"kind": "t3", "data": {**REDDIT_POST["data"], **data}})  # type: ignore[dict-item]
+
+
+def test_control_characters_are_stripped_from_every_text_field_and_counted() -> None:
+    raw = reddit_with(
+        title="$AAPL\x00 to the moon",
+        selftext="line one\nline\ttwo\x07\x1b",
+        subreddit="sto\x00cks",
+    )
+    batch = normalize_documents("reddit", [raw])
+    (row,) = batch.table.to_pylist()
+    assert row["title"] == "$AAPL to the moon"
+    assert row["text"] == "line one\nline\ttwo"
+    assert row["channel"] == "stocks"
+    assert batch.sanitized == 1 and not batch.quarantined
+
+
+def test_lone_surrogates_are_stripped_not_the_whole_post() -> None:
+    raw = line(REDDIT_POST).replace(b"to the moon", b"to the \\ud83d moon")
+    batch = normalize_documents("reddit", [raw])
+    (row,) = batch.table.to_pylist()
+    assert row["title"] == "$AAPL to the  moon" and batch.sanitized == 1
+
+
+def test_a_text_that_is_mostly_control_characters_is_quarantined_as_binary() -> None:
+    binary = "".join(chr(c) for c in range(32)) * 20 + "$AAPL"
+    batch = normalize_documents("reddit", [reddit_with(selftext=binary)])
+    assert batch.table.num_rows == 0
+    (item,) = batch.quarantined
+    assert item.reason.startswith("binary text")
+
+
+def test_a_text_over_the_size_cap_is_quarantined_with_its_size() -> None:
+    huge = "$AAPL " * 20_000  # 120,000 characters
+    batch = normalize_documents("reddit", [reddit_with(selftext=huge)], max_text_chars=100_000)
+    assert batch.table.num_rows == 0
+    (item,) = batch.quarantined
+    assert item.reason == "text too long: 120,000 characters (limit 100,000)"
+    small = normalize_documents("reddit", [reddit_with(selftext="$AAPL " * 100)])
+    assert small.table.num_rows == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_no_control_character_or_surrogate_survives_normalization(text: str) -> None:
+    # the standard library's encoder writes lone surrogates as escapes (orjson refuses them)
+    raw = json.dumps({"context": {}, "item": {**TWEET, "text": text}}).encode()
+    batch = normalize_documents("x", [raw])
+    for row in batch.table.to_pylist():
+        for value in (row["text"], row["title"] or "", row["channel"], row["doc_id"]):
+            assert not any(
+                (ord(c) < 32 and c not in "\t\n\r") or 0xD800 <= ord(c) <= 0xDFFF for c in value
+            )

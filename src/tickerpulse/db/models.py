@@ -283,6 +283,24 @@ class LiveBar(Base):
     __table_args__ = (Index("ix_live_bar_interval_start", "interval_s", "bar_start"),)
 
 
+class StreamProcessorStatus(Base):
+    """How a supervised stream processor is doing, written by it (``/healthz``, ``/metrics``)."""
+
+    __tablename__ = "stream_processor_status"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    """The consumer group it reads as (``live-bars``)."""
+    state: Mapped[str] = mapped_column(String(16))
+    """``running``, ``restarting`` (failed, waiting to retry) or ``stopped``."""
+    restarts: Mapped[int] = mapped_column(Integer)
+    """Restarts after a failure since the process started."""
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """A running processor that has not written by then is down (its process died)."""
+
+
 class LivePrediction(Base):
     """The online model's call on a symbol's next bar, made when one bar closed; resolved later."""
 

@@ -4,13 +4,15 @@ Each landed line is ``{"fetched_at", "context", "item"}`` where ``item`` is
 one record exactly as the provider's API returns it. One small mapping
 function per provider turns an item into a :class:`~tickerpulse.domain.Document`
 row; the simulator emits the same shapes, so real and simulated data take
-the same path. Bad input never raises: it is quarantined with a reason.
-Pure: bytes in, Arrow out.
+the same path. Bad input never raises: it is quarantined with a reason;
+texts are cleaned of control characters and capped in size first
+(:mod:`~tickerpulse.enrich.sanitize`). Pure: bytes in, Arrow out.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,6 +31,12 @@ from tickerpulse.domain import (
     PRICE_BAR_SCHEMA,
     PRICES_FEED,
     DocKind,
+)
+from tickerpulse.enrich.sanitize import (
+    DEFAULT_MAX_TEXT_CHARS,
+    binary_reason,
+    size_reason,
+    strip_controls,
 )
 
 QUARANTINE_LINE_LIMIT = 2000
@@ -51,6 +59,8 @@ class NormalizedBatch:
     quarantined: list[Quarantined]
     duplicates: int
     lines: int
+    sanitized: int = 0
+    """Documents kept after control characters or lone surrogates were stripped from them."""
 
 
 class BadRecord(ValueError):
@@ -60,15 +70,22 @@ class BadRecord(ValueError):
 Row = dict[str, Any]
 
 
-def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
-    """Turn one text source's landed lines into :data:`DOCUMENT_SCHEMA` rows."""
+def normalize_documents(
+    source: str, lines: Iterable[bytes], *, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+) -> NormalizedBatch:
+    """Turn one text source's landed lines into :data:`DOCUMENT_SCHEMA` rows.
+
+    A title or text longer than ``max_text_chars`` is quarantined, as is a text
+    that is mostly control characters; fewer are stripped and the row counted
+    in :attr:`NormalizedBatch.sanitized`.
+    """
     mapper = DOCUMENT_MAPPERS.get(source)
     if mapper is None:
         raise ValueError(f"no normalizer for source {source!r}")
     columns: dict[str, list[Any]] = {name: [] for name in DOCUMENT_SCHEMA.names}
     quarantined: list[Quarantined] = []
     seen: set[str] = set()
-    duplicates = 0
+    duplicates = sanitized = 0
     count = 0
     for line, envelope in _own_lines(source, lines, prices=False):
         count += 1
@@ -76,6 +93,7 @@ def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
             if isinstance(envelope, BadRecord):
                 raise envelope
             row = mapper(envelope["item"], envelope["context"])
+            sanitized += _clean_text(row, max_text_chars)
             _check_text(row)
         except BadRecord as exc:
             quarantined.append(_quarantine(source, str(exc), line))
@@ -87,7 +105,7 @@ def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
         for name, values in columns.items():
             values.append(row[name])
     table = pa.Table.from_pydict(columns, schema=DOCUMENT_SCHEMA)
-    return NormalizedBatch(table, quarantined, duplicates, count)
+    return NormalizedBatch(table, quarantined, duplicates, count, sanitized)
 
 
 def normalize_prices(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
@@ -154,7 +172,9 @@ def _envelope(line: bytes) -> dict[str, Any]:
     try:
         envelope = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
-        raise BadRecord(f"corrupt JSON: {exc.msg}") from None
+        envelope = _with_lone_surrogates(line)
+        if envelope is None:
+            raise BadRecord(f"corrupt JSON: {exc.msg}") from None
     if not isinstance(envelope, dict):
         raise BadRecord("not a JSON object")
     item, context = envelope.get("item"), envelope.get("context", {})
@@ -163,6 +183,20 @@ def _envelope(line: bytes) -> dict[str, Any]:
     if not isinstance(context, dict):
         raise BadRecord("wrong type: context")
     return {"item": item, "context": context}
+
+
+def _with_lone_surrogates(line: bytes) -> Any:
+    r"""The JSON orjson refuses for a lone surrogate escape (``\ud83d``), or None.
+
+    Such escapes are valid JSON; the standard parser keeps them and
+    :func:`_clean_text` strips them, so one bad character costs no post.
+    """
+    if b"\\ud" not in line.lower():
+        return None
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
 
 
 def _quarantine(source: str, reason: str, line: bytes) -> Quarantined:
@@ -303,6 +337,29 @@ def _script_language(letters: list[str]) -> str:
     if any("\u0600" <= c <= "\u06ff" for c in sample):
         return "ar"
     return "und"
+
+
+def _clean_text(row: Row, max_text_chars: int) -> bool:
+    """Strip control characters from every string of ``row``; whether any were stripped.
+
+    Raises:
+        BadRecord: The title or text is too long, or mostly control characters.
+    """
+    for name in ("title", "text"):
+        reason = size_reason(row[name], max_text_chars)
+        if reason:
+            raise BadRecord(reason)
+    stripped = False
+    for name, value in row.items():
+        if not isinstance(value, str):
+            continue
+        cleaned, removed = strip_controls(value)
+        if removed:
+            reason = binary_reason(value, removed) if name in ("title", "text") else None
+            if reason:
+                raise BadRecord(reason)
+            row[name], stripped = cleaned, True
+    return stripped
 
 
 def _check_text(row: Row) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from tickerpulse.enrich.sanitize import DEFAULT_MAX_TEXT_CHARS
 from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.lake import Lake, LakeLayout
@@ -33,3 +34,5 @@ class CycleContext:
     layout: LakeLayout = field(default_factory=LakeLayout)
     alerts: AlertDelivery = field(default_factory=AlertDelivery)
     """Whose alert rules run after publish (the tier matrix) and the URL e-mails link to."""
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
+    """Longest title or text kept (``MAX_TEXT_CHARS``); longer documents are quarantined."""

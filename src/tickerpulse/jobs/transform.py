@@ -1,5 +1,8 @@
 """Normalize and enrich stages: raw landings → curated documents, mentions, sentiment.
 
+A raw part that does not decode to its end gives the lines before the damage;
+the rest is quarantined with the reason and counted (``damaged_files``).
+
 Curated files are partitioned by the date a document was created (a window
 never spans midnight, so the aggregate stage reads one date) and named after
 the run that produced them, so re-running a window rewrites the same files.
@@ -20,12 +23,14 @@ import structlog
 from tickerpulse.domain import PRICE_SOURCES, TEXT_SOURCES, Window
 from tickerpulse.enrich.batch import enrich_documents
 from tickerpulse.enrich.normalize import (
+    QUARANTINE_LINE_LIMIT,
     NormalizedBatch,
     Quarantined,
     normalize_documents,
     normalize_prices,
 )
 from tickerpulse.jobs.context import CycleContext
+from tickerpulse.lake.store import DamagedFile
 
 log = structlog.get_logger(__name__)
 
@@ -44,17 +49,20 @@ def normalize_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
     counts: dict[str, Any] = {}
     for source, parts in sorted(by_source.items()):
         batches: list[NormalizedBatch] = []
+        damaged: dict[str, DamagedFile] = {}  # by path: a source of both kinds reads it twice
         if source in PRICE_SOURCES:
-            batches.append(normalize_prices(source, _lines(ctx, parts)))
+            batches.append(normalize_prices(source, _lines(ctx, parts, damaged)))
             prices.append(batches[-1].table)
         if source in TEXT_SOURCES:
-            batches.append(normalize_documents(source, _lines(ctx, parts)))
+            lines = _lines(ctx, parts, damaged)
+            batches.append(normalize_documents(source, lines, max_text_chars=ctx.max_text_chars))
             documents.append(batches[-1].table)
         if not batches:
             raise ValueError(f"landed data of unknown source {source!r}")
         quarantined = [q for batch in batches for q in batch.quarantined]
+        quarantined += [_damage_quarantine(source, d) for d in damaged.values()]
         _write_quarantine(ctx, window, source, quarantined)
-        counts[source] = _batch_counts(batches)
+        counts[source] = _batch_counts(batches, damaged=len(damaged))
     written = _write_by_date(ctx, "documents", window, documents, "created_at")
     written += _write_by_date(ctx, "prices", window, prices, "ts")
     counts["files"] = written
@@ -91,17 +99,33 @@ def enrich_run(ctx: CycleContext, window: Window) -> dict[str, Any]:
     }
 
 
-def _lines(ctx: CycleContext, parts: list[str]) -> Iterator[bytes]:
+def _lines(ctx: CycleContext, parts: list[str], damaged: dict[str, DamagedFile]) -> Iterator[bytes]:
+    def note(damage: DamagedFile) -> None:
+        damaged[damage.path] = damage
+        log.warning(
+            "damaged lake file", path=damage.path, error=damage.error, kept=damage.lines_kept
+        )
+
     for part in parts:
-        yield from ctx.lake.read_jsonl_gz(part)
+        yield from ctx.lake.read_jsonl_gz(part, on_damage=note)
 
 
-def _batch_counts(batches: list[NormalizedBatch]) -> dict[str, int]:
+def _damage_quarantine(source: str, damage: DamagedFile) -> Quarantined:
+    """The unreadable rest of a damaged part as one quarantined line (its cut-off tail)."""
+    reason = f"damaged lake file {damage.path}: {damage.error}; {damage.lines_kept} lines kept"
+    text = damage.tail[:QUARANTINE_LINE_LIMIT].decode("utf-8", errors="replace")
+    return Quarantined(source=source, reason=reason, line=text)
+
+
+def _batch_counts(batches: list[NormalizedBatch], *, damaged: int) -> dict[str, int]:
+    # a damaged file's lost rest counts as one line, quarantined
     return {
-        "lines": sum(b.lines for b in batches),
+        "lines": sum(b.lines for b in batches) + damaged,
         "rows": sum(b.table.num_rows for b in batches),
-        "quarantined": sum(len(b.quarantined) for b in batches),
+        "quarantined": sum(len(b.quarantined) for b in batches) + damaged,
         "duplicates": sum(b.duplicates for b in batches),
+        "sanitized": sum(b.sanitized for b in batches),
+        "damaged_files": damaged,
     }
 
 

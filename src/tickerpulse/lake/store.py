@@ -3,7 +3,9 @@
 A local folder by default; ``gs://`` or ``s3://`` URLs work the same way
 once gcsfs or s3fs is installed. Every write goes to a hidden temporary name
 first and is renamed into place, so a crash never leaves a half-written file
-where a reader would find it.
+where a reader would find it. A gzipped file that was damaged anyway (cut
+short in a copy, a bad disk block) is read as far as it decodes: its whole
+lines are kept and the damage is reported, not raised, when the reader asks.
 """
 
 from __future__ import annotations
@@ -11,11 +13,31 @@ from __future__ import annotations
 import gzip
 import io
 import uuid
-from collections.abc import Iterable, Iterator
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class DamagedFile:
+    """A gzipped JSON-lines file that did not decode to its end."""
+
+    path: str
+    error: str
+    lines_kept: int
+    """Whole lines read before the damage."""
+    tail: bytes
+    """The part of a line that decoded but was cut off by the damage."""
+
+
+class DamagedLakeFile(ValueError):
+    """A strict read met a damaged file."""
 
 
 class Lake:
@@ -81,12 +103,27 @@ class Lake:
         self.write_bytes(path, buffer.getvalue())
         return count
 
-    def read_jsonl_gz(self, path: str) -> Iterator[bytes]:
-        """Yield the raw lines of a gzipped JSON-lines file, without newlines."""
-        data = gzip.decompress(self.read_bytes(path))
-        for line in data.split(b"\n"):
+    def read_jsonl_gz(
+        self, path: str, *, on_damage: Callable[[DamagedFile], None] | None = None
+    ) -> Iterator[bytes]:
+        """Yield the raw lines of a gzipped JSON-lines file, without newlines.
+
+        A damaged file yields the whole lines before the damage, then hands
+        ``on_damage`` what happened (or raises :class:`DamagedLakeFile` without one).
+        """
+        data, error = gunzip_salvaging(self.read_bytes(path))
+        lines = data.split(b"\n")
+        tail = lines.pop() if error else b""  # every written line ends in a newline
+        kept = 0
+        for line in lines:
             if line:
+                kept += 1
                 yield line
+        if error is None:
+            return
+        if on_damage is None:
+            raise DamagedLakeFile(f"{path}: {error}")
+        on_damage(DamagedFile(path, error, kept, tail))
 
     def write_parquet(self, path: str, table: pa.Table) -> None:
         """Write an Arrow table as Parquet (zstd)."""
@@ -113,6 +150,25 @@ class Lake:
         """Remove a file or folder if it exists."""
         if self.exists(path):
             self.fs.rm(self.full(path), recursive=True)
+
+
+def gunzip_salvaging(data: bytes) -> tuple[bytes, str | None]:
+    """Everything that decodes from gzip ``data`` (members in turn), and the error if any."""
+    out = bytearray()
+    rest = data
+    while rest.strip(b"\0"):  # gzip readers ignore zero padding after the last member
+        member = zlib.decompressobj(wbits=31)
+        fed = 0
+        try:
+            while not member.eof and fed < len(rest):
+                out += member.decompress(rest[fed : fed + _CHUNK])
+                fed += _CHUNK
+        except zlib.error as exc:
+            return bytes(out), f"corrupt gzip data: {exc}"
+        if not member.eof:
+            return bytes(out), "truncated gzip file"
+        rest = member.unused_data + rest[fed:]
+    return bytes(out), None
 
 
 def _protocols(fs: fsspec.AbstractFileSystem) -> tuple[str, ...]:

@@ -179,6 +179,15 @@ class BarProcessor:
             elif idle_exit_s is not None and time.monotonic() - last >= idle_exit_s:
                 return
 
+    def reopen(self, consumer: Consumer) -> None:
+        """Start again from the group's committed positions, read with ``consumer``.
+
+        After a failed batch: its writes rolled back or are rewritten by the replay,
+        and the open bars are rebuilt from the committed offsets as after a restart.
+        """
+        self.consumer = consumer
+        self._partitions.clear()
+
     def handle(self, messages: Sequence[Message]) -> dict[int, Position]:
         """Build bars from ``messages`` and write them; return the positions to commit."""
         for partition in self.consumer.take_revoked():

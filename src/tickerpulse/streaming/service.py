@@ -10,7 +10,9 @@ thread) runs until told to stop:
 * the bus is Kafka when ``KAFKA_BOOTSTRAP`` is set, else in-process;
 * a :class:`~tickerpulse.streaming.processor.BarProcessor` in its own thread
   writes bars to Postgres and the lake, with the online model's writer as its
-  ``on_closed`` hook, warmed up from the bars already stored.
+  ``on_closed`` hook, warmed up from the bars already stored; a
+  :class:`~tickerpulse.streaming.supervisor.SupervisedProcessor` restarts it
+  after a failure (Postgres restarting) from the bus's committed offsets.
 
 Stopping leaves open bars provisional (a live stream has no end of input).
 """
@@ -33,10 +35,11 @@ from tickerpulse.lake.store import Lake
 from tickerpulse.streaming.bus import TRADES_TOPIC, Bus, InProcessBus
 from tickerpulse.streaming.finnhub import TradingStreaming, forward_trades, redact
 from tickerpulse.streaming.kafka_bus import KafkaBus
-from tickerpulse.streaming.online import river_classifier
+from tickerpulse.streaming.online import OnlineDirectionModel, river_classifier
 from tickerpulse.streaming.predictions import PredictionWriter
 from tickerpulse.streaming.processor import DEFAULT_GROUP, BarProcessor
 from tickerpulse.streaming.replay import ReplayServer, synthetic_trades
+from tickerpulse.streaming.supervisor import SupervisedProcessor
 from tickerpulse.streaming.wire import encode_trade
 
 log = structlog.get_logger(__name__)
@@ -126,10 +129,18 @@ def run_live(
     processor = BarProcessor(
         bus.consumer(TRADES_TOPIC, DEFAULT_GROUP), engine, lake, on_closed=writer
     )
+
+    def rewarm() -> None:  # a failed transaction rolled back bars the model had already seen
+        writer.model = OnlineDirectionModel()
+        writer.warm_start(engine)
+
+    supervised = SupervisedProcessor(
+        processor, lambda: bus.consumer(TRADES_TOPIC, DEFAULT_GROUP), on_restart=rewarm
+    )
     # its own stop: after the source stops, the processor drains the bus first
     halt = threading.Event()
     processing = threading.Thread(
-        target=processor.run, kwargs={"stop": halt}, name="bar-processor", daemon=True
+        target=supervised.run, kwargs={"stop": halt}, name="bar-processor", daemon=True
     )
     processing.start()
     try:
@@ -145,6 +156,7 @@ def run_live(
         "bars_updated": processor.stats.bars_updated,
         "malformed": processor.stats.malformed,
         "late_dropped": processor.bar_stats().late_dropped,
+        "restarts": supervised.restarts,
     }
     report.calls = writer.calls
     return report

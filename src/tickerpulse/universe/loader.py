@@ -54,12 +54,55 @@ class Universe:
             raise KeyError(f"unknown asset {asset_id!r}") from None
 
 
+class UniverseFileError(ValueError):
+    """An extra universe file that cannot be read; the message names the file and line."""
+
+
+REQUIRED_COLUMNS = ("asset_id", "symbol", "asset_class", "name")
+
+
 def load_universe(extra: Path | None = None) -> Universe:
-    """The shipped universe; rows of ``extra`` (same CSV columns) add or replace by asset_id."""
+    """The shipped universe; rows of ``extra`` (same CSV columns) add or replace by asset_id.
+
+    Raises:
+        UniverseFileError: ``extra`` is missing, not UTF-8 CSV, or has a bad row.
+    """
     assets = {a.asset_id: a for a in _read(SHIPPED)}
     if extra is not None:
-        assets.update((a.asset_id, a) for a in _read(extra))
+        assets.update((a.asset_id, a) for a in _read_checked(extra))
     return Universe(tuple(assets.values()))
+
+
+def _read_checked(path: Path) -> list[AssetInfo]:
+    """Every row of a user's file, or an error saying where and what is wrong."""
+    rows: list[AssetInfo] = []
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            header = reader.fieldnames or ()
+            for column in REQUIRED_COLUMNS:
+                if column not in header:
+                    raise UniverseFileError(f"{path}: line 1: missing column {column}")
+            for row in reader:
+                line = reader.line_num
+                for column in REQUIRED_COLUMNS:
+                    if not row.get(column):
+                        raise UniverseFileError(f"{path}: line {line}: empty {column}")
+                try:
+                    rows.append(_asset(row))
+                except ValueError:
+                    classes = ", ".join(c.value for c in AssetClass)
+                    raise UniverseFileError(
+                        f"{path}: line {line}: unknown asset_class {row['asset_class']!r}"
+                        f" (one of {classes})"
+                    ) from None
+    except OSError as exc:
+        raise UniverseFileError(f"{path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise UniverseFileError(f"{path}: not UTF-8 text") from None
+    except csv.Error as exc:
+        raise UniverseFileError(f"{path}: not CSV: {exc}") from None
+    return rows
 
 
 def word_names() -> frozenset[str]:
@@ -71,12 +114,16 @@ def word_names() -> frozenset[str]:
 def _read(path: Path) -> Iterable[AssetInfo]:
     with path.open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
-            yield AssetInfo(
-                asset_id=row["asset_id"],
-                symbol=row["symbol"],
-                asset_class=AssetClass(row["asset_class"]),
-                name=row["name"],
-                aliases=tuple(a for a in row.get("aliases", "").split("|") if a),
-                ambiguous=row.get("ambiguous", "false").strip().lower() == "true",
-                demo=(row.get("demo") or "false").strip().lower() == "true",
-            )
+            yield _asset(row)
+
+
+def _asset(row: dict[str, str]) -> AssetInfo:
+    return AssetInfo(
+        asset_id=row["asset_id"],
+        symbol=row["symbol"],
+        asset_class=AssetClass(row["asset_class"]),
+        name=row["name"],
+        aliases=tuple(a for a in (row.get("aliases") or "").split("|") if a),
+        ambiguous=(row.get("ambiguous") or "false").strip().lower() == "true",
+        demo=(row.get("demo") or "false").strip().lower() == "true",
+    )

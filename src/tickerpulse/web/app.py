@@ -143,10 +143,14 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage.start()
         mail_sender.start()
-        yield
-        await live_hub.stop()
-        mail_sender.stop()
-        usage.stop()
+        try:
+            yield
+        finally:
+            try:
+                await live_hub.stop()
+            finally:
+                mail_sender.stop()
+                usage.stop()  # writes the counts still waiting
 
     app = FastAPI(
         title="tickerpulse", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan

@@ -5,7 +5,8 @@ wait for a place (see :class:`TimingMiddleware`) and the server time the load
 benchmark reads (browsers show both in their network panel).
 
 Cycle metrics are read from Postgres at scrape time (the ``cycle_run`` ledger,
-``source_cursor`` and, for the live path's lag, ``live_bar.updated_at``), so
+``source_cursor`` and, for the live path, ``live_bar.updated_at`` and
+``stream_processor_status``), so
 they are right whichever process ran the cycle — the scheduler, a cron'd
 ``cycle run`` or a Dataproc job — or the stream. Request latency is
 measured in the web process itself, labelled by route template (never by raw
@@ -33,6 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tickerpulse.config import Settings
 from tickerpulse.db.models import CycleRun, LiveBar, SourceCursor
+from tickerpulse.web.stream_health import processor_families, processor_health
 
 LEDGER_LOOKBACK = timedelta(days=7)
 log = structlog.get_logger(__name__)
@@ -78,7 +80,9 @@ class LedgerCollector(Collector):
             ).scalar_one()
             newest_bars = select(LiveBar.interval_s, func.max(LiveBar.updated_at))
             live = [(i, at) for i, at in session.execute(newest_bars.group_by(LiveBar.interval_s))]
+            processors = processor_health(session)
         return [
+            *processor_families(processors),
             _last_published(latest, now),
             *_stage_families(runs),
             _source_errors(runs),

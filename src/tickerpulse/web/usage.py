@@ -2,13 +2,16 @@
 
 Counting costs a dictionary update per request; a background thread adds the
 counts to ``usage_daily`` every few seconds (and at shutdown), so page
-latency does not pay for a database write.
+latency does not pay for a database write. Counts a flush could not write
+(Postgres down) stay in memory and go with the next flush; only a process
+killed outright (SIGKILL) loses the few seconds since the last one.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import Counter
 from datetime import UTC, date, datetime
 
@@ -23,6 +26,7 @@ from tickerpulse.db.platform import UsageDaily
 log = logging.getLogger(__name__)
 Key = tuple[date, int, str, str]
 SKIPPED_PREFIXES = ("/static", "/metrics", "/healthz")
+SHUTDOWN_ATTEMPTS = 3
 
 
 class UsageRecorder:
@@ -42,11 +46,29 @@ class UsageRecorder:
             self._counts[key] += 1
 
     def flush(self) -> int:
-        """Add the waiting counts to ``usage_daily``; returns how many rows were touched."""
+        """Add the waiting counts to ``usage_daily``; returns how many rows were touched.
+
+        Raises:
+            Exception: The write failed; the counts wait for the next flush.
+        """
         with self._lock:
             counts, self._counts = self._counts, Counter()
         if not counts:
             return 0
+        try:
+            return self._write(counts)
+        except BaseException:
+            with self._lock:
+                self._counts.update(counts)  # one transaction: nothing of them was written
+            raise
+
+    @property
+    def waiting(self) -> int:
+        """Requests counted but not written yet."""
+        with self._lock:
+            return sum(self._counts.values())
+
+    def _write(self, counts: Counter[Key]) -> int:
         rows = [
             {"day": d, "user_id": u, "route": r, "kind": k, "requests": n}
             for (d, u, r, k), n in counts.items()
@@ -66,18 +88,30 @@ class UsageRecorder:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the thread and flush what is left."""
+        """Stop the thread and flush what is left, trying a few times if Postgres is away."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self.flush()
+        for attempt in range(1, SHUTDOWN_ATTEMPTS + 1):
+            try:
+                self.flush()
+                return
+            except Exception:
+                if attempt == SHUTDOWN_ATTEMPTS:
+                    log.exception("usage counts lost at shutdown: %d requests", self.waiting)
+                    return
+                time.sleep(0.5 * attempt)
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
                 self.flush()
-            except Exception:
-                log.exception("usage flush failed")
+            except Exception as exc:  # kept for the next flush: say so, without the SQL
+                log.warning(
+                    "usage flush failed, %d requests wait for the next: %s",
+                    self.waiting,
+                    type(exc).__name__,
+                )
 
 
 class UsageMiddleware:
