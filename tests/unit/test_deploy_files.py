@@ -32,4 +32,5 @@ def test_the_web_service_gets_what_a_production_server_requires() -> None:
     assert "PUBLIC_URL=$PUBLIC_URL" in script and "WEB_HOST=0.0.0.0" in script
     assert "STRIPE_WEBHOOK_SECRET=" in script and "sandbox" not in script
     assert "DEMO_MODE" not in script
+    assert "WEB_TRUSTED_PROXIES=*" in script and "METRICS_TOKEN=" in script
     assert "export PUBLIC_URL=" in (GCP / "env.example").read_text()
