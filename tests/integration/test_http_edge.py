@@ -6,13 +6,13 @@ import json
 import re
 import threading
 import time
-from pathlib import Path
 
 import httpx
 from bench.serving import serving
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
+from tests.integration.outage import database_outage
 from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import HTML, OPEN_TIERS, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.web import billing
@@ -39,20 +39,23 @@ def test_healthz_reports_a_gate_whose_places_are_all_held_too_long(engine: Engin
         assert client.get("/healthz").status_code == 200
 
 
-def test_a_dead_database_answers_503_with_retry_after(tmp_path: Path) -> None:
-    dead = create_engine(f"postgresql+psycopg://nobody@/none?host={tmp_path}")
-    client = TestClient(create_app(platform_settings(), dead))  # no lifespan: no usage flushes
-    for path, headers in [
-        ("/", HTML),
-        ("/", {}),
-        ("/healthz", {}),
-        ("/asset/crypto:BTC", HTML),
-        ("/api/v1/trending", {"authorization": "Bearer tp_abc_secret"}),
-    ]:
-        response = client.get(path, headers=headers)
-        assert response.status_code == 503, (path, response.status_code)
-        assert response.headers["retry-after"] == "30"
-        assert "database" in response.text
+def test_a_dead_database_answers_503_with_retry_after(
+    engine: Engine, pg_admin_uri: str, database_url: str
+) -> None:
+    # The server started with its database up (start-up checks it); then Postgres goes away.
+    client = TestClient(create_app(platform_settings(), engine))  # no lifespan: no usage flushes
+    with database_outage(pg_admin_uri, database_url):
+        for path, headers in [
+            ("/", HTML),
+            ("/", {}),
+            ("/healthz", {}),
+            ("/asset/crypto:BTC", HTML),
+            ("/api/v1/trending", {"authorization": "Bearer tp_abc_secret"}),
+        ]:
+            response = client.get(path, headers=headers)
+            assert response.status_code == 503, (path, response.status_code)
+            assert response.headers["retry-after"] == "30"
+            assert "database" in response.text
 
 
 def test_compare_refuses_more_than_five_names_before_looking_any_up(engine: Engine) -> None:
@@ -69,7 +72,8 @@ def test_compare_refuses_more_than_five_names_before_looking_any_up(engine: Engi
 
 
 def test_the_api_docs_never_echo_the_host_header(engine: Engine) -> None:
-    settings = platform_settings(public_url="https://tickerpulse.example")
+    # Even with the Host allow-list opened up (a foreign Host is 400 by default).
+    settings = platform_settings(public_url="https://tickerpulse.example", allowed_hosts=["*"])
     with TestClient(create_app(settings, engine)) as client:
         docs = client.get("/api/v1/docs", headers={"host": "evil.example"})
     assert docs.status_code == 200
