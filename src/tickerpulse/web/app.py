@@ -33,7 +33,7 @@ from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import PageCache, PageCacheMiddleware
 from tickerpulse.web.crypto import password_hasher, secret_key
 from tickerpulse.web.edge import install_edge
-from tickerpulse.web.hosts import install_host_check
+from tickerpulse.web.hosts import install_host_check, site_url
 from tickerpulse.web.live_hub import LiveHub, conninfo_of
 from tickerpulse.web.mail import MailSender
 from tickerpulse.web.metrics import install_metrics
@@ -169,6 +169,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     templates.env.filters.update(formatting.FILTERS)
     plotly_version = importlib.metadata.version("plotly")
     templates.env.globals["plotly_js_url"] = f"{PLOTLY_URL}?v={plotly_version}"
+    templates.env.globals["site_url"] = site_url  # PUBLIC_URL, else the (allowed) host asked for
     app.state.templates = templates
     plotly_js = plotly_js_path()
 
