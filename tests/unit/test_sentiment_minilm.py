@@ -18,6 +18,7 @@ from tickerpulse.enrich.sentiment.minilm_encoder import (
     sha256_of,
     weights_folder,
 )
+from tickerpulse.enrich.sentiment.ngram_head import NgramHead
 from tickerpulse.enrich.sentiment.registry import load_model
 
 
@@ -124,11 +125,23 @@ def test_head_round_trips_without_pickle(tmp_path: Path) -> None:
     np.testing.assert_allclose(again.probabilities(pooled), head.probabilities(pooled))
 
 
+def test_ngram_head_round_trips_and_weighs_words(tmp_path: Path) -> None:
+    head = NgramHead.load(ARTIFACTS / "ngram.npz")
+    head.save(tmp_path / "ngram.npz")
+    again = NgramHead.load(tmp_path / "ngram.npz")
+    texts = ["beats estimates, upgrade", "misses estimates, downgrade"]
+    np.testing.assert_allclose(again.logits(texts), head.logits(texts), atol=1e-5)
+    up, down = head.logits(texts)
+    assert up[2] - up[0] > down[2] - down[0]
+
+
 def test_card_describes_the_shipped_files() -> None:
     card = model_card()
     assert card["model"] == "minilm-v1"
     assert card["encoder"]["licence"] == "Apache-2.0"
     assert card["encoder"]["sha256"] == EXPECTED_SHA256
-    assert card["head"]["sha256"] == sha256_of(ARTIFACTS / "head.npz")
+    for name, digest in card["artifacts_sha256"].items():
+        assert sha256_of(ARTIFACTS / name) == digest, name
+    assert card["blend"]["temperature"] > 0
     assert card["texts_per_second_per_core"] > 0
     json.dumps(card)

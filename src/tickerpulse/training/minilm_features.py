@@ -9,6 +9,7 @@ and of the weight file, so a changed data folder or model never reuses a stale c
 from __future__ import annotations
 
 import hashlib
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from tickerpulse.enrich.sentiment.minilm_encoder import (
     MiniLMEncoder,
 )
 
-CHUNK = 256
+CHUNK = 512
 
 
 def cache_key(texts: Sequence[str]) -> str:
@@ -43,27 +44,34 @@ def cached_features(encoder: MiniLMEncoder, texts: Sequence[str], cache_dir: Pat
         texts: the texts, in the order the rows come back.
         cache_dir: the git-ignored folder of cached features.
     """
-    path = cache_dir / f"features-{cache_key(texts)}.npy"
+    key = cache_key(texts)
+    path = cache_dir / f"features-{key}.npy"
     if path.is_file():
         stored: Matrix = np.load(path).astype(np.float32)
         return stored
-    features = np.zeros((len(texts), LAYERS, DIMS), dtype=np.float16)
-    # long texts last inside each chunk is the encoder's job; chunks keep the bar moving
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    # each chunk is saved as it is done, so an interrupted run resumes where it stopped
+    chunks = cache_dir / f"chunks-{key}"
+    chunks.mkdir(parents=True, exist_ok=True)
     columns = (
         TextColumn("[bold]MiniLM features"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
     )
+    parts = []
     with Progress(*columns) as progress:
         task = progress.add_task("encode", total=len(texts))
-        for start in range(0, len(order), CHUNK):
-            rows = order[start : start + CHUNK]
-            features[rows] = encoder.encode([texts[i] for i in rows])
-            progress.advance(task, len(rows))
-    cache_dir.mkdir(parents=True, exist_ok=True)
+        for start in range(0, len(texts), CHUNK):
+            chunk_path = chunks / f"{start:07d}.npy"
+            if not chunk_path.is_file():
+                encoded = encoder.encode(texts[start : start + CHUNK]).astype(np.float16)
+                np.save(chunk_path.with_suffix(".partial.npy"), encoded)
+                chunk_path.with_suffix(".partial.npy").replace(chunk_path)
+            parts.append(np.load(chunk_path))
+            progress.advance(task, len(parts[-1]))
+    features = np.concatenate(parts) if parts else np.zeros((0, LAYERS, DIMS), np.float16)
     partial = path.with_suffix(".partial.npy")
     np.save(partial, features)
     partial.replace(path)
+    shutil.rmtree(chunks)
     return features.astype(np.float32)
