@@ -8,7 +8,9 @@ fitted on dev. Both heads ship in ``artifacts/minilm-v1`` with the model card, w
 also holds the blend. Score = P(bullish) − P(bearish). Texts beyond 128 WordPiece
 tokens are encoded on their first 128.
 
-Train it again with ``python -m tickerpulse.training.minilm_sentiment``.
+Train it again with ``python -m tickerpulse.training.minilm_sentiment``. As a teacher
+for a faster model, :meth:`MiniLMModel.probabilities` gives the calibrated soft labels
+(train on the train split's texts only, as with hard labels).
 """
 
 from __future__ import annotations
