@@ -17,10 +17,17 @@ def _lexicon() -> SentimentModel:
     return LexiconModel()
 
 
+def _minilm() -> SentimentModel:
+    from tickerpulse.enrich.sentiment.minilm import MiniLMModel
+
+    return MiniLMModel()
+
+
 _FACTORIES: dict[str, Callable[[], SentimentModel]] = {
     "lexicon-v1": _lexicon,
+    "minilm-v1": _minilm,
 }
-_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1"}
+_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "minilm": "minilm-v1"}
 
 DEFAULT_MODEL = "lexicon-v1"
 """The model the cycle and the CLI use when ``SENTIMENT_MODEL`` names none."""
