@@ -17,12 +17,19 @@ def _lexicon() -> SentimentModel:
     return LexiconModel()
 
 
+def _fast() -> SentimentModel:
+    from tickerpulse.enrich.sentiment.fast import FastModel
+
+    return FastModel()
+
+
 _FACTORIES: dict[str, Callable[[], SentimentModel]] = {
     "lexicon-v1": _lexicon,
+    "fast-v1": _fast,
 }
-_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1"}
+_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "fast": "fast-v1"}
 
-DEFAULT_MODEL = "lexicon-v1"
+DEFAULT_MODEL = "fast-v1"
 """The model the cycle and the CLI use when ``SENTIMENT_MODEL`` names none."""
 
 

@@ -1,0 +1,136 @@
+"""Sentiment quality on held-out labelled data and speed, every registered model and VADER.
+
+Sets (never trained or tuned on): TFNS's own valid split, the fixed SEntFiN eval
+split, the social sets' eval split, SEntFiN's per-entity eval split (per-mention
+models score each mention; the others give every mention its text's score).
+A model's answer is its most probable class when it offers class probabilities,
+else its score's class by the neutral band (see
+:mod:`tickerpulse.training.sentiment_metrics`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from bench.report import machine_line
+from tickerpulse.config import Settings
+from tickerpulse.enrich.sentiment import DEFAULT_MODEL, SentimentModel, load_model, model_names
+from tickerpulse.training.sentiment_metrics import (
+    SET_TITLES,
+    Scores,
+    answers,
+    entity_set,
+    measure,
+    measure_mentions,
+    mention_answers,
+    text_sets,
+)
+
+SPEED_SECONDS = 3.0
+
+
+class Vader:
+    """VADER's compound score behind the SentimentModel interface (a reference point)."""
+
+    version = "vader"
+
+    def __init__(self) -> None:
+        """The stock analyser, no finance words added."""
+        self.analyzer = SentimentIntensityAnalyzer()
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """Compound score per text."""
+        return [float(self.analyzer.polarity_scores(t)["compound"]) for t in texts]
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    """One model's scores on every set and its speed."""
+
+    name: str
+    scores: dict[str, Scores]
+    texts_per_second: float
+
+
+def speed(model: SentimentModel, texts: Sequence[str], seconds: float = SPEED_SECONDS) -> float:
+    """Texts/s of ``model.score`` in batches of 1,000 (one process, one core), after a warm-up."""
+    batch = list(texts[:1000])
+    model.score(batch)
+    done, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        model.score(batch)
+        done += len(batch)
+    return done / (time.perf_counter() - started)
+
+
+def evaluate(name: str, model: SentimentModel) -> ModelResult:
+    """``model`` on every eval set."""
+    folder = Settings().sentiment_data
+    sets = text_sets(folder, "eval")
+    scores = {
+        set_name: measure(labels, answers(model, texts))
+        for set_name, (texts, labels) in sets.items()
+    }
+    mentions = entity_set(folder, "eval")
+    scores |= measure_mentions(mentions, mention_answers(model, mentions.texts, mentions.spans))
+    sample = sets["social"][0] + sets["tfns"][0]
+    return ModelResult(name, scores, speed(model, sample))
+
+
+def results() -> list[ModelResult]:
+    """Every registered model, then VADER."""
+    out = [evaluate(name, load_model(name)) for name in model_names()]
+    out.append(evaluate("vader", Vader()))
+    for r in out:
+        print(r.name, {k: round(v.macro_f1, 3) for k, v in r.scores.items()}, flush=True)
+    return out
+
+
+def _confusion(scores: Scores) -> str:
+    return " · ".join("/".join(str(c) for c in row) for row in scores.confusion)
+
+
+def sentiment_section(found: list[ModelResult] | None = None) -> str:
+    """The sentiment section of docs/benchmarks.md."""
+    found = found if found is not None else results()
+    sets = list(SET_TITLES)
+    lines = [
+        "## Sentiment: held-out labelled data and speed",
+        "",
+        machine_line(),
+        "",
+        "Produced by `make eval` (`bench/sentiment_eval.py`) from `SENTIMENT_DATA`; the data,",
+        "splits and models are described in docs/sentiment.md. Every set is one the models",
+        "were never trained or tuned on. A model's answer is its most probable class when it",
+        "has class probabilities (fast-v1), else its score's class by the neutral band",
+        "(|score| ≤ 0.15 neutral; lexicon-v1, VADER). Macro-F1 over the classes each set has",
+        "(the Surge posts in *social* have no neutral). Entity level: per-mention models",
+        "answer for each mention; the others give every mention their text's answer.",
+        f"Default model: `{DEFAULT_MODEL}`. Speed: texts/s of one process (one core) scoring",
+        "batches of 1,000 real posts.",
+        "",
+        "Macro-F1 (accuracy):",
+        "",
+        "| model | " + " | ".join(SET_TITLES[s] for s in sets) + " | texts/s per core |",
+        "|---|" + "---:|" * (len(sets) + 1),
+    ]
+    for r in found:
+        cells = [f"{r.scores[s].macro_f1:.3f} ({r.scores[s].accuracy:.3f})" for s in sets]
+        lines.append(f"| {r.name} | " + " | ".join(cells) + f" | {r.texts_per_second:,.0f} |")
+    lines += [
+        "",
+        "Confusion per set (rows: true bearish · neutral · bullish; each row: answered",
+        "bearish/neutral/bullish):",
+        "",
+        "| model | " + " | ".join(SET_TITLES[s] for s in sets) + " |",
+        "|---|" + "---|" * len(sets),
+    ]
+    for r in found:
+        lines.append(f"| {r.name} | " + " | ".join(_confusion(r.scores[s]) for s in sets) + " |")
+    counts = ", ".join(f"{SET_TITLES[s]} {found[0].scores[s].count:,}" for s in sets)
+    lines += ["", f"Sizes (texts; mentions at entity level): {counts}."]
+    return "\n".join(lines)
