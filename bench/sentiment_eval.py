@@ -18,7 +18,13 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bench.report import machine_line
 from tickerpulse.config import Settings
-from tickerpulse.enrich.sentiment import DEFAULT_MODEL, SentimentModel, load_model, model_names
+from tickerpulse.enrich.sentiment import (
+    DEFAULT_MODEL,
+    MentionSentimentModel,
+    SentimentModel,
+    load_model,
+    model_names,
+)
 from tickerpulse.training.sentiment_metrics import (
     SET_TITLES,
     Scores,
@@ -54,6 +60,8 @@ class ModelResult:
     name: str
     scores: dict[str, Scores]
     texts_per_second: float
+    text_answer: dict[str, Scores] | None = None
+    """Per-mention models only: entity level when every mention gets its text's answer."""
 
 
 def speed(model: SentimentModel, texts: Sequence[str], seconds: float = SPEED_SECONDS) -> float:
@@ -81,8 +89,14 @@ def evaluate(name: str, model: SentimentModel) -> ModelResult:
     }
     mentions = entity_set(folder, "eval")
     scores |= measure_mentions(mentions, mention_answers(model, mentions.texts, mentions.spans))
+    text_answer = None
+    if isinstance(model, MentionSentimentModel):
+        given = answers(model, mentions.texts)
+        text_answer = measure_mentions(
+            mentions, [[a] * len(f) for a, f in zip(given, mentions.spans, strict=True)]
+        )
     sample = sets["social"][0] + sets["tfns"][0]
-    return ModelResult(name, scores, speed(model, sample))
+    return ModelResult(name, scores, speed(model, sample), text_answer)
 
 
 def results() -> list[ModelResult]:
@@ -92,6 +106,10 @@ def results() -> list[ModelResult]:
     for r in out:
         print(r.name, {k: round(v.macro_f1, 3) for k, v in r.scores.items()}, flush=True)
     return out
+
+
+def _cell(scores: Scores) -> str:
+    return f"{scores.macro_f1:.3f} ({scores.accuracy:.3f})"
 
 
 def _confusion(scores: Scores) -> str:
@@ -124,8 +142,14 @@ def sentiment_section(found: list[ModelResult] | None = None) -> str:
         "|---|" + "---:|" * (len(sets) + 1),
     ]
     for r in found:
-        cells = [f"{r.scores[s].macro_f1:.3f} ({r.scores[s].accuracy:.3f})" for s in sets]
+        cells = [_cell(r.scores[s]) for s in sets]
         lines.append(f"| {r.name} | " + " | ".join(cells) + f" | {r.texts_per_second:,.0f} |")
+    for r in found:
+        if r.text_answer is not None:
+            cells = [_cell(r.text_answer[s]) for s in ("entities", "mixed")]
+            lines.append(
+                f"| {r.name}, every mention its text's answer | | | | {' | '.join(cells)} | |"
+            )
     lines += [
         "",
         "Confusion per set (rows: true bearish · neutral · bullish; each row: answered",
