@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from tickerpulse.enrich.sentiment.features import FeatureExtractor, char_grams, lexicon_bucket
 from tickerpulse.enrich.sentiment.linear import (
@@ -73,14 +74,23 @@ def test_char_grams_mark_word_boundaries() -> None:
     assert "#<up" not in FeatureExtractor(char_ngrams=False).features("up")
 
 
-def test_scorer_matches_the_training_design_matrix() -> None:
+@pytest.mark.parametrize("counts", [False, True])
+def test_scorer_matches_the_training_design_matrix(counts: bool) -> None:
     rows = [["a", "b", "b", "zz"], ["c"], [], ["unknown"]]
     vocab = vocabulary([["a", "b", "c"], ["a", "b", "c"]])
     rng = np.random.default_rng(0)
     weights, bias = rng.normal(size=(len(vocab), 3)), rng.normal(size=3)
-    served = LinearScorer(vocab, weights, bias).logits(rows)
-    trained = design_matrix(rows, vocab) @ weights + bias
+    served = LinearScorer(vocab, weights, bias, counts=counts).logits(rows)
+    trained = design_matrix(rows, vocab, counts=counts) @ weights + bias
     assert np.allclose(served, trained)
+
+
+def test_counted_rows_weigh_repeats() -> None:
+    vocab = ["a", "b"]
+    binary = design_matrix([["a", "a", "b"]], vocab).toarray()[0]
+    counted = design_matrix([["a", "a", "b"]], vocab, counts=True).toarray()[0]
+    assert np.allclose(binary, [1 / np.sqrt(2)] * 2)
+    assert np.allclose(counted, [2 / np.sqrt(3), 1 / np.sqrt(3)])
 
 
 def test_vocabulary_survives_encoding() -> None:

@@ -27,19 +27,27 @@ def vocabulary(feature_lists: Sequence[Sequence[str]], min_count: int = 2) -> li
     return sorted(f for f, c in counts.items() if c >= min_count)
 
 
-def design_matrix(feature_lists: Sequence[Sequence[str]], vocab: Sequence[str]) -> sp.csr_matrix:
-    """Binary rows scaled to unit L2 norm over the known features."""
+def design_matrix(
+    feature_lists: Sequence[Sequence[str]], vocab: Sequence[str], *, counts: bool = False
+) -> sp.csr_matrix:
+    """Rows scaled by 1/sqrt(n) over the known features, as the scorer scales them.
+
+    Binary (each feature once, unit L2 norm), or with ``counts`` every occurrence
+    (n the number of occurrences).
+    """
     index = {f: i for i, f in enumerate(vocab)}
     indptr, indices = [0], []
     for features in feature_lists:
-        ids = sorted({index[f] for f in features if f in index})
-        indices += ids
+        known = [index[f] for f in features if f in index]
+        indices += sorted(known if counts else set(known))
         indptr.append(len(indices))
-    counts = np.diff(np.asarray(indptr))
-    data = np.repeat(1.0 / np.sqrt(np.maximum(counts, 1)), counts)
-    return sp.csr_matrix(
+    sizes = np.diff(np.asarray(indptr))
+    data = np.repeat(1.0 / np.sqrt(np.maximum(sizes, 1)), sizes)
+    matrix = sp.csr_matrix(
         (data, np.asarray(indices, dtype=np.int64), indptr), (len(indptr) - 1, len(vocab))
     )
+    matrix.sum_duplicates()
+    return matrix
 
 
 def fit_offset_logistic(

@@ -65,6 +65,7 @@ SOCIAL_WEIGHT = 2.0
 MENTION_L2 = 0.1
 FOLDS = 3
 CHAR_NGRAMS = True
+COUNTS = True
 SOURCES = {
     "twitter_financial_news_sentiment": "Twitter Financial News Sentiment (zeroshot), via "
     "github.com/umaima-aman/Twee_Sentiment_Analysis-DeepLearning @ a313e151; MIT (dataset card)",
@@ -90,14 +91,16 @@ def fit_text_model(
         [SOCIAL_WEIGHT if r.dataset.startswith(("surge", "thakoor")) else 1.0 for r in rows]
     )
     model = LogisticRegression(C=TEXT_C, max_iter=3000, class_weight="balanced")
-    model.fit(design_matrix(features, vocab), _labels([r.label for r in rows]), weights)
+    model.fit(
+        design_matrix(features, vocab, counts=COUNTS), _labels([r.label for r in rows]), weights
+    )
     return model.coef_.T.copy(), model.intercept_.copy()
 
 
 def _logits(
     features: Sequence[Sequence[str]], vocab: Sequence[str], w: Matrix, b: Matrix
 ) -> Matrix:
-    result: Matrix = design_matrix(features, vocab) @ w + b
+    result: Matrix = design_matrix(features, vocab, counts=COUNTS) @ w + b
     return result
 
 
@@ -240,6 +243,7 @@ def _card(folder: Path, weights_path: Path, trained: Trained) -> dict[str, Any]:
         },
         "features": {
             "char_ngrams": CHAR_NGRAMS,
+            "counts": COUNTS,
             "text_vocabulary": len(trained.vocab),
             "mention_vocabulary": len(trained.mention_vocab),
         },

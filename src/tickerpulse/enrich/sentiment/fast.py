@@ -5,6 +5,8 @@ probabilities over bearish / neutral / bullish. A text with nothing but
 cashtags, links, handles or numbers is neutral (0.0) by rule. Each mention of
 an asset gets its own score: its clause's features (:mod:`.mentions`) add to the
 text's logits, so "took profits on TSLA, loading NVDA" can differ per asset.
+Features are counted with repeats, so each word's weight rows (the word and
+its character n-grams) are summed once and kept: a known word costs one lookup.
 
 The weights ship in ``artifacts/fast-v1.npz`` with a model card beside it
 (``fast-v1.json``) whose SHA-256 is checked on load; ``python -m
@@ -16,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,10 @@ class FastModel:
             )
         with np.load(weights_path) as data:
             self.text = LinearScorer(
-                decode_vocabulary(data["text_vocab"]), data["text_weights"], data["text_bias"]
+                decode_vocabulary(data["text_vocab"]),
+                data["text_weights"],
+                data["text_bias"],
+                counts=bool(card["features"].get("counts", False)),
             )
             self.mention = LinearScorer(
                 decode_vocabulary(data["mention_vocab"]),
@@ -84,26 +88,45 @@ class FastModel:
         self.version = version
         self.card = card
         self.features = FeatureExtractor(char_ngrams=bool(card["features"]["char_ngrams"]))
-        self._word_ids: dict[str, tuple[int, ...]] = {}
-
-    def _text_ids(self, text: str) -> tuple[set[int], bool]:
-        """The text's vocabulary ids (words' ids cached) and whether it has no content."""
-        words, others = self.features.parts(text)
-        cache = self._word_ids
-        ids = self.text.ids(others)
-        ids.update(chain.from_iterable(cache.get(w) or self._word_to_ids(w) for w in words))
-        ids.discard(-1)
-        return ids, not text or "_no_content" in others
-
-    def _word_to_ids(self, word: str) -> tuple[int, ...]:
-        found = tuple(self.text.ids(self.features.word_features(word))) or (-1,)  # -1: known, none
-        if len(self._word_ids) < _CACHE_LIMIT:
-            self._word_ids[word] = found
-        return found
+        self._word_sums: dict[str, tuple[float, float, float, int]] = {}
+        self._rows: list[list[float]] = self.text.weights.tolist()
 
     def _text_logits(self, texts: Sequence[str]) -> tuple[Matrix, list[bool]]:
-        found = [self._text_ids(t) for t in texts]
-        return self.text.logits_of_ids([ids for ids, _ in found]), [e for _, e in found]
+        if self.text.counts:
+            return self._summed_logits(texts)
+        parts = [self.features.features(t) for t in texts]
+        empty = [not t or "_no_content" in f for t, f in zip(texts, parts, strict=True)]
+        return self.text.logits(parts), empty
+
+    def _summed_logits(self, texts: Sequence[str]) -> tuple[Matrix, list[bool]]:
+        """Counted features: each word's weight rows are summed once and cached."""
+        sums = np.zeros((len(texts), 4))
+        empty: list[bool] = []
+        rows, lookup, cache = self._rows, self.text.index.get, self._word_sums
+        for t, text in enumerate(texts):
+            words, others = self.features.parts(text)
+            a = b = c = 0.0
+            n = 0
+            for feature in others:
+                i = lookup(feature)
+                if i is not None:
+                    row = rows[i]
+                    a, b, c, n = a + row[0], b + row[1], c + row[2], n + 1
+            for word in words:
+                wa, wb, wc, wn = cache.get(word) or self._word_sum(word)
+                a, b, c, n = a + wa, b + wb, c + wc, n + wn
+            sums[t] = (a, b, c, n)
+            empty.append(not text or "_no_content" in others)
+        logits: Matrix = sums[:, :3] / np.sqrt(np.maximum(sums[:, 3:], 1.0)) + self.text.bias
+        return logits, empty
+
+    def _word_sum(self, word: str) -> tuple[float, float, float, int]:
+        ids = self.text.all_ids(self.features.word_features(word))
+        total = self.text.weights[ids].sum(axis=0) if ids else np.zeros(3)
+        found = (float(total[0]), float(total[1]), float(total[2]), len(ids))
+        if len(self._word_sums) < _CACHE_LIMIT:
+            self._word_sums[word] = found
+        return found
 
     def probabilities(self, texts: Sequence[str]) -> Matrix:
         """Calibrated P(bearish), P(neutral), P(bullish) per text (rows sum to 1)."""

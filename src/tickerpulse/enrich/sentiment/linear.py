@@ -1,8 +1,10 @@
 """Sparse linear scoring in pure numpy: feature strings → class logits → probabilities.
 
 A text's features are looked up in the trained vocabulary (unknown ones are
-ignored), counted once each, weighted 1/sqrt(n) (unit L2 norm, as in training)
-and summed row by row. Pure.
+ignored) and their weight rows summed, scaled by 1/sqrt(n) as in training. Two
+ways to count, fixed per model: *binary* (each feature once, n distinct
+features: unit L2 norm) or *counts* (every occurrence, n occurrences), which
+lets a caller pre-sum the rows of a word's features once and reuse the sum. Pure.
 """
 
 from __future__ import annotations
@@ -37,7 +39,9 @@ def softmax(logits: Matrix, temperature: float = 1.0) -> Matrix:
 class LinearScorer:
     """Logits of feature lists under trained weights (one row per vocabulary entry)."""
 
-    def __init__(self, vocabulary: Sequence[str], weights: Matrix, bias: Matrix) -> None:
+    def __init__(
+        self, vocabulary: Sequence[str], weights: Matrix, bias: Matrix, *, counts: bool = False
+    ) -> None:
         """``weights`` is vocabulary × classes; ``bias`` has one entry per class."""
         if len(vocabulary) != weights.shape[0]:
             raise ValueError(f"{len(vocabulary)} features but {weights.shape[0]} weight rows")
@@ -46,6 +50,7 @@ class LinearScorer:
         self.weights = np.vstack([weights, np.zeros((1, weights.shape[1]))]).astype(np.float64)
         self.bias = np.asarray(bias, dtype=np.float64)
         self.pad = len(vocabulary)
+        self.counts = counts
 
     def ids(self, features: Iterable[str]) -> set[int]:
         """The vocabulary ids of ``features`` (unknown ones dropped, repeats once)."""
@@ -54,9 +59,15 @@ class LinearScorer:
         found.discard(-1)
         return found
 
+    def all_ids(self, features: Iterable[str]) -> list[int]:
+        """The vocabulary ids of ``features``, repeats kept (unknown ones dropped)."""
+        lookup = self.index.get
+        return [i for i in (lookup(f, -1) for f in features) if i >= 0]
+
     def logits(self, feature_lists: Sequence[Sequence[str]]) -> Matrix:
         """One row of class logits per feature list."""
-        return self.logits_of_ids([self.ids(features) for features in feature_lists])
+        ids = self.all_ids if self.counts else self.ids
+        return self.logits_of_ids([ids(features) for features in feature_lists])
 
     def logits_of_ids(self, id_sets: Sequence[Collection[int]]) -> Matrix:
         """One row of class logits per set of vocabulary ids."""
