@@ -91,12 +91,20 @@ def test_negation_turns_a_bullish_post_down(model: FastModel) -> None:
     assert negated < plain
 
 
-def test_each_mention_gets_its_own_score(model: FastModel) -> None:
-    text = "Tata Motors shares surge 8%, Maruti shares plunge 6%"
-    spans = [[(0, 11), (29, 35)]]
-    [[first, second]] = model.score_mentions([text], spans)
-    assert first > 0 > second
-    assert mention_scores(model, [text], spans) == [[first, second]]
+@pytest.mark.parametrize(
+    ("text", "spans", "up_first"),
+    [
+        ("Tata Motors shares surge 8%, Maruti shares plunge 6%", [(0, 11), (29, 35)], True),
+        ("Infosys shares jump 5% while Wipro falls 3%", [(0, 7), (29, 34)], True),
+        ("took profits on TSLA, loading NVDA", [(16, 20), (30, 34)], False),
+    ],
+)
+def test_each_mention_gets_its_own_score(
+    model: FastModel, text: str, spans: list[tuple[int, int]], up_first: bool
+) -> None:
+    [[first, second]] = model.score_mentions([text], [spans])
+    assert (first - second if up_first else second - first) > 0.3
+    assert mention_scores(model, [text], [spans]) == [[first, second]]
 
 
 def test_mentions_of_an_empty_text_are_neutral(model: FastModel) -> None:

@@ -111,6 +111,7 @@ def test_mention_features_mark_the_target_and_the_others() -> None:
     second = mention_features(text, spans, 1)
     assert "c:gains" in first and "c:slips" not in first and "r1:gains" in first
     assert "c:slips" in second and "c:gains" not in second and "_not_first" in second
+    assert "x:slips" in first and "x:gains" in second
 
 
 def test_missing_entity_has_no_span_and_no_clause_features() -> None:

@@ -7,6 +7,7 @@ and at contrast words ("but", "while", "vs" …); the mention is replaced by
 "_O slips" rather than company names. Features of a mention:
 
 - its clause's words and bigrams (``c:``), the two words on each side (``l:``/``r:``);
+- the words of the other clauses (``x:``): "X up, Y down" tells Y's story too;
 - whether another mention shares its clause, whether it comes first, how many
   mentions the text has.
 
@@ -68,9 +69,12 @@ def mention_features(text: str, spans: Sequence[Span], target: int) -> list[str]
         for t in _TOKEN.findall(_masked(text, spans, target))
     ]
     out = [f"_mentions{min(len(spans), 4)}"]
+    found = False
     for clause in clauses(tokens):
-        if "_T" not in clause:
+        if "_T" not in clause or found:
+            out += [f"x:{t}" for t in clause if t != "_T"]
             continue
+        found = True
         out += [f"c:{t}" for t in clause if t != "_T"]
         out += [f"c:{a} {b}" for a, b in pairwise(clause)]
         if "_O" in clause:
@@ -78,7 +82,6 @@ def mention_features(text: str, spans: Sequence[Span], target: int) -> list[str]
         at = clause.index("_T")
         out += [f"l{at - i}:{clause[i]}" for i in range(max(0, at - _SIDE), at)]
         out += [f"r{i - at}:{clause[i]}" for i in range(at + 1, min(len(clause), at + 1 + _SIDE))]
-        break
     first = min(range(len(spans)), key=lambda i: spans[i][0]) if spans else target
     if len(spans) > 1:
         out.append("_first" if first == target else "_not_first")
