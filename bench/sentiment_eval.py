@@ -14,6 +14,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bench.report import machine_line
@@ -25,6 +30,7 @@ from tickerpulse.enrich.sentiment import (
     load_model,
     model_names,
 )
+from tickerpulse.training.sentiment_data import CLASSES, examples
 from tickerpulse.training.sentiment_metrics import (
     SET_TITLES,
     Scores,
@@ -51,6 +57,39 @@ class Vader:
     def score(self, texts: Sequence[str]) -> list[float]:
         """Compound score per text."""
         return [float(self.analyzer.polarity_scores(t)["compound"]) for t in texts]
+
+
+class TfidfReference:
+    """The issue's floor: TF-IDF word 1–2-grams + char 2–5-grams, logistic regression.
+
+    Fitted here on the same train split (scikit-learn defaults, C = 1); a reference
+    row, not a shipped model. Answers by argmax like fast-v1.
+    """
+
+    version = "tfidf-logreg (reference)"
+
+    def __init__(self) -> None:
+        """Fit on ``SENTIMENT_DATA``'s train split."""
+        train = [e for e in examples(Settings().sentiment_data) if e.split == "train"]
+        texts = [e.text for e in train]
+        self.words = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        self.chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), min_df=2, sublinear_tf=True
+        )
+        x = sp.hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)])
+        self.model = LogisticRegression(max_iter=2000).fit(x.tocsr(), [e.label for e in train])
+
+    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Class probabilities in the order bearish, neutral, bullish."""
+        x = sp.hstack([self.words.transform(texts), self.chars.transform(texts)]).tocsr()
+        probs = self.model.predict_proba(x)
+        order = [list(self.model.classes_).index(c) for c in CLASSES]
+        return np.asarray(probs[:, order], dtype=np.float64)
+
+    def score(self, texts: Sequence[str]) -> list[float]:
+        """P(bullish) − P(bearish)."""
+        probs = self.probabilities(texts)
+        return [float(v) for v in probs[:, 2] - probs[:, 0]]
 
 
 @dataclass(frozen=True)
@@ -100,9 +139,10 @@ def evaluate(name: str, model: SentimentModel) -> ModelResult:
 
 
 def results() -> list[ModelResult]:
-    """Every registered model, then VADER."""
+    """Every registered model, then VADER and the TF-IDF reference."""
     out = [evaluate(name, load_model(name)) for name in model_names()]
     out.append(evaluate("vader", Vader()))
+    out.append(evaluate(TfidfReference.version, TfidfReference()))
     for r in out:
         print(r.name, {k: round(v.macro_f1, 3) for k, v in r.scores.items()}, flush=True)
     return out
@@ -128,10 +168,13 @@ def sentiment_section(found: list[ModelResult] | None = None) -> str:
         "Produced by `make eval` (`bench/sentiment_eval.py`) from `SENTIMENT_DATA`; the data,",
         "splits and models are described in docs/sentiment.md. Every set is one the models",
         "were never trained or tuned on. A model's answer is its most probable class when it",
-        "has class probabilities (fast-v1), else its score's class by the neutral band",
+        "has class probabilities (fast-v1, the TF-IDF reference), else its score's class by",
+        "the neutral band",
         "(|score| ≤ 0.15 neutral; lexicon-v1, VADER). Macro-F1 over the classes each set has",
         "(the Surge posts in *social* have no neutral). Entity level: per-mention models",
-        "answer for each mention; the others give every mention their text's answer.",
+        "answer for each mention; the others give every mention their text's answer. The",
+        "TF-IDF reference (word 1–2-grams + char 2–5-grams, logistic regression, fitted on",
+        "the same train split when the benchmark runs) is the issue's floor, not a product.",
         f"Default model: `{DEFAULT_MODEL}`. Speed: texts per CPU-second (per core) of one",
         "process scoring batches of 1,000 real posts and headlines (CPU time, not wall time:",
         "the machine is shared).",
