@@ -106,5 +106,7 @@ clean:
 universe: setup
 	$(BIN)/python -m tickerpulse.universe.build
 
+# Tagging on the gold set; sentiment on held-out labelled data (SENTIMENT_DATA).
 eval: setup
 	$(BIN)/python -m bench.run --only tagging
+	$(BIN)/python -m bench.run --only sentiment

@@ -1,7 +1,7 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
 Usage: ``python -m bench.run [--only NAME]`` with NAME one of pipeline, tagging, scaling, web,
-analytics, platform, streaming, live.
+analytics, platform, streaming, live, sentiment.
 """
 
 from __future__ import annotations
@@ -235,12 +235,17 @@ def main() -> None:
             "platform",
             "streaming",
             "live",
+            "sentiment",
         ],
         help="run one benchmark instead of all",
     )
     args = parser.parse_args()
     if args.only in (None, "tagging"):
         write_section("tagging", tagging_section())
+    if args.only in (None, "sentiment"):
+        from bench.sentiment_eval import sentiment_section
+
+        write_section("sentiment", sentiment_section())
     if args.only in (None, "web"):
         write_section("web", web_section())
     if args.only in (None, "platform"):

@@ -23,13 +23,20 @@ def _minilm() -> SentimentModel:
     return MiniLMModel()
 
 
+def _fast() -> SentimentModel:
+    from tickerpulse.enrich.sentiment.fast import FastModel
+
+    return FastModel()
+
+
 _FACTORIES: dict[str, Callable[[], SentimentModel]] = {
     "lexicon-v1": _lexicon,
     "minilm-v1": _minilm,
+    "fast-v1": _fast,
 }
-_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "minilm": "minilm-v1"}
+_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "minilm": "minilm-v1", "fast": "fast-v1"}
 
-DEFAULT_MODEL = "lexicon-v1"
+DEFAULT_MODEL = "fast-v1"
 """The model the cycle and the CLI use when ``SENTIMENT_MODEL`` names none."""
 
 
