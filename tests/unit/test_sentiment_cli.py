@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tickerpulse.cli import app
+from tickerpulse.enrich.sentiment import DEFAULT_MODEL, model_names
 
 BIG = "123456789012345678901234567890"  # beyond 64 bits: orjson alone would make it a float
 
@@ -18,10 +19,13 @@ def run(args: list[str], stdin: bytes = b"", env: dict[str, str] | None = None) 
 
 
 def test_scores_each_line_with_label_and_model_version() -> None:
-    lines = run(["sentiment"], b'{"id": "a", "text": "Strong buy, breakout to the moon"}\n'
-                               b'{"id": "b", "text": "fraud probe, shares crash"}\n')  # fmt: skip
-    assert [(line["id"], line["model"]) for line in lines] == [("a", "lexicon-v1")] * 1 + [
-        ("b", "lexicon-v1")
+    stdin = b'{"id": "a", "text": "Strong buy, breakout to the moon"}\n'
+    stdin += b'{"id": "b", "text": "fraud probe, shares crash"}\n'
+    assert {line["model"] for line in run(["sentiment"], stdin)} == {DEFAULT_MODEL}
+    lines = run(["sentiment", "--model", "lexicon-v1"], stdin)
+    assert [(line["id"], line["model"]) for line in lines] == [
+        ("a", "lexicon-v1"),
+        ("b", "lexicon-v1"),
     ]
     assert lines[0]["score"] > 0.5 and lines[0]["label"] == "bullish"
     assert lines[1]["score"] < -0.5 and lines[1]["label"] == "bearish"
@@ -84,7 +88,8 @@ def test_odd_texts_are_neutral_with_flags() -> None:
 
 def test_mentions_list_each_asset_with_its_span_and_score() -> None:
     text = "took profits on $TSLA, loading Bitcoin"
-    lines = run(["sentiment", "--mentions"], orjson.dumps({"id": 9, "text": text}) + b"\n")
+    stdin = orjson.dumps({"id": 9, "text": text}) + b"\n"
+    lines = run(["sentiment", "--mentions", "--model", "lexicon"], stdin)
     mentions = {m["symbol"]: m for m in lines[0]["mentions"]}
     assert set(mentions) == {"TSLA", "BTC"}
     assert [text[m["start"] : m["end"]] for m in mentions.values()] == ["$TSLA", "Bitcoin"]
@@ -131,6 +136,14 @@ def test_an_unknown_sentiment_model_stops_cycle_commands_before_anything_starts(
     result = CliRunner().invoke(app, args, env=env)
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "SENTIMENT_MODEL: unknown sentiment model 'nope': choose one of ['lexicon-v1']"
+        f"SENTIMENT_MODEL: unknown sentiment model 'nope': choose one of {model_names()}"
     )
     assert not (tmp_path / "home").exists()
+
+
+def test_the_default_model_scores_each_mention_on_its_own() -> None:
+    text = "took profits on $TSLA, loading $NVDA"
+    lines = run(["sentiment", "--mentions"], orjson.dumps({"id": 1, "text": text}) + b"\n")
+    scores = {m["symbol"]: m["score"] for m in lines[0]["mentions"]}
+    assert set(scores) == {"TSLA", "NVDA"} and lines[0]["model"] == DEFAULT_MODEL
+    assert scores["TSLA"] != scores["NVDA"]
