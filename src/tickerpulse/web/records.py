@@ -152,6 +152,12 @@ class PredictionRow:
     hit_rate: float | None
     n: int
     verdict: str
+    market_open: bool = True
+    """False when the asset's market is closed for the whole window: no call."""
+    asset_auc: float | None = None
+    """The model's out-of-sample AUC on this asset alone (the others are pooled)."""
+    asset_hit_rate: float | None = None
+    asset_n: int | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,8 @@ class PredictionListRow:
     name: str
     asset_class: str
     prob_up: float
+    market_open: bool = True
+    """False when the asset's market is closed for the whole window: no call."""
 
     @property
     def conviction(self) -> float:

@@ -1,0 +1,29 @@
+"""predictions: whether the asset's market trades in the predicted window; the asset's own record
+
+Revision ID: 0013
+Revises: 0012
+Create Date: 2026-12-06 05:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0013"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column(
+        "mart_prediction",
+        sa.Column("market_open", sa.Boolean(), server_default=sa.true(), nullable=False),
+    )
+    op.add_column("mart_prediction", sa.Column("asset_auc", sa.Float(), nullable=True))
+    op.add_column("mart_prediction", sa.Column("asset_hit_rate", sa.Float(), nullable=True))
+    op.add_column("mart_prediction", sa.Column("asset_n", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    for column in ("asset_n", "asset_hit_rate", "asset_auc", "market_open"):
+        op.drop_column("mart_prediction", column)
