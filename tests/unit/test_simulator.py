@@ -142,3 +142,13 @@ def test_simulated_news_comes_from_catalogued_outlets() -> None:
 
     catalog = {o.outlet for o in load_outlets() if o.enabled}
     assert {outlet for outlet, _ in NEWS_OUTLETS} <= catalog
+
+
+def test_the_demo_names_both_the_simulated_assets_and_the_universe(week: SimulatedWorld) -> None:
+    from tickerpulse.cli import describe_world
+
+    universe = load_universe()
+    line = describe_world(week, len(universe))
+    simulated = len(universe.demo_assets())
+    assert simulated < len(universe)
+    assert f"{simulated} simulated assets (the tagging universe has {len(universe)})" in line
