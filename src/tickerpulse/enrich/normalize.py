@@ -77,6 +77,8 @@ def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
                 raise envelope
             row = mapper(envelope["item"], envelope["context"])
             _check_text(row)
+            if _simulated(envelope["context"]):
+                row["url"] = None  # a made-up permalink is no page to open
         except BadRecord as exc:
             quarantined.append(_quarantine(source, str(exc), line))
             continue
@@ -88,6 +90,11 @@ def normalize_documents(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
             values.append(row[name])
     table = pa.Table.from_pydict(columns, schema=DOCUMENT_SCHEMA)
     return NormalizedBatch(table, quarantined, duplicates, count)
+
+
+def _simulated(context: Any) -> bool:
+    """Whether the simulator wrote the record (its context says ``simulated: true``)."""
+    return isinstance(context, dict) and context.get("simulated") is True
 
 
 def normalize_prices(source: str, lines: Iterable[bytes]) -> NormalizedBatch:
