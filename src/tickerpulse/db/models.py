@@ -92,6 +92,8 @@ class MartAssetWindow(Base):
     sentiment_model: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The sentiment model version that scored the window's mentions; ``mixed`` when
     several did (``cycle backfill --rescore`` makes history one version again)."""
+    spam_mentions: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Mentions in posts flagged as spam, left out of every other column."""
 
     __table_args__ = (Index("ix_mart_asset_window_asset", "asset_id", "window_start"),)
 

@@ -371,6 +371,7 @@ def source_breakdown(session: Session, *, asset_id: str, window_start: datetime)
             m.sentiment_mean,
             m.bull_share,
             m.bear_share,
+            m.spam_mentions,
         )
         .where(
             m.asset_id == asset_id,

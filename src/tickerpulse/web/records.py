@@ -81,6 +81,14 @@ class SourceRow:
     sentiment_mean: float | None
     bull_share: float | None
     bear_share: float | None
+    spam_mentions: int = 0
+    """Mentions in spam posts from this source, left out of the other figures."""
+
+    @property
+    def spam_share(self) -> float:
+        """The share of this source's mentions that were spam (0 … 1)."""
+        total = self.mentions + self.spam_mentions
+        return self.spam_mentions / total if total else 0.0
 
 
 @dataclass(frozen=True)

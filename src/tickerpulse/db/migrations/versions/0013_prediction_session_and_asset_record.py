@@ -1,4 +1,4 @@
-"""predictions: whether the asset's market trades in the predicted window; the asset's own record
+"""predictions: whether the market trades in the predicted window, the asset's own record; spam counts
 
 Revision ID: 0013
 Revises: 0012
@@ -22,8 +22,13 @@ def upgrade() -> None:
     op.add_column("mart_prediction", sa.Column("asset_auc", sa.Float(), nullable=True))
     op.add_column("mart_prediction", sa.Column("asset_hit_rate", sa.Float(), nullable=True))
     op.add_column("mart_prediction", sa.Column("asset_n", sa.Integer(), nullable=True))
+    op.add_column(
+        "mart_asset_window",
+        sa.Column("spam_mentions", sa.Integer(), server_default="0", nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_column("mart_asset_window", "spam_mentions")
     for column in ("asset_n", "asset_hit_rate", "asset_auc", "market_open"):
         op.drop_column("mart_prediction", column)
