@@ -49,14 +49,16 @@ def test_spam_posts_count_for_no_asset_and_their_share_shows_per_source(
     for window in world.windows:
         run_cycle(ctx, window)
     truth = {
-        r["doc_id"]: r["spam"]
-        for w in world.windows
-        for r in world.truth_documents(w).to_pylist()
+        r["doc_id"]: r["spam"] for w in world.windows for r in world.truth_documents(w).to_pylist()
     }
     with engine.connect() as conn:
-        flagged = conn.execute(
-            text("SELECT doc_id FROM mart_document WHERE sentiment_flags LIKE '%spam%'")
-        ).scalars().all()
+        flagged = (
+            conn.execute(
+                text("SELECT doc_id FROM mart_document WHERE sentiment_flags LIKE '%spam%'")
+            )
+            .scalars()
+            .all()
+        )
         linked = conn.execute(
             text(
                 "SELECT count(*) FROM mart_document_asset AS a JOIN mart_document AS d"

@@ -3,9 +3,10 @@
 The tagger finds each mention and the span of its first occurrence in the text
 (title + newline + body, :func:`~tickerpulse.enrich.tagger.document_texts`); the
 sentiment model scores the text once and, when it can, each mention span on its
-own; spam posts are flagged (:mod:`tickerpulse.enrich.spam`). Pure, so any slice of documents can run anywhere: the Spark engine runs
-the same function on executors, packing both outputs into one table
-(:func:`pack`) and unpacking them on the driver (:func:`unpack`).
+own; spam posts are flagged (:mod:`tickerpulse.enrich.spam`). Pure, so any slice
+of documents can run anywhere: the Spark engine runs the same function on
+executors, packing both outputs into one table (:func:`pack`) and unpacking
+them on the driver (:func:`unpack`). Repeated texts are found within the slice.
 """
 
 from __future__ import annotations

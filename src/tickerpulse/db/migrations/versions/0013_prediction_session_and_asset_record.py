@@ -1,4 +1,4 @@
-"""predictions: whether the market trades in the predicted window, the asset's own record; spam counts
+"""predictions: market open in the predicted window, the asset's own record; spam counts
 
 Revision ID: 0013
 Revises: 0012
