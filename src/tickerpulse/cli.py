@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -35,6 +35,9 @@ from tickerpulse.runtime import (
     simulated_world,
 )
 
+if TYPE_CHECKING:
+    from tickerpulse.sources.simulator import SimulatedWorld
+
 app = typer.Typer(help="tickerpulse: market sentiment analytics.", no_args_is_help=True)
 cycle_app = typer.Typer(help="Run and inspect the 6-hour cycle.", no_args_is_help=True)
 app.add_typer(cycle_app, name="cycle")
@@ -49,6 +52,21 @@ def main(
 ) -> None:
     """Market analytics from social posts, news and prices."""
     configure_logging(level=logging.DEBUG if verbose else logging.WARNING)
+
+
+def describe_world(world: SimulatedWorld, universe_size: int) -> str:
+    """The demo's first line: simulated assets against the whole tagging universe, and the span.
+
+    The universe (every asset the tagger knows) is far larger than the demo's
+    simulated world; saying only one of the two numbers contradicts the README.
+    """
+    windows, config = world.windows, world.config
+    return (
+        f"Simulated world: {len(world.assets)} simulated assets (the tagging universe has"
+        f" {universe_size}), {len(windows)} windows"
+        f" ({windows[0].start:%Y-%m-%d} → {windows[-1].end:%Y-%m-%d}),"
+        f" seed {config.seed}, β={config.beta}"
+    )
 
 
 def _runtime(*, demo: bool = False) -> Runtime:
@@ -110,11 +128,7 @@ def demo(
     world = simulated_world(runtime)
     ctx = cycle_context(runtime, simulated_sources(world))
     windows = world.windows
-    console.print(
-        f"Simulated world: {len(runtime.universe)} assets, {len(windows)} windows "
-        f"({windows[0].start:%Y-%m-%d} → {windows[-1].end:%Y-%m-%d}), "
-        f"seed {runtime.settings.sim_seed}, β={runtime.settings.sim_beta}"
-    )
+    console.print(describe_world(world, len(runtime.universe)))
     with _locked(runtime):
         totals = _run_windows(ctx, windows)
         _publish_analytics(runtime)

@@ -37,3 +37,34 @@ def test_the_demo_premium_account_has_alerts_after_the_cycles_and_seeding_twice_
     assert set(mails) <= {"premium@demo.tickerpulse.dev"} and len(mails) <= 1  # newest window only
     assert seed_demo_alerts(engine, delivery=delivery) == 0
     assert count(engine, AlertEvent) == fired and count(engine, EmailOutbox) == len(mails)
+
+
+def test_seeding_the_demo_evaluates_only_the_demo_accounts_rules(
+    engine: Engine, lake_dir: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from tests.web_helpers import add_user
+    from tickerpulse.db.platform import AlertRule
+
+    world = small_world()
+    ctx = make_context(engine, str(lake_dir), world)
+    for window in world.windows:
+        run_cycle(ctx, window)
+    # a reader who signed up while the demo ran before, with a rule that fires on every move
+    other = add_user(engine, "trader@example.com", tier="premium")
+    with Session(engine) as session:
+        session.add(
+            AlertRule(
+                user_id=other, asset_id="crypto:BTC", kind="price_move", threshold=0.0,
+                email=True, created_at=datetime.now(UTC),
+            )
+        )  # fmt: skip
+        session.commit()
+    seed_demo_accounts(engine, password_hasher(platform_settings()))
+    fired = seed_demo_alerts(engine, delivery=AlertDelivery(site_url="http://demo"))
+    with Session(engine) as session:
+        owners = session.scalars(select(AlertEvent.user_id)).all()
+        mails = session.scalars(select(EmailOutbox.to_addr)).all()
+    assert fired == len(owners) and other not in owners
+    assert "trader@example.com" not in mails

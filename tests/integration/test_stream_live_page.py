@@ -169,3 +169,22 @@ def test_the_page_shows_the_symbols_asked_for_and_names_the_unknown_ones(engine:
     assert "AAPL, 1-minute bars (UTC)" in asked and "MSFT, 1-minute bars (UTC)" in asked
     assert "No live bars for: NOPE." in asked and "TSLA, 1-minute" not in asked
     assert default.count(", 1-minute bars (UTC)") == 4  # the four most traded by default
+
+
+def test_the_live_snapshot_labels_symbols_whose_market_is_closed(engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy.orm import Session
+
+    from tickerpulse.web.live import snapshot
+
+    symbols = ["AAPL", "BINANCE:BTCUSDT", "OANDA:EUR_USD"]
+    with Session(engine) as session:
+        sunday_night = snapshot(
+            session, symbols=symbols, now=datetime(2026, 12, 6, 1, 40, tzinfo=UTC)
+        )
+        monday_session = snapshot(
+            session, symbols=symbols, now=datetime(2026, 12, 7, 15, 0, tzinfo=UTC)
+        )
+    assert sunday_night["closed"] == ["AAPL", "OANDA:EUR_USD"]
+    assert monday_session["closed"] == []

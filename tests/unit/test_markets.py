@@ -48,3 +48,21 @@ def test_expected_bars_per_window() -> None:
 def test_unknown_asset_class_is_refused() -> None:
     with pytest.raises(ValueError, match="no trading calendar"):
         trades_in_hour("bond", utc(2026, 1, 14, 15))
+
+
+def test_the_instant_calendar_opens_at_0930_new_york_and_closes_at_1600() -> None:
+    from tickerpulse.markets import trades_at, trades_in_window
+
+    # Monday 2026-12-07, EST: 14:30-21:00 UTC
+    assert not trades_at("stock", utc(2026, 12, 7, 14, 29))
+    assert trades_at("stock", utc(2026, 12, 7, 14, 30)) and trades_at(
+        "etf", utc(2026, 12, 7, 20, 59)
+    )
+    assert not trades_at("stock", utc(2026, 12, 7, 21, 0))
+    assert not trades_at("stock", utc(2026, 12, 6, 1, 40)) and trades_at(
+        "crypto", utc(2026, 12, 6, 1, 40)
+    )
+    assert not trades_at("fx", utc(2026, 12, 5, 12)) and trades_at("fx", utc(2026, 12, 6, 22, 30))
+    sunday_night = Window(utc(2026, 12, 6, 0))
+    assert not trades_in_window("stock", sunday_night) and trades_in_window("crypto", sunday_night)
+    assert trades_in_window("stock", Window(utc(2026, 12, 7, 12)))

@@ -142,3 +142,35 @@ def test_simulated_news_comes_from_catalogued_outlets() -> None:
 
     catalog = {o.outlet for o in load_outlets() if o.enabled}
     assert {outlet for outlet, _ in NEWS_OUTLETS} <= catalog
+
+
+def test_the_demo_names_both_the_simulated_assets_and_the_universe(week: SimulatedWorld) -> None:
+    from tickerpulse.cli import describe_world
+
+    universe = load_universe()
+    line = describe_world(week, len(universe))
+    simulated = len(universe.demo_assets())
+    assert simulated < len(universe)
+    assert f"{simulated} simulated assets (the tagging universe has {len(universe)})" in line
+
+
+def test_news_headlines_fit_the_asset_class_and_simulated_items_get_no_link(
+    week: SimulatedWorld,
+) -> None:
+    company_words = ("shares", "quarterly", "earnings", "shareholder", "chief financial", "company")
+    classes = {a.asset_id: str(a.asset_class) for a in week.assets}
+    seen_classes = set()
+    for window in week.windows[:8]:
+        truth = {r["doc_id"]: r["asset_ids"] for r in week.truth_documents(window).to_pylist()}
+        news = normalize_documents("news", week.raw_lines("news", window)).table.to_pylist()
+        for doc in news:
+            assert doc["url"] is None  # a made-up permalink is no page to open
+            kinds = {classes[a] for a in truth.get(doc["doc_id"], [])}
+            seen_classes |= kinds
+            if kinds & {"crypto", "fx"}:
+                text = f"{doc['title']} {doc['text']}".lower()
+                assert not any(w in text for w in company_words), text
+        for source in SOCIAL_SOURCES:
+            posts = normalize_documents(source, week.raw_lines(source, window)).table
+            assert set(posts.column("url").to_pylist()) <= {None}
+    assert {"crypto", "stock"} <= seen_classes

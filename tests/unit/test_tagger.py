@@ -95,3 +95,47 @@ def test_huge_and_binary_texts_are_read_only_up_to_the_bound(tagger: Tagger) -> 
     assert len("lorem ipsum " * 500_000) > MAX_TEXT
     assert tagger.mentions_in(bytes(range(256)).decode("latin-1") * 4000) == {}
     assert tagger.mentions_in("🚀" * 100_000 + "中文" * 10_000) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # lower-case tickers in a text about markets
+        ("tsla calls printing, up 6% today", {"stock:TSLA"}),
+        ("sold half my amd for more nvda", {"stock:AMD", "stock:NVDA"}),
+        ("googl and meta both green", {"stock:GOOGL", "stock:META"}),  # "meta" joined to googl
+        ("msft to 500 by summer", {"stock:MSFT"}),  # a number is market talk
+        ("this thread is so meta", set()),  # a word without context
+        ("anyway i'm off to see the doctor now", set()),
+        ("smoke-free now 40% of revenue at $PM", {"stock:PM"}),  # "now 40%" is not NOW
+        # short company names that are ordinary words, in context
+        ("Target's earnings disappointed, stock down 9%", {"stock:TGT"}),
+        ("Target Corp raised its outlook", {"stock:TGT"}),
+        ("Meta up 8% after hours", {"stock:META"}),
+        ("Facebook stock is cheap again", {"stock:META"}),
+        ("Amazon.com Inc. said it will hire seasonal workers", {"stock:AMZN"}),
+        # ... and out of it
+        ("Target practice at the range, then brunch", set()),
+        ("Apple pie is the only dessert that matters", set()),
+        ("Smoke over the Amazon rainforest again", set()),
+        ("The Oracle of Omaha would never buy this", set()),
+        ("my aunt shares recipes on Facebook all day", {"stock:META"}),  # "shares" is context
+        ("Harrison Ford was great in that film", set()),
+        # coin and currency names that are ordinary words
+        ("the ripple effect hit every supplier", set()),
+        ("avalanche warning in the Alps", set()),
+        ("spent my last euro on coffee", set()),
+        ("the euro fell against the dollar", {"fx:EURUSD"}),
+        ("Ripple rallies as XRP volumes spike", {"crypto:XRP"}),
+    ],
+)
+def test_context_decides_lowercase_tickers_and_names_that_are_words(
+    tagger: Tagger, text: str, expected: set[str]
+) -> None:
+    assert set(tagger.find(text)) == expected
+
+
+def test_a_name_found_by_context_keeps_its_span(tagger: Tagger) -> None:
+    text = "Shares of Target fell 4% after the call"
+    found = tagger.find(text)["stock:TGT"]
+    assert text[found.start : found.end] == "Target" and found.method == "name"

@@ -6,9 +6,12 @@ the event study) and a walk-forward replay, fits the best out-of-sample model
 on everything known now, and replaces ``mart_relation``, ``mart_relation_lag``,
 ``mart_relation_event`` and the predicted window's ``mart_prediction`` rows in
 one transaction. The fitted model is kept in the lake under
-``models/<version>@<trained until>.joblib``. Nothing is published from fewer
-windows than the walk-forward needs: the pages then say there is not enough
-history rather than show numbers that mean nothing.
+``models/<version>@<trained until>.joblib``. Each call carries the pooled
+record and the asset's own out-of-sample record, and whether the asset's market
+trades at all in the predicted window (a closed market gets no call on the
+pages). Nothing is published from fewer windows than the walk-forward needs:
+the pages then say there is not enough history rather than show numbers that
+mean nothing.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import joblib
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, delete, insert
 from sqlalchemy.orm import Session
 
+from tickerpulse.analytics.evaluation import auc_estimate, hit_rate_estimate
 from tickerpulse.analytics.marts import panel_from_marts
 from tickerpulse.analytics.predict import (
     WalkForwardConfig,
@@ -40,8 +45,9 @@ from tickerpulse.db.models import (
     MartRelationLag,
 )
 from tickerpulse.db.state import last_published
-from tickerpulse.domain import WINDOW
+from tickerpulse.domain import WINDOW, Window
 from tickerpulse.lake import Lake
+from tickerpulse.markets import asset_class_of, trades_in_window
 
 HISTORY = timedelta(days=365)
 SIGNALS = ("sentiment", "mentions", "mention_z")
@@ -93,12 +99,15 @@ def publish_panel(
     joblib.dump(artifact, buffer)
     lake.write_bytes(f"models/{artifact.key}.joblib", buffer.getvalue())
     target = until + WINDOW
+    own = asset_records(replay.predictions, f"prob_{best}")
     predictions = [
         {
             "window_start": target, "asset_id": row.asset_id, "model": best,
             "model_key": artifact.key, "prob_up": float(row.prob_up), "auc": auc.value,
             "auc_ci_low": auc.ci_low, "auc_ci_high": auc.ci_high,
             "hit_rate": float(record["hit_rate"]), "n": auc.n, "verdict": verdict(auc),
+            "market_open": _market_open(row.asset_id, Window(target)),
+            **own.get(row.asset_id, {}),
         }
         for row in predict_latest(artifact, panel).itertuples()
     ]  # fmt: skip
@@ -112,6 +121,24 @@ def publish_panel(
         if predictions:
             conn.execute(insert(MartPrediction), predictions)
     return AnalyticsOutcome(len(relation), len(predictions), best)
+
+
+def asset_records(predictions: pd.DataFrame, column: str) -> dict[str, dict[str, Any]]:
+    """Each asset's own out-of-sample record from the walk-forward's ``predictions``.
+
+    Returns ``asset_auc`` (None when the asset's outcomes were all one way),
+    ``asset_hit_rate`` and ``asset_n`` per asset, from the calls in ``column``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for asset_id, rows in predictions.groupby("asset_id"):
+        scored = rows[np.isfinite(rows[column]) & np.isfinite(rows["up"])]
+        prob, up = scored[column].to_numpy(), scored["up"].to_numpy()
+        out[str(asset_id)] = {
+            "asset_auc": _float(auc_estimate(prob, up).value),
+            "asset_hit_rate": _float(hit_rate_estimate(prob, up).value) if len(up) else None,
+            "asset_n": len(up),
+        }
+    return out
 
 
 def _relation_rows(report: RelationReport, until: datetime) -> list[dict[str, Any]]:
@@ -164,6 +191,14 @@ def _event_rows(report: RelationReport, until: datetime) -> list[dict[str, Any]]
         }
         for row in events[events["n_events"] > 0].itertuples()
     ]  # fmt: skip
+
+
+def _market_open(asset_id: str, window: Window) -> bool:
+    """Whether the asset trades in ``window``; an asset without a known calendar counts as open."""
+    try:
+        return trades_in_window(asset_class_of(asset_id), window)
+    except ValueError:
+        return True
 
 
 def _float(value: Any) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, func
+from sqlalchemy import Boolean, DateTime, Float, Index, Integer, String, Text, func, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -92,6 +92,8 @@ class MartAssetWindow(Base):
     sentiment_model: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """The sentiment model version that scored the window's mentions; ``mixed`` when
     several did (``cycle backfill --rescore`` makes history one version again)."""
+    spam_mentions: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Mentions in posts flagged as spam, left out of every other column."""
 
     __table_args__ = (Index("ix_mart_asset_window_asset", "asset_id", "window_start"),)
 
@@ -256,6 +258,13 @@ class MartPrediction(Base):
     hit_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
     n: Mapped[int] = mapped_column(Integer)
     verdict: Mapped[str] = mapped_column(Text)
+    market_open: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    """False when the asset's market is closed for the whole window: no call is shown."""
+    asset_auc: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """The model's out-of-sample AUC on this asset alone (``auc`` is pooled over all assets)."""
+    asset_hit_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    asset_n: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """How many out-of-sample calls on this asset the asset's record rests on."""
 
 
 class LiveBar(Base):

@@ -3,14 +3,15 @@
 The tagger finds each mention and the span of its first occurrence in the text
 (title + newline + body, :func:`~tickerpulse.enrich.tagger.document_texts`); the
 sentiment model scores the text once and, when it can, each mention span on its
-own. Pure, so any slice of documents can run anywhere: the Spark engine runs
-the same function on executors, packing both outputs into one table
-(:func:`pack`) and unpacking them on the driver (:func:`unpack`).
+own; spam posts are flagged (:mod:`tickerpulse.enrich.spam`). Pure, so any slice
+of documents can run anywhere: the Spark engine runs the same function on
+executors, packing both outputs into one table (:func:`pack`) and unpacking
+them on the driver (:func:`unpack`). Repeated texts are found within the slice.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 from tickerpulse.domain import MENTION_SCHEMA, SENTIMENT_SCHEMA
 from tickerpulse.enrich.sentiment import LabelBands, SentimentModel, score_texts
 from tickerpulse.enrich.sentiment.scoring import sentiment_table
+from tickerpulse.enrich.spam import SPAM_FLAG, detect_spam
 from tickerpulse.enrich.tagger import Tagger, document_texts, mention_table
 
 _MENTION_FIELDS = [f for f in MENTION_SCHEMA if f.name != "doc_id"]
@@ -46,12 +48,24 @@ class Enriched:
 def enrich_documents(
     tagger: Tagger, model: SentimentModel, bands: LabelBands, docs: pa.Table
 ) -> Enriched:
-    """Tag and score a batch of documents (``doc_id``, ``title``, ``text``, ``channel``)."""
+    """Tag and score a batch of documents (``doc_id``, ``title``, ``text``, ``channel``).
+
+    Spam (:mod:`tickerpulse.enrich.spam`; repeated texts need ``author_hash``) gets
+    the ``spam`` flag among its sentiment flags: the aggregation leaves it out.
+    """
     doc_ids = docs.column("doc_id").to_pylist()
     texts = document_texts(docs)
     found = tagger.find_all(texts, docs.column("channel").to_pylist())
     spans = [[(m.start, m.end) for m in mentions.values()] for mentions in found]
     scored = score_texts(model, texts, spans)
+    authors = (
+        docs.column("author_hash").to_pylist()
+        if "author_hash" in docs.column_names
+        else [None] * len(texts)
+    )
+    spam = detect_spam(texts, authors)
+    flags = [(*f, SPAM_FLAG) if s else f for f, s in zip(scored.flags, spam, strict=True)]
+    scored = replace(scored, flags=flags)
     mention_values = [[round(s, 6) for s in scores] for scores in scored.mentions]
     labels = [[bands.label(s) for s in scores] for scores in mention_values]
     return Enriched(

@@ -95,6 +95,8 @@ def normalize_documents(
             row = mapper(envelope["item"], envelope["context"])
             sanitized += _clean_text(row, max_text_chars)
             _check_text(row)
+            if _simulated(envelope["context"]):
+                row["url"] = None  # a made-up permalink is no page to open
         except BadRecord as exc:
             quarantined.append(_quarantine(source, str(exc), line))
             continue
@@ -106,6 +108,11 @@ def normalize_documents(
             values.append(row[name])
     table = pa.Table.from_pydict(columns, schema=DOCUMENT_SCHEMA)
     return NormalizedBatch(table, quarantined, duplicates, count, sanitized)
+
+
+def _simulated(context: Any) -> bool:
+    """Whether the simulator wrote the record (its context says ``simulated: true``)."""
+    return isinstance(context, dict) and context.get("simulated") is True
 
 
 def normalize_prices(source: str, lines: Iterable[bytes]) -> NormalizedBatch:

@@ -9,7 +9,16 @@ Two passes over each text, neither of them a loop over assets:
 * one regular-expression scan finds cashtags and bare tickers, resolved by a
   dictionary lookup. Cashtags always count ($5 is an amount, not a ticker).
   A bare ticker that is also an English word (ON, IT, ALL, F, …) counts only
-  next to market words ("ON shares", "bought F", "T +3%").
+  next to market words ("ON shares", "bought F", "T +3%"). A ticker written in
+  lower case ("nvda") counts in a text about markets (market words, a number,
+  another mention); one that is also a word ("meta", "link") only next to
+  market words or in a list with a mention that counts ("googl and meta").
+
+Names that are ordinary words — "Target", "Apple", "Amazon", "Ripple", "euro",
+"avalanche" (:data:`CONTEXT_NAMES` and the universe's word names) — count only
+in a market or business context: market and business words, a percentage,
+another mention that counts, a company suffix ("Target Corp") or a possessive
+("Target's"); "<Name> of <Place>" ("Oracle of Omaha") is a title, never the asset.
 
 URLs and e-mail addresses are blanked first (with spaces, so offsets stay those
 of the text given). Each asset counts once per text, at its first occurrence,
@@ -36,7 +45,8 @@ METHODS = ("cashtag", "ticker", "name", "alias", "pair")
 MAX_TEXT = 20_000  # characters read per text: bounds the time any one text can take
 
 _URL_OR_EMAIL = re.compile(
-    r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+|\b[\w-]+\.(?:com|io|org|net)\S*"
+    r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+"
+    r"|\b[\w-]+\.(?:com|io|org|net)(?!,? (?:Inc|Corp)\b)\S*"  # not "Amazon.com Inc."
 )
 _TOKEN = re.compile(r"(?<![\w$.&])(\$?)([A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z])?)(?![\w$&])")
 _PREVIOUS_WORD = re.compile(r"([\w$%+.-]+)[\s,:(]*$")
@@ -55,7 +65,8 @@ MARKET_WORDS_AFTER = frozenset(
     "shares share stock stocks calls puts options price earnings eps revenue guidance dividend "
     "ticker chart pt target upgrade downgrade rally rallies dumps dumping pumps pumping "
     "jumped jumps fell falls drops dropped surges surged soars soared plunges plunged "
-    "tanks tanked rips ripped moons mooning bagholders holders gap gaps breakout".split()
+    "tanks tanked rips ripped moons mooning bagholders holders gap gaps breakout "
+    "token tokens coin coins".split()
 )
 MARKET_WORDS_BEFORE = frozenset(
     "bought buy buying sold sell selling long short shorting holding hold added trimmed "
@@ -64,6 +75,38 @@ MARKET_WORDS_BEFORE = frozenset(
 CRYPTO_CONTEXT = frozenset(
     "crypto coin coins token tokens blockchain defi altcoin altcoins binance coinbase btc eth "
     "bitcoin ethereum wallet staking airdrop memecoin memecoins chain".split()
+)
+CONTEXT_NAMES = frozenset(
+    "facebook ford arm ripple avalanche chainlink ether euro yen sterling cable fiber".split()
+)
+"""Names written in any case that are also ordinary words or places: they need context."""
+BUSINESS_WORDS = frozenset(
+    "earnings revenue revenues sales profit profits estimates outlook guidance quarter "
+    "quarterly premarket analysts analyst ceo cfo stores layoffs laid employees hire hiring "
+    "workers company owner beat beats miss misses warned forecast forecasts acquisition "
+    "buyback dividend investors shareholders report reports results stocks market markets "
+    "traders trading dollar against rate rates ecb fed boj boe intervention forex fx pips "
+    "rallies rallied rally rose rises rise jumps jump gains climbs slides falls fell drops "
+    "weakens strengthens plunges surges valuation ipo hold long margin margins".split()
+)
+_NAME_CONTEXT = (MARKET_WORDS_AFTER | MARKET_WORDS_BEFORE | CRYPTO_CONTEXT | BUSINESS_WORDS) - {
+    "chain",
+    "buy",
+    "buying",
+    "sell",
+    "selling",
+    "sold",
+    "bought",
+    "added",
+    "loaded",
+}
+_NUMBER_CONTEXT = re.compile(r"\d\s?%|[$€£¥]\s?\d|\b\d+(?:\.\d+)?k\b")
+_COMPANY_SUFFIX = re.compile(r"^(?:\.com)?,? (?:Inc|Corp|Corporation|Co|plc|Ltd|Group)\b")
+_TITLE_OF = re.compile(r"^ of (?:the )?[A-Z]")
+_LOWER_MARKET = re.compile(
+    r"\d|\b(?:dip|dipped|premarket|afterhours|ripping|breaking|breakout|ath|highs|lows|"
+    r"green|red|bullish|bearish|moon|pump|dump|iv|price|target|calls|puts|shares|stock|"
+    r"earnings|sold|bought|buy|sell|holding|long|short)\b"
 )
 _CLASS_PREFERENCE = {
     AssetClass.STOCK: 0, AssetClass.ETF: 1, AssetClass.INDEX: 2, AssetClass.CRYPTO: 3,
@@ -91,15 +134,17 @@ class _Form:
     text: str  # as written in the universe, for case-aware matching
     case_sensitive: bool
     exact: bool = False  # a name that is also a word: only exactly as written, not in capitals
+    needs_context: bool = False  # counts only in a market or business context
 
 
 class Tagger:
     """Finds asset mentions in batches of texts against one universe."""
 
-    version = "rules-v3"
+    version = "rules-v4"
 
     def __init__(self, universe: Universe) -> None:
         words = {name.lower() for name in word_names()}
+        self._words = words
         self._by_symbol: dict[str, list[AssetInfo]] = {}
         forms: dict[str, list[_Form]] = {}
         for asset in universe:
@@ -145,7 +190,8 @@ class Tagger:
 
         named = self._named(text, lowered)
         for start, form in named:
-            record(form.asset_id, form.method, start, start + len(form.text))
+            if not form.needs_context:
+                record(form.asset_id, form.method, start, start + len(form.text))
         for match in _CONCATENATED_PAIR.finditer(text):  # ETHUSDT: the base coin
             coin = _crypto(self._by_symbol.get(match.group(1), []))
             if coin is not None:
@@ -163,6 +209,14 @@ class Tagger:
         spans += [(start, start + len(form.text)) for start, form in named]
         for match, asset in _listed(text, pending, spans):
             record(asset.asset_id, "ticker", match.start(), match.end())
+        contextual = [(start, form) for start, form in named if form.needs_context]
+        hints = set(re.findall(r"[a-z]+", lowered)) & _NAME_CONTEXT if contextual else set()
+        numbers = bool(contextual) and _NUMBER_CONTEXT.search(text) is not None
+        firm = set(found)
+        for start, form in contextual:
+            context = numbers or bool(hints - {form.text.lower()} or firm - {form.asset_id})
+            if _name_counts(text, start, start + len(form.text), context):
+                record(form.asset_id, form.method, start, start + len(form.text))
         return {  # in the order the assets first appear
             asset_id: Found(method, _relevance(start, count), start, end)
             for asset_id, (method, (start, end), count) in sorted(
@@ -211,13 +265,19 @@ class Tagger:
         if dollar:
             return asset.asset_id, "cashtag"
         if word != word.upper():
-            lower_crypto = (
-                word == word.lower()
-                and asset.asset_class is AssetClass.CRYPTO
-                and not asset.ambiguous
-                and len(word) >= 3
-            )
-            return (asset.asset_id, "ticker") if lower_crypto else None
+            if word != word.lower() or len(word) < 3:
+                return None
+            if asset.ambiguous or word in self._words:  # "meta", "link": in context or a list
+                adjacent = _market_context(lowered, start, stop, price_moves=False)
+                return (asset.asset_id, "ticker") if adjacent else asset
+            lower_crypto = asset.asset_class is AssetClass.CRYPTO
+            if (
+                lower_crypto
+                or _LOWER_MARKET.search(lowered)
+                or _market_context(lowered, start, stop)
+            ):
+                return asset.asset_id, "ticker"
+            return None
         in_parentheses = text[start - 1 : start] == "(" and text[stop : stop + 1] == ")"
         if asset.ambiguous and not (in_parentheses or _market_context(lowered, start, stop)):
             return asset
@@ -296,7 +356,12 @@ def _written_forms(asset: AssetInfo, words: set[str]) -> list[_Form]:
         any_case = (
             asset.asset_class in (AssetClass.CRYPTO, AssetClass.FX) and not word
         ) or alias.islower()
-        forms.append(_Form(asset.asset_id, method, alias, case_sensitive=not any_case, exact=word))
+        forms.append(
+            _Form(
+                asset.asset_id, method, alias, case_sensitive=not any_case, exact=word,
+                needs_context=word or alias.lower() in CONTEXT_NAMES,
+            )
+        )  # fmt: skip
     return forms
 
 
@@ -322,8 +387,16 @@ def _ends_word(lowered: str, stop: int) -> bool:
     return False
 
 
-def _market_context(lowered: str, start: int, stop: int) -> bool:
-    """Whether a bare ambiguous ticker stands right next to market words."""
+def _name_counts(text: str, start: int, stop: int, context: bool) -> bool:
+    """Whether a name that is also a word names the asset here (see the module docstring)."""
+    after = text[stop : stop + 40]
+    if _TITLE_OF.match(after):
+        return False
+    return context or _COMPANY_SUFFIX.match(after) is not None
+
+
+def _market_context(lowered: str, start: int, stop: int, *, price_moves: bool = True) -> bool:
+    """Whether a bare ambiguous ticker stands right next to market words (or a price move)."""
     before = lowered[max(0, start - 40) : start]
     after = lowered[stop : stop + 40]
     previous = _PREVIOUS_WORD.search(before)
@@ -334,7 +407,7 @@ def _market_context(lowered: str, start: int, stop: int) -> bool:
         return True
     if following:
         word = following.group(1).rstrip(".")
-        return word in MARKET_WORDS_AFTER or bool(_PRICE_MOVE.match(word))
+        return word in MARKET_WORDS_AFTER or (price_moves and bool(_PRICE_MOVE.match(word)))
     return False
 
 

@@ -49,32 +49,108 @@ SOCIAL_TEMPLATES: dict[int, tuple[str, ...]] = {
     ),
 }
 
-NEWS_HEADLINES: dict[int, tuple[str, ...]] = {
-    1: (
-        "{m} shares rise after strong quarterly results",
-        "{m} surges as analysts upgrade outlook",
-        "{m} rallies to record high on robust demand",
-        "{m} gains after beating profit forecasts",
-    ),
-    -1: (
-        "{m} shares fall after earnings miss",
-        "{m} tumbles amid regulatory probe",
-        "{m} slides as weak outlook disappoints investors",
-        "{m} drops on fears of slowing growth",
-    ),
-    0: (
-        "{m} to report earnings next week",
-        "What to watch for {m} this week",
-        "{m} holds annual shareholder meeting",
-        "{m} names new chief financial officer",
-    ),
+# News headlines and summaries by kind of asset and polarity: a coin or a currency pair
+# has no shares, quarterly results or chief financial officer.
+NEWS_HEADLINES: dict[str, dict[int, tuple[str, ...]]] = {
+    "company": {
+        1: (
+            "{m} shares rise after strong quarterly results",
+            "{m} surges as analysts upgrade outlook",
+            "{m} rallies to record high on robust demand",
+            "{m} gains after beating profit forecasts",
+        ),
+        -1: (
+            "{m} shares fall after earnings miss",
+            "{m} tumbles amid regulatory probe",
+            "{m} slides as weak outlook disappoints investors",
+            "{m} drops on fears of slowing growth",
+        ),
+        0: (
+            "{m} to report earnings next week",
+            "What to watch for {m} this week",
+            "{m} holds annual shareholder meeting",
+            "{m} names new chief financial officer",
+        ),
+    },
+    "fund": {
+        1: (
+            "{m} climbs as inflows reach a three-month high",
+            "{m} rises with the broad market rally",
+            "{m} gains as investors pile back into risk",
+        ),
+        -1: (
+            "{m} falls as investors pull money from the fund",
+            "{m} slips with the broad market sell-off",
+            "{m} drops as rate worries weigh on markets",
+        ),
+        0: (
+            "What to watch for {m} this week",
+            "{m} trades flat ahead of inflation data",
+            "{m} holdings rebalanced at the quarter end",
+        ),
+    },
+    "crypto": {
+        1: (
+            "{m} jumps as exchange inflows surge",
+            "{m} rallies to a multi-week high",
+            "{m} climbs as large holders keep buying",
+            "{m} gains after a network upgrade goes live",
+        ),
+        -1: (
+            "{m} slides as traders take profits",
+            "{m} tumbles amid regulatory crackdown fears",
+            "{m} drops as leveraged positions are liquidated",
+            "{m} falls after a major exchange halts withdrawals",
+        ),
+        0: (
+            "What to watch for {m} this week",
+            "{m} trades in a narrow range over the weekend",
+            "{m} developers schedule the next network upgrade",
+        ),
+    },
+    "fx": {
+        1: (
+            "{m} rises after stronger than expected jobs data",
+            "{m} climbs as central bank signals higher rates",
+            "{m} gains as inflation surprises to the upside",
+        ),
+        -1: (
+            "{m} falls after a surprise rate cut",
+            "{m} slides as growth data disappoints",
+            "{m} weakens as traders price in easier policy",
+        ),
+        0: (
+            "{m} steady ahead of the central bank decision",
+            "What to watch for {m} this week",
+            "{m} holds its range in thin holiday trading",
+        ),
+    },
 }
 
-NEWS_SUMMARIES: dict[int, str] = {
-    1: "Investors welcomed the news and analysts see further upside.",
-    -1: "Analysts warned of further weakness and several cut their targets.",
-    0: "The company did not comment further on the matter.",
+NEWS_SUMMARIES: dict[str, dict[int, str]] = {
+    "company": {
+        1: "Investors welcomed the news and analysts see further upside.",
+        -1: "Analysts warned of further weakness and several cut their targets.",
+        0: "The company did not comment further on the matter.",
+    },
+    "fund": {
+        1: "Strategists expect the rally to broaden in the coming weeks.",
+        -1: "Strategists warned that the sell-off may have further to run.",
+        0: "Strategists expect a quiet week before the next data release.",
+    },
+    "crypto": {
+        1: "Traders pointed to rising on-chain activity and see further upside.",
+        -1: "Traders warned of further weakness as funding rates turned negative.",
+        0: "Trading volumes were close to their monthly average.",
+    },
+    "fx": {
+        1: "Dealers see room for further gains if the data keep surprising.",
+        -1: "Dealers expect further weakness ahead of the next policy meeting.",
+        0: "Dealers expect little movement before the next policy meeting.",
+    },
 }
+NEWS_KIND = {"stock": "company", "etf": "fund", "index": "fund", "crypto": "crypto", "fx": "fx"}
+"""Which headlines fit an asset class."""
 
 CONTEXT_WORDS = ("calls", "shares", "stock", "position", "price")
 

@@ -211,13 +211,14 @@ class SimulatedWorld:
             asset = self.assets[a]
             polarity = _draw_polarity(rng, float(self._latent[a, w]))
             name = _news_name(asset)
+            kind = vocab.NEWS_KIND[str(asset.asset_class)]
             created = window.start + timedelta(seconds=float(offset))
             link = f"https://www.{outlet}.example/markets/{window.key.lower()}-{k}-{asset.symbol.lower()}"
             item = {
                 "id": link,
-                "title": str(rng.choice(vocab.NEWS_HEADLINES[polarity])).format(m=name),
+                "title": str(rng.choice(vocab.NEWS_HEADLINES[kind][polarity])).format(m=name),
                 "link": link,
-                "summary": f"{_news_subject(asset)} {vocab.NEWS_SUMMARIES[polarity]}",
+                "summary": f"{_news_subject(asset)} {vocab.NEWS_SUMMARIES[kind][polarity]}",
                 "published": format_datetime(created.replace(microsecond=0)),
             }
             context = {"outlet": outlet, "feed_url": f"https://www.{outlet}.example/rss"}
@@ -238,6 +239,8 @@ class SimulatedWorld:
         foreign: bool,
     ) -> None:
         fetched = created + timedelta(minutes=5)
+        # marked simulated: its permalink leads nowhere, so the pages give it no link
+        context = {**context, "simulated": True}
         envelope = {"fetched_at": fetched.isoformat(), "context": context, "item": item}
         if rng.random() < self.config.corrupt_rate:
             out.lines.append(_corrupt(rng, source, envelope))

@@ -2,8 +2,9 @@
 
 It accepts ``subscribe``/``unsubscribe`` messages, answers bad ones with an
 ``error`` message as Finnhub does, pings every ``ping_interval_s``, and sends the
-trades of one shared feed — a given list, replayed in order, or the endless
-:func:`synthetic_trades` — to every connection subscribed to their symbol,
+trades of one shared feed — a given list, replayed in order, the endless
+:func:`synthetic_trades`, or the simulated world's
+:func:`~tickerpulse.streaming.world.world_trades` — to every connection subscribed to their symbol,
 ``trades_per_message`` at a time, at ``rate`` trades per second (``None``: as
 fast as the sockets take them).
 
@@ -66,7 +67,7 @@ class ReplayServer:
 
     def __init__(
         self,
-        feed: Iterable[Trade],
+        feed: Iterable[Trade | None],
         *,
         rate: float | None = 1_000.0,
         trades_per_message: int = 50,
@@ -77,7 +78,8 @@ class ReplayServer:
         """Prepare a server for ``feed``; :meth:`start` opens the port.
 
         Args:
-            feed: Trades to send, in order (finite or endless).
+            feed: Trades to send, in order (finite or endless); a ``None`` is a tick
+                without a trade (every market closed), which still takes its time.
             rate: Trades per second of wall time; ``None`` sends as fast as possible.
             trades_per_message: Most trades in one message.
             ping_interval_s: Seconds between ``{"type": "ping"}`` messages.
@@ -194,8 +196,9 @@ class ReplayServer:
     async def _broadcast(self) -> None:
         started, sent = time.monotonic(), 0
         while True:
-            batch = list(itertools.islice(self._feed, self.trades_per_message))
-            if not batch:
+            ticks = list(itertools.islice(self._feed, self.trades_per_message))
+            batch = [t for t in ticks if t is not None]
+            if not ticks:
                 self.finished.set()
                 return
             if not self._ready():
@@ -212,7 +215,7 @@ class ReplayServer:
                     continue
                 self.sent_trades += len(mine)
                 self.sent_messages += 1
-            sent += len(batch)
+            sent += len(ticks)
             if self.rate is None:
                 await asyncio.sleep(0)
             else:

@@ -4,9 +4,11 @@
 thread) runs until told to stop:
 
 * the source is Finnhub's trades websocket when ``FINNHUB_API_KEY`` is set, else
-  the local :class:`~tickerpulse.streaming.replay.ReplayServer` playing a seeded
-  random walk in real time — after putting ``STREAM_WARMUP_MINUTES`` of its past
-  straight on the bus, so charts and the model have history at once;
+  the local :class:`~tickerpulse.streaming.replay.ReplayServer` playing the
+  simulated world on in real time (each asset from its last published close, in
+  its market's hours: :mod:`tickerpulse.streaming.world`) — after putting
+  ``STREAM_WARMUP_MINUTES`` of its past straight on the bus, so charts and the
+  model have history at once;
 * the bus is Kafka when ``KAFKA_BOOTSTRAP`` is set, else in-process;
 * a :class:`~tickerpulse.streaming.processor.BarProcessor` in its own thread
   writes bars to Postgres and the lake, with the online model's writer as its
@@ -38,9 +40,10 @@ from tickerpulse.streaming.kafka_bus import KafkaBus
 from tickerpulse.streaming.online import OnlineDirectionModel, river_classifier
 from tickerpulse.streaming.predictions import PredictionWriter
 from tickerpulse.streaming.processor import DEFAULT_GROUP, BarProcessor
-from tickerpulse.streaming.replay import ReplayServer, synthetic_trades
+from tickerpulse.streaming.replay import ReplayServer
 from tickerpulse.streaming.supervisor import SupervisedProcessor
 from tickerpulse.streaming.wire import encode_trade
+from tickerpulse.streaming.world import LiveAnchor, load_anchors, world_trades
 
 log = structlog.get_logger(__name__)
 
@@ -82,26 +85,35 @@ def resume_after_ms(engine: Engine, symbols: list[str]) -> int | None:
 
 
 def replay_feed(
-    symbols: list[str], *, now_ms: int, rate: float, warmup_minutes: int, resume_ms: int | None
-) -> tuple[list[Trade], Iterator[Trade]]:
+    anchors: list[LiveAnchor],
+    *,
+    now_ms: int,
+    rate: float,
+    warmup_minutes: int,
+    resume_ms: int | None,
+) -> tuple[list[Trade], Iterator[Trade | None]]:
     """The replay's past (before ``now_ms``) as a list, and its endless live rest.
 
     The past starts ``warmup_minutes`` ago, or where stored bars end if that is
-    later, so a restarted demo never rewrites bars it already closed.
+    later, so a restarted demo never rewrites bars it already closed. Prices go
+    on from ``anchors`` (the simulated world's last closes) and follow each
+    market's calendar (:func:`~tickerpulse.streaming.world.world_trades`).
     """
     start = now_ms - warmup_minutes * 60_000
     if resume_ms is not None:
         start = min(max(start, resume_ms), now_ms)
-    feed = synthetic_trades(symbols, start_ms=start, rate=rate, seed=start % 1_000_003)
+    feed = world_trades(anchors, start_ms=start, rate=rate, seed=start % 1_000_003)
     past: list[Trade] = []
-    for trade in feed:
-        if trade.ts_ms >= now_ms:
-            return past, _chain(trade, feed)
-        past.append(trade)
-    raise AssertionError("synthetic trades never end")  # pragma: no cover
+    tick_ms = 1000.0 / rate
+    for n, tick in enumerate(feed):
+        if start + int(n * tick_ms) >= now_ms:
+            return past, _chain(tick, feed)
+        if tick is not None:
+            past.append(tick)
+    raise AssertionError("world trades never end")  # pragma: no cover
 
 
-def _chain(first: Trade, rest: Iterator[Trade]) -> Iterator[Trade]:
+def _chain(first: Trade | None, rest: Iterator[Trade | None]) -> Iterator[Trade | None]:
     yield first
     yield from rest
 
@@ -187,8 +199,9 @@ async def _stream(
     if key is not None:
         url = f"{settings.finnhub_ws_url}?token={key.get_secret_value()}"
     else:
+        anchors = load_anchors(engine, symbols)
         past, live = replay_feed(
-            symbols, now_ms=int(time.time() * 1000), rate=settings.stream_replay_rate,
+            anchors, now_ms=int(time.time() * 1000), rate=settings.stream_replay_rate,
             warmup_minutes=settings.stream_warmup_minutes,
             resume_ms=resume_after_ms(engine, symbols),
         )  # fmt: skip

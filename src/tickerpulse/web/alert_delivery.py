@@ -59,7 +59,12 @@ class _Recipient:
 
 
 def deliver_window_alerts(
-    engine: Engine, window_start: datetime, *, delivery: AlertDelivery, now: datetime
+    engine: Engine,
+    window_start: datetime,
+    *,
+    delivery: AlertDelivery,
+    now: datetime,
+    user_id: int | None = None,
 ) -> dict[str, int]:
     """Evaluate every entitled rule on a published window; store and e-mail the new triggers.
 
@@ -68,12 +73,16 @@ def deliver_window_alerts(
         window_start: The window just published.
         delivery: Who may have alerts and the site's address for the e-mail link.
         now: The current time (for subscriptions' validity and ``created_at``).
+        user_id: Only this user's rules (the demo seeding its own account); every
+            user's when None, as after a cycle.
 
     Returns:
         Counts: rules evaluated, rules skipped for an unknown kind, new events, e-mails queued.
     """
     with Session(engine) as session:
-        rules, recipients, invalid = _entitled_rules(session, matrix=delivery.matrix, now=now)
+        rules, recipients, invalid = _entitled_rules(
+            session, matrix=delivery.matrix, now=now, user_id=user_id
+        )
         counts = {"alert_rules": len(rules), "alert_rules_invalid": invalid}
         if not rules:
             return {**counts, "alert_events": 0, "alert_emails": 0}
@@ -94,15 +103,18 @@ def deliver_window_alerts(
 
 
 def _entitled_rules(
-    session: Session, *, matrix: TierMatrix, now: datetime
+    session: Session, *, matrix: TierMatrix, now: datetime, user_id: int | None = None
 ) -> tuple[list[Rule], dict[int, _Recipient], int]:
     """Rules of users whose tier includes alerts now, their recipients, and unknown-kind count."""
-    rows = session.execute(
+    query = (
         select(AlertRule, User, Subscription)
         .join(User, User.user_id == AlertRule.user_id)
         .outerjoin(Subscription, Subscription.user_id == AlertRule.user_id)
         .order_by(AlertRule.user_id, AlertRule.rule_id)
     )
+    if user_id is not None:
+        query = query.where(AlertRule.user_id == user_id)
+    rows = session.execute(query)
     rules: list[Rule] = []
     recipients: dict[int, _Recipient] = {}
     invalid = 0

@@ -83,20 +83,25 @@ def seed_demo_alerts(engine: Engine, *, delivery: AlertDelivery) -> int:
 
     The cycles ran before the account existed, so the rules are evaluated here on
     the last :data:`DEMO_ALERT_WINDOWS` published windows, oldest first; only the
-    newest one's alerts are e-mailed (to the outbox), as after a real cycle.
+    newest one's alerts are e-mailed (to the outbox), as after a real cycle. Only
+    this account's rules are evaluated: other users' rules (accounts made while
+    the demo ran before a restart) are the cycles' business, and their alerts
+    are neither stored nor counted here.
 
     Args:
         engine: The demo's database, with the cycles published and the accounts seeded.
         delivery: The tier matrix and site URL, as the cycle would use them.
 
     Returns:
-        How many alert events the evaluation stored (0 when run again).
+        How many alert events of the Premium demo account the evaluation stored
+        (0 when run again).
     """
     now = datetime.now(UTC)
     with Session(engine) as session:
         user = accounts.find_user(session, DEMO_ACCOUNTS[2][0])
         if user is None:
             return 0
+        demo_user_id = user.user_id
         known = set(session.scalars(select(Asset.asset_id)))
         for asset_id in (a for a in DEMO_WATCHLIST if a in known):
             watchlists.add(session, user_id=user.user_id, asked=asset_id, now=now)
@@ -118,6 +123,8 @@ def seed_demo_alerts(engine: Engine, *, delivery: AlertDelivery) -> int:
             .limit(DEMO_ALERT_WINDOWS)
         ).all()
     return sum(
-        deliver_window_alerts(engine, window, delivery=delivery, now=now)["alert_events"]
+        deliver_window_alerts(engine, window, delivery=delivery, now=now, user_id=demo_user_id)[
+            "alert_events"
+        ]
         for window in reversed(windows)
     )

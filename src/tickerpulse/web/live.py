@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.streaming.predictions import LIVE_PREDICTION_CHANNEL, OVERALL
 from tickerpulse.streaming.processor import LIVE_BAR_CHANNEL
+from tickerpulse.streaming.world import market_closed
 from tickerpulse.web.live_hub import LiveHub
 
 LIVE_INTERVAL_S = 60
@@ -83,8 +84,19 @@ def _iso(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def snapshot(session: Session, *, symbols: list[str], bars: int = SNAPSHOT_BARS) -> dict[str, Any]:
-    """Recent 1-minute bars, the newest call and the scores of each symbol, and overall scores."""
+def snapshot(
+    session: Session,
+    *,
+    symbols: list[str],
+    bars: int = SNAPSHOT_BARS,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Recent 1-minute bars, the newest call and the scores of each symbol, and overall scores.
+
+    ``closed`` lists the symbols whose market is out of session at ``now`` (default:
+    the current time), by the trading calendar of :mod:`tickerpulse.markets`.
+    """
+    moment = now or datetime.now(UTC)
     bar_rows = session.execute(
         text(
             "SELECT symbol, bar_start, open, high, low, close, volume, vwap, trades, final"
@@ -120,6 +132,7 @@ def snapshot(session: Session, *, symbols: list[str], bars: int = SNAPSHOT_BARS)
         "calls": {c["symbol"]: dict(c) | {"based_on": _iso(c["based_on"])} for c in calls},
         "metrics": {s: scores.get(s) for s in symbols},
         "overall": scores.get(OVERALL),
+        "closed": [s for s in symbols if market_closed(s, moment)],
     }
 
 

@@ -371,6 +371,7 @@ def source_breakdown(session: Session, *, asset_id: str, window_start: datetime)
             m.sentiment_mean,
             m.bull_share,
             m.bear_share,
+            m.spam_mentions,
         )
         .where(
             m.asset_id == asset_id,
@@ -522,7 +523,8 @@ def asset_prediction(session: Session, *, asset_id: str) -> PredictionRow | None
     p = MartPrediction
     stmt = (
         select(p.window_start, p.model, p.prob_up, p.auc, p.auc_ci_low, p.auc_ci_high,
-               p.hit_rate, p.n, p.verdict)
+               p.hit_rate, p.n, p.verdict, p.market_open, p.asset_auc, p.asset_hit_rate,
+               p.asset_n)
         .where(p.asset_id == asset_id)
         .order_by(p.window_start.desc())
         .limit(1)
@@ -534,6 +536,8 @@ def asset_prediction(session: Session, *, asset_id: str) -> PredictionRow | None
 def latest_predictions(session: Session) -> tuple[PredictionRow | None, list[PredictionListRow]]:
     """The newest predicted window's calls, most confident first, and the model's record.
 
+    Assets whose market is closed for the whole window come last (the page shows no call).
+
     Returns:
         A representative row (the model and its out-of-sample scores, which every
         call of one run shares) and the calls; ``(None, [])`` before any prediction.
@@ -543,10 +547,10 @@ def latest_predictions(session: Session) -> tuple[PredictionRow | None, list[Pre
     if newest is None:
         return None, []
     stmt = (
-        select(p.asset_id, Asset.symbol, Asset.name, Asset.asset_class, p.prob_up)
+        select(p.asset_id, Asset.symbol, Asset.name, Asset.asset_class, p.prob_up, p.market_open)
         .join(Asset, Asset.asset_id == p.asset_id)
         .where(p.window_start == newest)
-        .order_by(func.abs(p.prob_up - 0.5).desc(), Asset.symbol)
+        .order_by(p.market_open.desc(), func.abs(p.prob_up - 0.5).desc(), Asset.symbol)
     )
     calls = [PredictionListRow(**row) for row in session.execute(stmt).mappings()]
     first = calls[0].asset_id if calls else None

@@ -81,6 +81,14 @@ class SourceRow:
     sentiment_mean: float | None
     bull_share: float | None
     bear_share: float | None
+    spam_mentions: int = 0
+    """Mentions in spam posts from this source, left out of the other figures."""
+
+    @property
+    def spam_share(self) -> float:
+        """The share of this source's mentions that were spam (0 … 1)."""
+        total = self.mentions + self.spam_mentions
+        return self.spam_mentions / total if total else 0.0
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,12 @@ class PredictionRow:
     hit_rate: float | None
     n: int
     verdict: str
+    market_open: bool = True
+    """False when the asset's market is closed for the whole window: no call."""
+    asset_auc: float | None = None
+    """The model's out-of-sample AUC on this asset alone (the others are pooled)."""
+    asset_hit_rate: float | None = None
+    asset_n: int | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +177,8 @@ class PredictionListRow:
     name: str
     asset_class: str
     prob_up: float
+    market_open: bool = True
+    """False when the asset's market is closed for the whole window: no call."""
 
     @property
     def conviction(self) -> float:
