@@ -62,6 +62,12 @@ def test_api_returns_say_their_unit_and_every_field_is_described(engine: Engine)
     assert (
         row["return_pct"]["deprecated"] is True and "fraction" in row["return_pct"]["description"]
     )
+    for operation in spec["paths"].values():
+        for parameter in operation["get"].get("parameters", []):
+            assert parameter["description"], parameter
+    class_query = spec["paths"]["/trending"]["get"]["parameters"][0]
+    assert class_query["name"] == "class"
+    assert class_query["schema"]["anyOf"][0]["enum"] == ["stock", "etf", "crypto", "fx"]
     period = spec["components"]["schemas"]["TrendingOut"]["properties"]["period"]
     assert period["enum"] == ["6h", "24h", "7d"]
     classes = row["asset_class"]
@@ -108,6 +114,7 @@ def test_api_docs_page_is_titled_after_the_product_and_knows_the_reader(engine: 
     assert "`" not in docs
     assert "api@example.com" in docs and "Sign out" in docs
     assert "return_fraction" in docs and "-0.0134" in docs
+    assert "One of 6h, 24h, 7d." in docs
 
 
 def test_customers_are_not_told_commands_paths_or_settings_but_operators_are(

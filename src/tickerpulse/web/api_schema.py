@@ -100,6 +100,16 @@ FIELD_VALUES: dict[str, list[str]] = {
 }
 """Field name → its allowed values (the field may also be null where its type says so)."""
 
+PARAMETER_DOCS: dict[str, str] = {
+    "class": "Only assets of this class; all classes when left out.",
+    "period": "The span to rank or sum: the latest 6-hour window, 24 hours or 7 days.",
+    "source": "Count only this text source (reddit, x, news, ...); all sources when left out.",
+    "asset_id": "The asset's id (stock:AAPL) or its bare symbol (AAPL).",
+    "days": "How many days of windows, counted back from the asset's newest (1 to 730).",
+    "by": "Group news by outlet, region or asset class.",
+}
+"""Query and path parameter → description."""
+
 FIELD_UNITS: dict[str, dict[str, Any]] = {
     "return_pct": {"deprecated": True},
 }
@@ -121,6 +131,13 @@ def document_schema(spec: dict[str, Any]) -> dict[str, Any]:
             if name in FIELD_VALUES:
                 _allow(prop, FIELD_VALUES[name])
             prop.update(FIELD_UNITS.get(name, {}))
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                name = parameter["name"]
+                parameter.setdefault("description", PARAMETER_DOCS.get(name, ""))
+                if name in FIELD_VALUES or name == "class":
+                    _allow(parameter["schema"], FIELD_VALUES.get(name, ASSET_CLASSES))
     return spec
 
 
