@@ -151,6 +151,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     templates.env.filters.update(formatting.FILTERS)
     templates.env.globals["feature_previews"] = {f.label: f.preview for f in Feature}
     assets = install_static(app, HERE / "static")
+    app.state.static_assets = assets
     templates.env.globals["static_url"] = assets.url
     templates.env.globals["plotly_js_url"] = assets.url(PLOTLY_FILE)
     app.state.templates = templates
