@@ -2,6 +2,8 @@
 
 from tickerpulse.web.charts import price_format, trailing_mean
 from tickerpulse.web.formatting import plain_text, q_value, sentence
+from tickerpulse.web.records import LagRow
+from tickerpulse.web.relation_charts import lead_lag_caption
 
 
 def test_q_values_read_as_the_verdicts_write_them() -> None:
@@ -29,3 +31,11 @@ def test_prices_hover_in_full_with_their_assets_precision() -> None:
 def test_compare_sentiment_is_a_trailing_mean_that_skips_gaps() -> None:
     assert trailing_mean([1.0, None, 0.0, -1.0, 0.5], 4) == [1.0, 1.0, 0.5, 0.0, -0.167]
     assert trailing_mean([None, None], 4) == [None, None]
+
+
+def test_the_lead_lag_caption_writes_q_as_the_table_does() -> None:
+    row = LagRow(
+        source_class="social", lag=1, r=0.3, ci_low=0.2, ci_high=0.4, n=400, q_value=0.0002
+    )
+    caption = lead_lag_caption("BTC", [row])
+    assert "q = <0.001" in caption and "0.000" not in caption
