@@ -1,7 +1,7 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
 Usage: ``python -m bench.run [--only NAME]`` with NAME one of pipeline, tagging, scaling, web,
-analytics, platform, streaming, live, sentiment.
+analytics, platform, streaming, live, sentiment, page_weight.
 """
 
 from __future__ import annotations
@@ -236,6 +236,7 @@ def main() -> None:
             "streaming",
             "live",
             "sentiment",
+            "page_weight",
         ],
         help="run one benchmark instead of all",
     )
@@ -266,6 +267,11 @@ def main() -> None:
         from bench.live_latency import measure as measure_live
 
         write_section("live", live_section(measure_live()))
+    if args.only in (None, "page_weight"):
+        from bench.page_weight import measure as measure_weight
+        from bench.page_weight import page_weight_section
+
+        write_section("page_weight", page_weight_section(measure_weight()))
 
 
 if __name__ == "__main__":

@@ -145,6 +145,8 @@ README_PAGES = {"trending": 1300, "asset": 1600, "news": 2400, "predictions": 10
 (``make screenshots`` copies them to docs/screenshots)."""
 
 MOBILE = {"width": 390, "height": 844}
+LONG_EMAIL = "margaret.hamilton-smith@example-trading.com"
+"""A realistic long address: the account bar must still fit a phone."""
 MOBILE_PAGES = (
     "trending", "asset", "news", "compare", "predictions", "live", "watchlist", "alerts",
 )  # fmt: skip
@@ -192,7 +194,12 @@ def seed_site(engine: Engine) -> None:
     seed_news(engine)
     now = datetime.now(UTC)
     with Session(engine) as session:
-        session.add(weak_btc_relation())
+        relation = weak_btc_relation()  # with a verdict as long as the published ones
+        relation.verdict = (
+            "weak positive relation (r = 0.20, 95% CI 0.10…0.30, n = 200, BH q = 0.020) — in"
+            " past data, not a forecast"
+        )
+        session.add(relation)
         session.add_all(
             MartPrediction(
                 window_start=LATEST + W, asset_id=asset_id, model="logistic",
@@ -219,6 +226,7 @@ def seed_site(engine: Engine) -> None:
         session.commit()
     for reader in ("free", "pro", "premium"):
         add_user(engine, f"{reader}@example.com", tier=reader)
+    add_user(engine, LONG_EMAIL, tier="premium")
     add_user(engine, "admin@example.com", role="admin")
     with Session(engine) as session:
         premium = accounts.find_user(session, "premium@example.com")
@@ -313,19 +321,34 @@ def test_each_page_shows_what_the_readers_plan_includes_and_gates_the_rest(
     assert not found, found
 
 
+PHONE_READERS = {"premium": "premium@example.com", "admin": "admin@example.com",
+                 "long-email": LONG_EMAIL}  # fmt: skip
+PHONE_EXTRA = {"account": "/account", "api-docs": "/api/v1/docs", "pricing": "/pricing"}
+
+
+@pytest.mark.parametrize("reader", PHONE_READERS)
 def test_main_pages_fit_a_phone_without_sideways_scrolling(
-    browser: Browser, site: str, shots: Path
+    browser: Browser, site: str, shots: Path, reader: str
 ) -> None:
-    context = reader_context(
-        browser, site, "premium", viewport=MOBILE, is_mobile=True, has_touch=True
-    )
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=MOBILE, is_mobile=True, has_touch=True)
+    sign_in(context.new_page(), site, PHONE_READERS[reader], PASSWORD)
     page = context.new_page()
     wide: dict[str, int] = {}
-    for main in (p for p in PAGES if p.name in MOBILE_PAGES):
-        open_page(page, site + main.path)
-        (shots / "mobile").mkdir(exist_ok=True)
-        page.screenshot(path=shots / "mobile" / f"{main.name}.png", full_page=True)
+    paths = {p.name: p.path for p in PAGES if p.name in MOBILE_PAGES} | PHONE_EXTRA
+    for name, path in paths.items():
+        open_page(page, site + path)
+        (shots / f"mobile-{reader}").mkdir(exist_ok=True)
+        page.screenshot(path=shots / f"mobile-{reader}" / f"{name}.png", full_page=True)
         if overflow := a11y.horizontal_overflow(page):
-            wide[main.name] = overflow
+            wide[name] = overflow
+        sign_out = page.get_by_role("button", name="Sign out")
+        expect(sign_out).to_be_in_viewport(ratio=1)  # never cut off at the right edge
+    open_page(page, site + "/asset/crypto:BTC")
+    heights = page.locator("table.relation td.verdict").evaluate_all(
+        "cells => cells.map(c => c.getBoundingClientRect().height)"
+    )
     context.close()
     assert not wide, f"pages wider than the phone (px): {wide}"
+    assert heights and max(heights) < 160, f"verdict cells squeezed into tall rows: {heights}"

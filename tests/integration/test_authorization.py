@@ -141,17 +141,26 @@ def test_free_readers_get_the_top_20_a_day_behind_and_no_relation_panel(
     assert "per day, last 7 days" in free_asset and "per 6-hour window" in pro_asset
 
 
-def test_the_live_page_is_in_the_nav_only_for_readers_who_may_open_it(
+def test_the_nav_links_every_part_and_a_gated_part_opens_a_preview_of_it(
     clients: dict[str, TestClient],
 ) -> None:
-    shown = {role: 'href="/live"' in clients[role].get("/", headers=HTML).text for role in ROLES}
-    assert shown == {
-        "anonymous": False,
-        "free": False,
-        "pro": False,
-        "premium": True,
-        "admin": True,
-    }
+    # One rule: every part is in the nav (watchlist and alerts once signed in); a part the
+    # plan lacks shows what it gives and which plan has it, never a bare upgrade box.
+    for role in ROLES:
+        nav = clients[role].get("/", headers=HTML).text
+        assert 'href="/live"' in nav and 'href="/predictions"' in nav
+        assert ('href="/watchlist"' in nav) == (role != "anonymous")
+        assert ('href="/alerts"' in nav) == (role != "anonymous")
+    for role in ("free", "pro"):
+        for path, preview in (
+            ("/live", "1-minute price bars"),
+            ("/watchlist", "Your own list of assets on one page"),
+            ("/alerts", "checked after every 6-hour window"),
+        ):
+            page = clients[role].get(path, headers=HTML)
+            assert page.status_code == 403 and preview in page.text
+            assert "comes with the <strong>Premium</strong> plan" in page.text
+    assert "Latest alerts" in clients["premium"].get("/alerts", headers=HTML).text
     stream = clients["premium"].get("/live/stream")
     assert stream.headers["content-type"].startswith("text/event-stream")
     assert "event: snapshot" in stream.text

@@ -1,6 +1,7 @@
 """The live page end to end: uvicorn, a Premium reader's SSE stream, the processor on replayed trades."""
 
 import itertools
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -122,7 +123,7 @@ def test_a_premium_reader_sees_bars_and_calls_arrive_over_sse(
 
         page = client.get("/live", headers=HTML)
         assert page.status_code == 200
-        assert '<script src="/static/live.js" defer>' in page.text  # it opens /live/stream
+        assert re.search(r'<script src="/static/live\.js\?v=[0-9a-f]{16}" defer>', page.text)
         assert 'new EventSource("/live/stream?symbols="' in client.get("/static/live.js").text
         assert "AAPL, 1-minute bars (UTC)" in page.text
         assert "All symbols" in page.text and 'href="/live"' in page.text

@@ -165,7 +165,8 @@ def test_empty_database_pages_say_why_there_is_no_data(engine: Engine) -> None:
             response = c.get(path)
             assert response.status_code == 200
             assert "No cycle has been published yet" in response.text
-            assert "<code>make demo</code>" in response.text
+            # customers are not told commands; operators see them (test_site_words.py)
+            assert "make demo" not in response.text and "tickerpulse cycle" not in response.text
         assert c.get("/healthz").json() == {"status": "ok", "latest_window": None}
 
 
@@ -188,17 +189,47 @@ def test_times_stay_utc_whatever_the_database_session_time_zone(database_url: st
         tokyo.dispose()
 
 
-def test_plotly_is_served_from_the_package_never_from_a_cdn(client: TestClient) -> None:
+def test_plotly_is_the_local_finance_bundle_fingerprinted_and_gzipped(client: TestClient) -> None:
     html = client.get("/asset/stock:TSLA").text
-    src = re.search(r'<script src="(/static/plotly\.min\.js\?v=[\w.]+)" defer>', html)
-    assert src, "the asset page loads the local plotly bundle"
-    js = client.get(src.group(1))
-    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
-    assert "max-age=31536000" in js.headers["cache-control"]
-    assert js.content.startswith(b"/**") and len(js.content) > 1_000_000
-    assert client.get("/static/site.css").status_code == 200
+    src = re.search(r'<script src="(/static/plotly-finance\.min\.js\?v=[0-9a-f]{16})" defer>', html)
+    assert src, "the asset page loads the local partial plotly bundle"
+    raw = client.get(src.group(1), headers={"accept-encoding": "identity"})
+    assert raw.status_code == 200 and "javascript" in raw.headers["content-type"]
+    assert raw.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert raw.content.startswith(b"/**") and 1_000_000 < len(raw.content) < 1_500_000
+    assert b"candlestick" in raw.content  # the finance bundle draws our candles
+    packed = client.get(src.group(1), headers={"accept-encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert int(packed.headers["content-length"]) < 500_000 and packed.content == raw.content
+    # without the current hash the file may be kept but must be revalidated
+    stale = client.get("/static/plotly-finance.min.js?v=old")
+    assert stale.headers["cache-control"] == "no-cache"
+    again = client.get(src.group(1), headers={"if-none-match": raw.headers["etag"]})
+    assert again.status_code == 304 and not again.content
     for page in ("/", "/asset/stock:TSLA", "/asset/stock:AAPL"):
         assert "cdn." not in client.get(page).text.lower()
+
+
+def test_pages_css_and_scripts_are_fingerprinted_and_the_favicon_is_an_svg(
+    client: TestClient,
+) -> None:
+    html = client.get("/").text
+    for name in ("site.css", "site.js", "favicon.svg"):
+        url = re.search(rf'"(/static/{re.escape(name)}\?v=[0-9a-f]{{16}})"', html)
+        assert url, f"{name} is linked with its content hash"
+        answer = client.get(url.group(1))
+        assert answer.status_code == 200 and "immutable" in answer.headers["cache-control"]
+    icon = client.get("/favicon.ico")  # follows the redirect to the SVG
+    assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+    assert client.get("/static/nothing.js").status_code == 404
+
+
+def test_pages_and_api_answers_are_gzipped_when_the_client_accepts_it(client: TestClient) -> None:
+    page = client.get("/asset/stock:TSLA", headers={"accept-encoding": "gzip"})
+    assert page.headers["content-encoding"] == "gzip" and "<html" in page.text
+    assert int(page.headers["content-length"]) < len(page.content) / 2
+    plain = client.get("/asset/stock:TSLA", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.text == page.text
 
 
 def test_trending_period_and_source_filters_change_the_ranking_and_labels(

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from tickerpulse.config import Settings
 from tickerpulse.web import api_keys, queries, views
 from tickerpulse.web.accounts import reader_tier
-from tickerpulse.web.auth import Viewer, remembered, utcnow
+from tickerpulse.web.api_schema import document_schema
+from tickerpulse.web.auth import Viewer, ViewerDep, remembered, utcnow
 from tickerpulse.web.crypto import digest
 from tickerpulse.web.deps import ViewsDep, get_session
 from tickerpulse.web.outage import install_outage_handler
@@ -85,10 +86,27 @@ class NewsOut(BaseModel):
     coverage: list[NewsCoverageRow]
 
 
+class ModelRecord(BaseModel):
+    """The prediction model's out-of-sample record, which every call of one run shares.
+
+    (Before, this was a whole prediction row whose ``prob_up`` was some other asset's
+    call; the calls' own probabilities are in ``calls``.)
+    """
+
+    window_start: datetime
+    model: str
+    auc: float | None
+    auc_ci_low: float | None
+    auc_ci_high: float | None
+    hit_rate: float | None
+    n: int
+    verdict: str
+
+
 class PredictionsOut(BaseModel):
     """Every asset's next-window call and the model's record, as on ``/predictions``."""
 
-    model: PredictionRow | None
+    model: ModelRecord | None
     calls: list[PredictionListRow]
 
 
@@ -138,15 +156,25 @@ async def api_viewer(request: Request, response: Response, session: SessionArg) 
 ApiViewer = Annotated[Viewer, Depends(api_viewer)]
 
 
+def _known_id(session: Session, asked: str) -> str | None:
+    """The asset id for an id or, as the site does, a bare symbol (AAPL); None if unknown."""
+    if queries.asset_overview(session, asset_id=asked) is not None:
+        return asked
+    if ":" in asked:
+        return None
+    return queries.asset_id_for_symbol(session, symbol=asked)
+
+
 def _asset_windows(session: Session, *, asset_id: str, days: int) -> AssetWindowsOut | None:
     """An asset's windows over the last ``days`` days up to its newest; None if unknown."""
-    overview = queries.asset_overview(session, asset_id=asset_id)
+    known = _known_id(session, asset_id)
+    overview = None if known is None else queries.asset_overview(session, asset_id=known)
     if overview is None:
         return None
     rows: list[AssetWindowRow] = []
     if overview.latest_window is not None:
         since = overview.latest_window - timedelta(days=days)
-        rows = queries.asset_windows(session, asset_id=asset_id, since=since)
+        rows = queries.asset_windows(session, asset_id=overview.asset_id, since=since)
     return AssetWindowsOut(
         asset_id=overview.asset_id, symbol=overview.symbol,
         latest_window=overview.latest_window, windows=rows,
@@ -155,12 +183,13 @@ def _asset_windows(session: Session, *, asset_id: str, days: int) -> AssetWindow
 
 def _relation(session: Session, *, asset_id: str) -> RelationOut | None:
     """An asset's relation statistics and prediction; None if unknown."""
-    if queries.asset_overview(session, asset_id=asset_id) is None:
+    known = _known_id(session, asset_id)
+    if known is None:
         return None
     return RelationOut(
-        asset_id=asset_id,
-        relation=queries.asset_relation(session, asset_id=asset_id),
-        prediction=queries.asset_prediction(session, asset_id=asset_id),
+        asset_id=known,
+        relation=queries.asset_relation(session, asset_id=known),
+        prediction=queries.asset_prediction(session, asset_id=known),
     )
 
 
@@ -170,8 +199,10 @@ def create_api(parent: FastAPI) -> FastAPI:
         title="tickerpulse API",
         version="1",
         description="Social and news sentiment per asset in 6-hour windows, its relation to"
-        " prices, and next-window predictions. Premium plan; authenticate with"
-        " `Authorization: Bearer <key>` (keys are created on your account page).",
+        " prices, and next-window predictions. Premium plan; authenticate with the header"
+        " Authorization: Bearer <key> (keys are created on your account page). Returns are"
+        " fractions (-0.0134 = -1.34 %), sentiment runs from -1 (bearish) to +1 (bullish)."
+        " Assets are named by id (stock:AAPL) or bare symbol (AAPL).",
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
@@ -253,13 +284,23 @@ def create_api(parent: FastAPI) -> FastAPI:
     async def predictions(viewer: ApiViewer, cache: ViewsDep) -> PredictionsOut:
         """Every asset's probability of closing the next window higher, and the model's record."""
         view = await cache.get(("predictions",), views.predictions_view)
-        return PredictionsOut(model=view.model, calls=view.calls)
+        record = None
+        if view.model is not None:
+            record = ModelRecord.model_validate(view.model, from_attributes=True)
+        return PredictionsOut(model=record, calls=view.calls)
+
+    def openapi() -> dict[str, Any]:
+        if api.openapi_schema is None:
+            api.openapi_schema = document_schema(FastAPI.openapi(api))
+        return api.openapi_schema
+
+    api.openapi = openapi  # type: ignore[method-assign]
 
     @api.get("/docs", response_class=HTMLResponse, include_in_schema=False)
-    def docs(request: Request) -> Response:
+    async def docs(request: Request, reader: ViewerDep) -> Response:
+        # ``reader`` (from the session cookie) lets the site's header show who is signed in.
         templates: Jinja2Templates = parent.state.templates
-        spec = api.openapi()
-        return templates.TemplateResponse(request, "api_docs.html", {"spec": spec})
+        return templates.TemplateResponse(request, "api_docs.html", {"spec": api.openapi()})
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

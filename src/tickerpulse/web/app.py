@@ -1,14 +1,14 @@
-"""The FastAPI application factory: templates, static files, local Plotly.js and routers.
+"""The FastAPI application factory: templates, static files, compression and routers.
 
-The app is handed an engine and never starts a database itself; Plotly.js is
-served from the file bundled in the installed ``plotly`` package (no CDN, no
-copy in git) under a versioned URL that browsers may cache for a year.
+The app is handed an engine and never starts a database itself. Static files,
+the vendored Plotly.js partial bundle among them, are served from memory under
+fingerprinted URLs that browsers may cache for a year (see
+:mod:`tickerpulse.web.assets`); pages and API answers are gzipped when the
+client accepts it.
 """
 
 from __future__ import annotations
 
-import importlib.metadata
-import importlib.util
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,8 +18,8 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
@@ -28,6 +28,7 @@ from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
 from tickerpulse.web import accounts, formatting
 from tickerpulse.web.api import API_PREFIX, create_api
+from tickerpulse.web.assets import PLOTLY_FILE, install_static
 from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
 from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import PageCache, PageCacheMiddleware
@@ -56,8 +57,7 @@ from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
 from tickerpulse.web.viewcache import ViewCache
 
 HERE = Path(__file__).parent
-PLOTLY_URL = "/static/plotly.min.js"
-YEAR_CACHE = {"Cache-Control": "public, max-age=31536000, immutable"}
+GZIP_MIN_BYTES = 1000
 ANONYMOUS = Viewer(user=None, tier=Tier.FREE)
 CACHED_PAGES = ("/", "/asset", "/news", "/compare")
 NOTICES = {
@@ -97,25 +97,11 @@ def page_context(request: Request) -> dict[str, Any]:
         "viewer": viewer,
         "notices": [notice] if notice else [],
         "unread_alerts": viewer.unread_alerts,
-        "nav_live": matrix.allows(viewer.tier, Feature.LIVE),
+        # One rule for the navigation: it links every part of the product (the personal
+        # ones, watchlist and alerts, once signed in); a part the reader's plan lacks opens
+        # a preview of what it gives and the plan that includes it (upgrade.html).
+        "nav_alerts": matrix.allows(viewer.tier, Feature.ALERTS),
     }
-
-
-def plotly_js_path() -> Path:
-    """Where the installed ``plotly`` package keeps its bundled ``plotly.min.js``.
-
-    Returns:
-        The file's path.
-
-    Raises:
-        RuntimeError: If plotly is not installed or ships no bundle.
-    """
-    spec = importlib.util.find_spec("plotly")  # locates the package without importing it
-    if spec is not None and spec.submodule_search_locations:
-        path = Path(next(iter(spec.submodule_search_locations))) / "package_data/plotly.min.js"
-        if path.is_file():
-            return path
-    raise RuntimeError("plotly.min.js not found in the plotly package: run `uv sync`")
 
 
 def create_app(settings: Settings, engine: Engine) -> FastAPI:
@@ -167,16 +153,13 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.state.live_hub = live_hub
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(formatting.FILTERS)
-    plotly_version = importlib.metadata.version("plotly")
-    templates.env.globals["plotly_js_url"] = f"{PLOTLY_URL}?v={plotly_version}"
+    templates.env.globals["feature_previews"] = {f.label: f.preview for f in Feature}
+    assets = install_static(app, HERE / "static")
+    app.state.static_assets = assets
+    templates.env.globals["static_url"] = assets.url
+    templates.env.globals["plotly_js_url"] = assets.url(PLOTLY_FILE)
     templates.env.globals["site_url"] = site_url  # PUBLIC_URL, else the (allowed) host asked for
     app.state.templates = templates
-    plotly_js = plotly_js_path()
-
-    # Registered before the /static mount so this one file comes from the plotly package.
-    @app.get(PLOTLY_URL, include_in_schema=False)
-    def plotly_bundle() -> FileResponse:
-        return FileResponse(plotly_js, media_type="text/javascript", headers=YEAR_CACHE)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         if not isinstance(exc, HTTPException):  # pragma: no cover - registered for these only
@@ -206,7 +189,6 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     install_outage_handler(app)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for router in (pages, live, account, billing, posts, health, admin, watchlist, alerts):
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
@@ -216,6 +198,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         pages_cache = PageCache(settings.page_cache_seconds)
         app.add_middleware(PageCacheMiddleware, cache=pages_cache, prefixes=CACHED_PAGES)
     app.add_middleware(UsageMiddleware, recorder=usage)  # outside the cache: hits count too
+    # Outside the page cache (which keeps plain bodies); static files come gzipped already.
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES)
     # Added last (outermost): it admits and times every request, cached pages too.
     install_metrics(app, engine, settings)
     install_host_check(app, settings)  # outside the gate: a foreign Host costs no place

@@ -23,6 +23,7 @@ PAGE_STYLE: dict[str, Any] = {
 }
 """Layout keys every figure shares, so the charts look like the site around them."""
 SOCIAL, NEWS = "#1570ef", "#c4320a"
+DAY_MS = 86_400_000
 
 
 def sparkline_svg(values: Sequence[float], *, width: int = 120, height: int = 28) -> str:
@@ -65,6 +66,23 @@ def price_unit(asset_class: str, symbol: str) -> str:
         A three-letter currency code.
     """
     return symbol[3:6] if asset_class == "fx" and len(symbol) == 6 else "USD"
+
+
+def price_format(closes: Sequence[float | None]) -> str:
+    """The d3 format that shows a price in full with its asset's precision.
+
+    Plotly abbreviates large numbers in hovers (``57.6936k``); prices read as on
+    the pages instead: two decimals from 10 up, four below (FX, small coins).
+
+    Args:
+        closes: The prices shown (None ignored).
+
+    Returns:
+        A d3 number format such as ``,.2f``.
+    """
+    known = [abs(c) for c in closes if c is not None]
+    typical = sorted(known)[len(known) // 2] if known else 10.0
+    return ",.2f" if typical >= 10 else ",.4f"
 
 
 def asset_figure(
@@ -121,7 +139,13 @@ def asset_figure(
             "rangeslider": {"visible": False},
             "hoverformat": "%Y-%m-%d %H:%M UTC",
         },
-        "yaxis": {**axis, "domain": [0.5, 1.0], "title": {"text": f"Price ({unit})"}},
+        "yaxis": {
+            **axis,
+            "domain": [0.5, 1.0],
+            "title": {"text": f"Price ({unit})"},
+            "hoverformat": price_format([r.close for r in priced]),
+            "tickformat": ",",
+        },
         "yaxis2": {
             **axis,
             "domain": [0.26, 0.46],
@@ -181,6 +205,25 @@ def news_groups_figure(
 
 
 COMPARE_COLOURS = ("#1570ef", "#c4320a", "#0a7d38", "#6941c6", "#b54708")
+SMOOTH_WINDOWS = 4
+"""The compare page's sentiment is a trailing mean over this many 6-hour windows (24 h)."""
+
+
+def trailing_mean(values: Sequence[float | None], size: int) -> list[float | None]:
+    """The mean of each value and the ``size - 1`` before it, skipping gaps.
+
+    Args:
+        values: The series, oldest first (None where a window had no mentions).
+        size: How many values each mean covers.
+
+    Returns:
+        One mean per value, rounded to 3 decimals; None where the span holds no value.
+    """
+    out: list[float | None] = []
+    for i in range(len(values)):
+        known = [v for v in values[max(0, i - size + 1) : i + 1] if v is not None]
+        out.append(round(sum(known) / len(known), 3) if known else None)
+    return out
 
 
 def compare_figure(series: Sequence[tuple[str, Sequence[AssetWindowRow]]]) -> dict[str, Any]:
@@ -211,17 +254,21 @@ def compare_figure(series: Sequence[tuple[str, Sequence[AssetWindowRow]]]) -> di
             )  # fmt: skip
         traces.append(
             {
-                "type": "scatter", "mode": "lines+markers", "name": symbol, "legendgroup": symbol,
+                "type": "scatter", "mode": "lines", "name": symbol, "legendgroup": symbol,
                 "showlegend": not base, "x": [_x(r.window_start) for r in rows],
-                "y": [r.social_sentiment for r in rows], "line": {"color": colour, "dash": "dot"},
-                "marker": {"size": 4}, "yaxis": "y2", "connectgaps": False,
-                "hovertemplate": f"{symbol} %{{y:+.2f}}<extra>social sentiment</extra>",
+                "y": trailing_mean([r.social_sentiment for r in rows], SMOOTH_WINDOWS),
+                "line": {"color": colour, "width": 2, "shape": "spline", "smoothing": 0.6},
+                "yaxis": "y2", "connectgaps": True,
+                "hovertemplate": f"{symbol} %{{y:+.2f}}<extra>social sentiment, 24 h mean</extra>",
             }
         )  # fmt: skip
     axis = {"gridcolor": GRID, "zerolinecolor": "#98a2b3"}
     names = ", ".join(symbol for symbol, _ in series)
     layout = {
-        "title": {"text": f"{names}: price and social sentiment per 6-hour window (UTC)", "x": 0},
+        "title": {
+            "text": f"{names}: price per 6-hour window and social sentiment, 24 h mean (UTC)",
+            "x": 0,
+        },
         "height": 560,
         "margin": {"l": 64, "r": 12, "t": 72, "b": 56},
         "hovermode": "x unified",
@@ -239,7 +286,7 @@ def compare_figure(series: Sequence[tuple[str, Sequence[AssetWindowRow]]]) -> di
             **axis,
             "domain": [0.0, 0.36],
             "range": [-1, 1],
-            "title": {"text": "Social sentiment<br>(−1 to +1)"},
+            "title": {"text": "Social sentiment,<br>24 h mean (−1 to +1)"},
         },
     }
     return {"data": traces, "layout": layout}
@@ -311,7 +358,14 @@ def daily_figure(
         "barmode": "stack",
         "height": 300,
         "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
-        "xaxis": {"type": "date", "gridcolor": GRID, "title": {"text": "Day (UTC)"}},
+        # Ticks on whole days, even for one day of data (never "23:59:59.9996").
+        "xaxis": {
+            "type": "date",
+            "gridcolor": GRID,
+            "title": {"text": "Day (UTC)"},
+            "tickformat": "%b %d",
+            "dtick": DAY_MS,
+        },
         "yaxis": {"gridcolor": GRID, "title": {"text": y_title}, "rangemode": "tozero"},
         "legend": {"orientation": "h"},
     }
@@ -349,6 +403,9 @@ def live_figure(symbol: str, bars: Sequence[Mapping[str, Any]]) -> dict[str, Any
             "type": "date", "gridcolor": GRID, "rangeslider": {"visible": False},
             "hoverformat": "%H:%M UTC",
         },
-        "yaxis": {"gridcolor": GRID, "title": {"text": "Price"}},
+        "yaxis": {
+            "gridcolor": GRID, "title": {"text": "Price"}, "tickformat": ",",
+            "hoverformat": price_format([b["close"] for b in bars]),
+        },
     }  # fmt: skip
     return {"data": [candles], "layout": layout}

@@ -6,6 +6,8 @@ an unknown value reads as an en dash rather than a misleading zero.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -84,6 +86,45 @@ def price(value: float | None) -> str:
     return f"{value:,.2f}" if value >= 10 else f"{value:.4f}"
 
 
+def q_value(value: float | None) -> str:
+    """A p- or q-value as the verdicts write it: three decimals, ``<0.001`` below that."""
+    if value is None:
+        return DASH
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter in capitals and the rest untouched (AUC stays AUC)."""
+    return text[:1].upper() + text[1:]
+
+
+def day(value: datetime | None) -> str:
+    """A date in UTC for readers, e.g. ``2026-10-30 12:05 UTC`` (no seconds or microseconds)."""
+    return utc(value)
+
+
+_MARKUP = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"(?<!\w)(\*\*|__|\*|_|`+|~~)(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),  # emphasis, code
+    (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)", re.M), ""),  # block marks
+]
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as plain reading text, for excerpts: ``**BTC** rallied`` → ``BTC rallied``."""
+    text = markdown
+    for pattern, replacement in (*_MARKUP, _MARKUP[2]):  # twice: ***both*** nests
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
+
+
+def figure_height(figure_json: str) -> int:
+    """The pixel height a figure draws at, so its box is reserved at exactly that size."""
+    height = json.loads(figure_json).get("layout", {}).get("height", 450)
+    return int(height)
+
+
 def safe_url(value: str | None) -> str | None:
     """The URL if it is http(s), else None, so a stored link can never run script."""
     if value and value.lower().startswith(("https://", "http://")):
@@ -111,4 +152,9 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "price": price,
     "safe_url": safe_url,
     "sparkline": sparkline,
+    "q_value": q_value,
+    "sentence": sentence,
+    "day": day,
+    "plain_text": plain_text,
+    "figure_height": figure_height,
 }

@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import EditorialPost, EditorialPostAsset
+from tickerpulse.web.formatting import plain_text
 from tickerpulse.web.tiers import Tier
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
@@ -65,7 +66,7 @@ def _summary(post: EditorialPost, tier: Tier) -> PostSummary:
         publish_at=post.publish_at,
         min_tier=needed,
         locked=tier < needed,
-        excerpt="" if tier < needed else first[:280],
+        excerpt="" if tier < needed else plain_text(first)[:280],
     )
 
 

@@ -27,7 +27,14 @@ class TrendingRow:
     bear_share: float | None
     close: float | None
     return_pct: float | None
+    """Close-to-close change as a fraction (-0.0134 = -1.34 %); see ``return_fraction``."""
     sparkline: tuple[float, ...] = ()
+    return_fraction: float | None = None
+    """The same value as ``return_pct`` under a name that says its unit (filled in)."""
+
+    def __post_init__(self) -> None:
+        if self.return_fraction is None:
+            object.__setattr__(self, "return_fraction", self.return_pct)
 
     @property
     def rank_change(self) -> int | None:
@@ -68,6 +75,12 @@ class AssetWindowRow:
     news_mentions: int
     sentiment_model: str | None = None
     """The sentiment model version behind the window's figures (``mixed``: several)."""
+    return_fraction: float | None = None
+    """The same value as ``return_pct`` under a name that says its unit (filled in)."""
+
+    def __post_init__(self) -> None:
+        if self.return_fraction is None:
+            object.__setattr__(self, "return_fraction", self.return_pct)
 
 
 @dataclass(frozen=True)

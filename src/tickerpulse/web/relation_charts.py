@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tickerpulse.web.charts import GRID, NEWS, PAGE_STYLE, SOCIAL, figure_json
+from tickerpulse.web.formatting import q_value
 from tickerpulse.web.records import EventRow, LagRow
 
 ALPHA = 0.05
@@ -96,7 +97,7 @@ def lead_lag_caption(symbol: str, rows: Sequence[LagRow]) -> str:
         )
     parts = [
         f"{row.source_class} sentiment at lag {_signed(row.lag)} (r = {row.r:+.2f}, q = "
-        f"{row.q_value:.3f}: {lag_words(row.lag)})"
+        f"{q_value(row.q_value)}: {lag_words(row.lag)})"
         for row in found
         if row.r is not None and row.q_value is not None
     ]
@@ -270,7 +271,7 @@ def _lag_hover(row: LagRow) -> str:
         if row.ci_low is None or row.ci_high is None
         else f"{row.ci_low:+.3f} … {row.ci_high:+.3f}"
     )
-    q = "n/a" if row.q_value is None else f"{row.q_value:.3f}"
+    q = "n/a" if row.q_value is None else q_value(row.q_value)
     return (
         f"lag {row.lag:+d} ({lag_words(row.lag)})<br>r {row.r or 0.0:+.3f}, 95 % CI {ci}"
         f"<br>{row.n:,} windows, q {q}"

@@ -56,6 +56,11 @@ class Feature(StrEnum):
         """What the feature is called in an upgrade prompt."""
         return FEATURE_LABELS[self]
 
+    @property
+    def preview(self) -> str:
+        """What a reader gets with the feature, shown where it is gated."""
+        return FEATURE_PREVIEWS[self]
+
 
 FEATURE_LABELS = {
     Feature.TRENDING_LIVE: "the live, full trending list",
@@ -68,6 +73,28 @@ FEATURE_LABELS = {
     Feature.WATCHLISTS: "watchlists",
     Feature.ALERTS: "alerts",
     Feature.API: "the REST API",
+}
+
+FEATURE_PREVIEWS = {
+    Feature.TRENDING_LIVE: "Every mentioned asset, ranked as soon as a 6-hour window is"
+    " published, instead of the top 20 a day later.",
+    Feature.SENTIMENT_HISTORY: "Each asset's price, social and news sentiment and mentions for"
+    " every 6-hour window of its history, charted and in tables.",
+    Feature.NEWS: "News volume and tone by outlet, region and asset class, which assets the"
+    " news covers most, and how far outlets agree.",
+    Feature.RELATION: "Whether an asset's sentiment moved with or ahead of its price:"
+    " correlations with confidence intervals, lead-lag and event studies.",
+    Feature.COMPARE: "Two to five assets side by side: prices rebased to 100 and their social"
+    " sentiment on one time axis.",
+    Feature.PREDICTIONS: "Every asset's probability of closing the next 6-hour window higher,"
+    " with the model's honest out-of-sample record.",
+    Feature.LIVE: "1-minute price bars that update as they close, with the online model's"
+    " next-minute calls.",
+    Feature.WATCHLISTS: "Your own list of assets on one page: each one's latest mentions,"
+    " sentiment, 6-hour return and a 7-day price line, in one glance.",
+    Feature.ALERTS: 'Rules such as "BTC moves more than 3 %" or "TSLA\'s mentions triple",'
+    " checked after every 6-hour window, on the site and by e-mail.",
+    Feature.API: "The site's numbers as JSON over a REST API with your own keys.",
 }
 
 DEFAULT_MATRIX: Mapping[Feature, Tier] = {

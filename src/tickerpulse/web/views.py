@@ -32,6 +32,8 @@ from tickerpulse.web.tiers import FULL_ACCESS, Access, Feature, Gate
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
 TRENDING_LIMIT = 25
+TRENDING_ALL = 1000
+"""Rows of "show every asset" (more than the universe holds)."""
 HISTORY = timedelta(days=30)
 
 
@@ -53,6 +55,12 @@ class TrendingView:
     sources: tuple[str, ...] = TEXT_SOURCES
     delayed: bool = False
     row_cap: int | None = None
+    show_all: bool = False
+
+    @property
+    def more(self) -> bool:
+        """Whether the page shows its first rows only and the reader may ask for every asset."""
+        return self.row_cap is None and not self.show_all and len(self.rows) >= TRENDING_LIMIT
 
     @property
     def period_label(self) -> str:
@@ -211,6 +219,7 @@ def trending_view(
     period: str | None = None,
     source: str | None = None,
     access: Access = FULL_ACCESS,
+    show_all: bool = False,
 ) -> TrendingView:
     """Gather the trending page for the period ending with the newest window the reader may see.
 
@@ -220,6 +229,7 @@ def trending_view(
         period: ``6h``, ``24h`` or ``7d``; anything else means 6h.
         source: One text source (``reddit``, ``news``, …); anything else means all.
         access: The reader's access (Free: top 20, a day behind).
+        show_all: Every mentioned asset instead of the top 25 (not past a tier's row cap).
 
     Returns:
         The view; ``window`` is None when no cycle has been published.
@@ -229,9 +239,10 @@ def trending_view(
     picked = source if source in TEXT_SOURCES else None
     window = visible_window(session, access)
     cap = access.trending_rows
+    every = show_all and cap is None
     base = TrendingView(
         window=window, asset_class=chosen, period=span, source=picked,
-        delayed=bool(access.delay), row_cap=cap,
+        delayed=bool(access.delay), row_cap=cap, show_all=every,
     )  # fmt: skip
     if window is None:
         return base
@@ -239,7 +250,7 @@ def trending_view(
         base,
         published_at=queries.published_at(session, window_start=window),
         rows=queries.trending(
-            session, window_start=window, limit=min(TRENDING_LIMIT, cap or TRENDING_LIMIT),
+            session, window_start=window, limit=cap or (TRENDING_ALL if every else TRENDING_LIMIT),
             asset_class=chosen, windows=TRENDING_PERIODS[span][1], source=picked,
         ),
     )  # fmt: skip

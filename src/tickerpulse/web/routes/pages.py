@@ -31,16 +31,22 @@ async def trending_page(
     asset_class: Annotated[str | None, Query(alias="class")] = None,
     period: str | None = None,
     source: str | None = None,
+    show: str | None = None,
     *,
     access: AccessDep,
 ) -> Response:
-    """The most-mentioned assets over 6 h, 24 h or 7 days, by class and by source."""
+    """The most-mentioned assets over 6 h, 24 h or 7 days, by class and by source.
+
+    ``show=all`` lists every mentioned asset (Pro and up) instead of the top 25.
+    """
+    every = show == "all"
     view = await cache.get(
-        ("trending", asset_class, period, source, access.tier),
+        ("trending", asset_class, period, source, access.tier, every),
         lambda s: views.trending_view(
-            s, asset_class=asset_class, period=period, source=source, access=access
+            s, asset_class=asset_class, period=period, source=source, access=access,
+            show_all=every,
         ),
-    )
+    )  # fmt: skip
     return templates.TemplateResponse(request, "trending.html", {"view": view})
 
 
