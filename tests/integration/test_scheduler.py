@@ -46,9 +46,10 @@ def test_a_failing_window_is_retried_and_later_windows_wait_for_it(
     world = small_world(days=1)
     ctx = make_context(engine, str(lake_dir), world)
     broken = world.windows[1]
-    # an unreadable landing makes the normalize stage of that window fail
+    # a landing that cannot be read at all (a folder where a part file must be) fails the
+    # normalize stage of that window; a merely damaged part is salvaged, not a failure
     bad_part = f"{ctx.layout.raw_dir('reddit', broken.date, broken.key)}/part-zzzz.jsonl.gz"
-    ctx.lake.write_bytes(bad_part, b"not gzip")
+    ctx.lake.write_bytes(f"{bad_part}/inside", b"")
 
     gave_up = run_windows(ctx, world.windows, retry=RetryPolicy(attempts=1))
     assert gave_up.failed is not None and gave_up.failed.stage == "normalize"

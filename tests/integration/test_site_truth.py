@@ -95,4 +95,4 @@ def test_the_source_table_shows_the_spam_share(engine: Engine, client: TestClien
         )
     html = client.get("/asset/stock:TSLA").text
     table = html.split('id="breakdown-title"')[1].split("</section>")[0]
-    assert ">Spam</abbr>" in table and "25 %" in table and "(10)" in table
+    assert ">Spam</th>" in table and "25 %" in table and "(10)" in table

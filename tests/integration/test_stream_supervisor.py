@@ -100,7 +100,9 @@ def test_healthz_and_metrics_show_the_processor_down_and_back(
     bus = InProcessBus()
     publish(bus, disordered_trades(minutes=3))
     supervised = supervise(bus, engine, Lake(str(lake_dir)))
-    with running(supervised), TestClient(create_app(platform_settings(), engine)) as client:
+    settings = platform_settings(metrics_token="scrape-token")
+    with running(supervised), TestClient(create_app(settings, engine)) as client:
+        client.headers["authorization"] = "Bearer scrape-token"
         wait_until(lambda: client.get("/healthz").json()["status"] == "degraded")
         health = client.get("/healthz").json()
         assert health["stream_processors"][GROUP]["state"] == "restarting"
