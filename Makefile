@@ -30,9 +30,10 @@ test-slow: setup
 wheel: setup
 	$(UV) build --wheel
 
-# the Spark job reading Kafka is marked both: it runs with the Kafka tests
+# the Spark job reading Kafka is marked both: it runs with the Kafka tests (and Spark on
+# gs:// with the cloud tests)
 test-spark: setup
-	$(BIN)/pytest -m "spark and not kafka"
+	$(BIN)/pytest -m "spark and not kafka and not cloud"
 
 # A single-node KRaft broker from Maven Central jars (deploy/kafka): 127.0.0.1:9092 unless
 # KAFKA_PORT says otherwise. The Kafka tests start a throwaway broker of their own.
