@@ -185,6 +185,7 @@ def test_backfill_reads_the_raw_lake_from_gcs(
 
 
 @pytest.mark.spark
+@pytest.mark.timeout(900)  # Spark's start-up on a busy machine
 def test_the_spark_engine_on_a_gcs_lake_publishes_the_local_duckdb_marts(
     bucket: str, engine: Engine, local_marts: Any
 ) -> None:
