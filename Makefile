@@ -6,7 +6,7 @@ UV := $(TOOLS)/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo audit test test-slow test-spark test-kafka kafka kafka-stop spark-kafka-jars test-browser browser screenshots wheel lint format bench clean universe eval
+.PHONY: setup demo audit test test-slow test-spark test-kafka cloud-tools test-cloud kafka kafka-stop spark-kafka-jars test-browser browser screenshots wheel lint format bench clean universe eval
 
 setup: $(VENV)/.synced
 
@@ -30,9 +30,10 @@ test-slow: setup
 wheel: setup
 	$(UV) build --wheel
 
-# the Spark job reading Kafka is marked both: it runs with the Kafka tests
+# the Spark job reading Kafka is marked both: it runs with the Kafka tests (and Spark on
+# gs:// with the cloud tests)
 test-spark: setup
-	$(BIN)/pytest -m "spark and not kafka"
+	$(BIN)/pytest -m "spark and not kafka and not cloud"
 
 # A single-node KRaft broker from Maven Central jars (deploy/kafka): 127.0.0.1:9092 unless
 # KAFKA_PORT says otherwise. The Kafka tests start a throwaway broker of their own.
@@ -53,6 +54,30 @@ spark-kafka-jars: .spark-jars/.fetched
 test-kafka: setup spark-kafka-jars
 	deploy/kafka/kafka.sh fetch
 	$(BIN)/pytest -m kafka
+
+# Google Cloud Storage and Stripe emulators (Go programs from the Go module proxy), built
+# into .tools/go with the module and build caches kept there too; reused once built.
+FAKE_GCS_VERSION := v1.56.1
+STRIPE_MOCK_VERSION := v0.203.0
+GO_TOOLS := $(CURDIR)/$(TOOLS)/go
+GO_ENV := GOBIN=$(GO_TOOLS)/bin GOPATH=$(GO_TOOLS)/path GOMODCACHE=$(GO_TOOLS)/path/pkg/mod \
+	GOCACHE=$(GO_TOOLS)/cache GOFLAGS=-modcacherw GOTOOLCHAIN=local
+
+cloud-tools: $(GO_TOOLS)/bin/.fake-gcs-server-$(FAKE_GCS_VERSION) $(GO_TOOLS)/bin/.stripe-mock-$(STRIPE_MOCK_VERSION)
+
+$(GO_TOOLS)/bin/.fake-gcs-server-$(FAKE_GCS_VERSION):
+	@command -v go >/dev/null || { echo "cloud-tools needs Go (https://go.dev/dl/)"; exit 1; }
+	$(GO_ENV) go install github.com/fsouza/fake-gcs-server@$(FAKE_GCS_VERSION)
+	touch $@
+
+$(GO_TOOLS)/bin/.stripe-mock-$(STRIPE_MOCK_VERSION):
+	@command -v go >/dev/null || { echo "cloud-tools needs Go (https://go.dev/dl/)"; exit 1; }
+	$(GO_ENV) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+	touch $@
+
+# the lake on gs:// against fake-gcs-server, Stripe mode against stripe-mock
+test-cloud: setup cloud-tools
+	$(BIN)/pytest -m cloud
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
 browser:

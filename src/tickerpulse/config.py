@@ -293,6 +293,9 @@ class Settings(BaseSettings):
     stripe_api_url: str | None = Field(
         default=None, description="Override of https://api.stripe.com (tests only)."
     )
+    stripe_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a call to Stripe may take before it fails."
+    )
     stripe_price_pro: str = "price_sandbox_pro"
     stripe_price_premium: str = "price_sandbox_premium"
     billing_grace_days: int = Field(

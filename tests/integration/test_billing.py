@@ -195,12 +195,16 @@ def test_stripe_checkout_and_portal_go_through_the_stripe_sdk(engine: Engine) ->
         stripe_api_url=f"http://127.0.0.1:{server.server_port}", stripe_price_pro="price_pro_1",
     )  # fmt: skip
     add_user(engine, "p@example.com", tier="pro")
+    buyer_id = add_user(engine, "new@example.com")
     try:
         with TestClient(create_app(settings, engine)) as client:
-            sign_in(client, "p@example.com")
+            sign_in(client, "new@example.com")
             token = csrf_of(client.get("/account").text)
             out = client.post("/billing/checkout", data={"tier": "pro", "csrf_token": token},
                               follow_redirects=False)  # fmt: skip
+            client.post("/logout", data={"csrf_token": token})
+            sign_in(client, "p@example.com")
+            token = csrf_of(client.get("/account").text)
             portal = client.post(
                 "/billing/portal", data={"csrf_token": token}, follow_redirects=False
             )
@@ -211,7 +215,61 @@ def test_stripe_checkout_and_portal_go_through_the_stripe_sdk(engine: Engine) ->
     path, form, auth = FakeStripe.seen[0]
     assert path == "/v1/checkout/sessions" and auth == "Bearer sk_test_abc"
     assert form["line_items[0][price]"] == ["price_pro_1"] and form["mode"] == ["subscription"]
+    assert form["client_reference_id"] == [str(buyer_id)]
     with Session(engine) as session:
-        user = session.scalars(select(User)).one()
-    assert form["client_reference_id"] == [str(user.user_id)]
+        user = session.scalars(select(User).where(User.email == "p@example.com")).one()
     assert FakeStripe.seen[1][1]["customer"] == [f"cus_test_{user.user_id}"]
+
+
+def test_pro_to_premium_in_the_sandbox_charges_the_prorated_difference_once(
+    engine: Engine,
+) -> None:
+    """One upgrade halfway through the period: $19 + (49 - 19) / 2 = $34, not $19 + $49."""
+    add_user(engine, "up@example.com")
+    settings = platform_settings(demo_mode=True)
+    with TestClient(create_app(settings, engine)) as client:
+        sign_in(client, "up@example.com")
+        page = client.get("/billing/sandbox/checkout?tier=pro").text
+        client.post("/billing/sandbox/pay", data={"tier": "pro", "csrf_token": csrf_of(page)})
+        assert subscription(engine).current_period_end is not None  # from the paid invoice
+        with Session(engine) as session:  # half the 30-day period has gone by
+            row = session.scalars(select(Subscription)).one()
+            row.current_period_end = datetime.now(UTC) + timedelta(days=15)
+            session.commit()
+        pricing = client.get("/pricing").text
+        assert "Upgrade to Premium" in pricing and "Choose Premium" not in pricing
+        upgraded = client.post(
+            "/billing/checkout", data={"tier": "premium", "csrf_token": csrf_of(pricing)},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert upgraded.headers["location"] == "/account?notice=billing_upgrade"
+        assert "price difference" in client.get(upgraded.headers["location"]).text
+    assert subscription(engine).tier == "premium"
+    with Session(engine) as session:
+        amounts = sorted(p.amount_cents for p in session.scalars(select(Payment)))
+    assert 1495 <= amounts[0] <= 1500 and amounts[1] == 1900  # seconds pass during the test
+    assert sum(amounts) < 1900 + 4900
+
+
+def test_a_premium_subscriber_is_offered_a_downgrade_at_the_period_end(engine: Engine) -> None:
+    add_user(engine, "down@example.com")
+    settings = platform_settings(demo_mode=True)
+    with TestClient(create_app(settings, engine)) as client:
+        sign_in(client, "down@example.com")
+        page = client.get("/billing/sandbox/checkout?tier=premium").text
+        client.post("/billing/sandbox/pay", data={"tier": "premium", "csrf_token": csrf_of(page)})
+        pricing = client.get("/pricing").text
+        assert "Choose Pro" not in pricing and "Downgrade to Pro" in pricing
+        assert "end of your billing period" in pricing
+        down = client.post(
+            "/billing/checkout", data={"tier": "pro", "csrf_token": csrf_of(pricing)},
+            follow_redirects=False,
+        )  # fmt: skip
+        assert down.headers["location"] == "/account?notice=billing_downgrade"
+        assert (
+            "Downgrade to <strong>Pro</strong> scheduled"
+            in client.get("/billing/sandbox/portal").text
+        )
+    assert subscription(engine).tier == "premium"  # kept until the period ends
+    with Session(engine) as session:
+        assert [p.amount_cents for p in session.scalars(select(Payment))] == [4900]

@@ -1,11 +1,21 @@
 """Lake I/O over fsspec: atomic writes, JSON lines, Parquet, CSV.
 
 A local folder by default; ``gs://`` or ``s3://`` URLs work the same way
-once gcsfs or s3fs is installed. Every write goes to a hidden temporary name
-first and is renamed into place, so a crash never leaves a half-written file
-where a reader would find it. A gzipped file that was damaged anyway (cut
-short in a copy, a bad disk block) is read as far as it decodes: its whole
-lines are kept and the damage is reported, not raised, when the reader asks.
+through gcsfs or s3fs. A crash never leaves a half-written file where a reader
+would find it, by the means each kind of storage offers:
+
+- a local folder: the bytes go to a hidden temporary name in the same folder,
+  then a rename (atomic within one POSIX file system) puts them in place;
+- an object store: there is no rename (gcsfs and s3fs "move" by copy and
+  delete, two requests), but an object becomes visible only when its upload
+  completes: the whole file is sent in one call (one PUT, or a resumable or
+  multipart upload that the store publishes on its last request), so readers
+  see the previous object or the new one, never a part. An upload cut off
+  midway leaves nothing (tests/integration/test_cloud_gcs_lake.py shows it).
+
+A gzipped file that was damaged anyway (cut short in a copy, a bad disk block)
+is read as far as it decodes: its whole lines are kept and the damage is
+reported, not raised, when the reader asks.
 """
 
 from __future__ import annotations
@@ -70,7 +80,7 @@ class Lake:
         return sorted(p[prefix:] for p in self.fs.glob(self.full(pattern)))
 
     def write_bytes(self, path: str, data: bytes) -> None:
-        """Write a whole file atomically (temporary name, then rename)."""
+        """Write a whole file atomically (see the module: rename locally, one upload remotely)."""
         full = self.full(path)
         parent, _, name = full.rpartition("/")
         if self.is_local:
@@ -81,9 +91,9 @@ class Lake:
                 handle.flush()
             self.fs.mv(tmp, full)
         else:
-            # Object stores publish an object only when its upload completes.
-            with self.fs.open(full, "wb") as handle:
-                handle.write(data)
+            # One call with all the bytes: no buffered file whose close() could publish
+            # a part after an error midway.
+            self.fs.pipe_file(full, data)
 
     def read_bytes(self, path: str) -> bytes:
         """Read a whole file."""

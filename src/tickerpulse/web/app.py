@@ -73,6 +73,10 @@ NOTICES = {
     "upgraded": "Thank you: your plan is active.",
     "billing_pay": "Payment received: your plan is active.",
     "billing_switch": "Your plan is changed.",
+    "billing_upgrade": "Your plan is upgraded now; you paid only the price difference for the"
+    " rest of this billing period.",
+    "billing_downgrade": "Your plan changes at the end of the billing period you paid for;"
+    " until then you keep your current plan.",
     "billing_fail": "The payment failed: your plan stays active during the grace period.",
     "billing_recover": "The payment went through: your plan is active.",
     "billing_refund": "The last payment is refunded.",

@@ -30,6 +30,13 @@ from stripe._base_address import BaseAddresses
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
+from tickerpulse.web.plan_change import (
+    PlanChange,
+    direction,
+    prorated_cents,
+    sandbox_period,
+    stripe_change_plan,
+)
 from tickerpulse.web.tiers import Tier
 from tickerpulse.web.webhook_payloads import parse_event
 
@@ -231,6 +238,10 @@ def _payment_failed(
 
 def _invoice_paid(session: Session, obj: dict[str, Any], settings: Settings, now: datetime) -> str:
     row = _subscription_row(session, obj)
+    lines = (obj.get("lines") or {}).get("data") or []
+    period_end = (lines[0].get("period") or {}).get("end") if lines else None
+    if row is not None and isinstance(period_end, int):
+        row.current_period_end = datetime.fromtimestamp(period_end, UTC)
     _record_payment(
         session, f"{obj.get('id')}", row, int(obj.get("amount_paid") or 0), obj, "charge", now
     )
@@ -296,6 +307,10 @@ class PaymentProvider(Protocol):
         """A URL where the reader manages (cancels, changes) their subscription."""
         ...
 
+    def change_plan(self, *, subscription: Subscription, tier: Tier, now: datetime) -> PlanChange:
+        """Move a subscriber to another paid plan (see :mod:`tickerpulse.web.plan_change`)."""
+        ...
+
 
 class SandboxProvider:
     """The demo's provider: a local fake checkout page, no Stripe account needed.
@@ -306,6 +321,8 @@ class SandboxProvider:
 
     def __init__(self) -> None:
         self.secret = "whsec_sandbox_" + secrets.token_hex(32)
+        self.pending: dict[int, PlanChange] = {}
+        """Downgrades waiting for their period's end, by user (the sandbox has no clock)."""
 
     def checkout_url(self, *, user: User, tier: Tier, success_url: str, cancel_url: str) -> str:
         """The sandbox checkout page for ``tier``."""
@@ -314,6 +331,25 @@ class SandboxProvider:
     def portal_url(self, *, customer_id: str, return_url: str) -> str:
         """The sandbox portal page."""
         return "/billing/sandbox/portal"
+
+    def change_plan(self, *, subscription: Subscription, tier: Tier, now: datetime) -> PlanChange:
+        """Stripe's arithmetic on the sandbox's 30-day period; the caller sends the events.
+
+        Raises:
+            ValueError: When ``tier`` is the current plan.
+        """
+        current = Tier.parse(subscription.tier)
+        way = direction(current, tier)
+        if way is None:
+            raise ValueError(f"already on {tier.label}")
+        start, end = sandbox_period(subscription.current_period_end, now)
+        if way == "downgrade":
+            change = PlanChange(tier, "downgrade", end, 0)
+            self.pending[subscription.user_id] = change
+            return change
+        self.pending.pop(subscription.user_id, None)
+        due = prorated_cents(PLAN_PRICE_CENTS[current], PLAN_PRICE_CENTS[tier], start, end, now)
+        return PlanChange(tier, "upgrade", now, due)
 
 
 class StripeProvider:
@@ -327,7 +363,10 @@ class StripeProvider:
             base["api"] = settings.stripe_api_url
         self.settings = settings
         self.client = stripe.StripeClient(
-            settings.stripe_api_key.get_secret_value(), base_addresses=base
+            settings.stripe_api_key.get_secret_value(),
+            base_addresses=base,
+            http_client=stripe.RequestsClient(timeout=settings.stripe_timeout_seconds),
+            max_network_retries=0,  # a reader is waiting: fail fast, they can press again
         )
 
     def checkout_url(self, *, user: User, tier: Tier, success_url: str, cancel_url: str) -> str:
@@ -356,6 +395,25 @@ class StripeProvider:
         )
         return portal.url
 
+    def change_plan(self, *, subscription: Subscription, tier: Tier, now: datetime) -> PlanChange:
+        """Update the Stripe subscription (prorated) or schedule a downgrade at period end.
+
+        Raises:
+            stripe.StripeError: When Stripe refuses or does not answer.
+            ValueError: When the subscription is unknown to Stripe or ``tier`` is current.
+        """
+        if subscription.subscription_id is None:
+            raise ValueError("no Stripe subscription to change")
+        return stripe_change_plan(
+            self.client,
+            subscription_id=subscription.subscription_id,
+            current=Tier.parse(subscription.tier),
+            new=tier,
+            prices={t: price_for_tier(self.settings, t) for t in PLAN_PRICE_CENTS},
+            plan_cents=PLAN_PRICE_CENTS,
+            now=now,
+        )
+
 
 def make_provider(settings: Settings) -> PaymentProvider | None:
     """The payment provider in force; None when payments are off (``PAYMENT_PROVIDER=none``).
@@ -380,12 +438,14 @@ def sandbox_events(
     tier: Tier,
     *,
     now: datetime,
+    amount_cents: int | None = None,
 ) -> list[dict[str, Any]]:
     """The Stripe-format events the sandbox sends for a reader's action.
 
     Actions: ``pay`` (checkout completed, invoice paid), ``switch`` (subscription
-    updated to ``tier``), ``fail`` (invoice payment failed), ``recover`` (invoice
-    paid again), ``refund`` (last invoice refunded) and ``cancel``.
+    updated to ``tier``), ``upgrade`` (updated to ``tier`` and a proration invoice
+    of ``amount_cents`` paid), ``fail`` (invoice payment failed), ``recover``
+    (invoice paid again), ``refund`` (last invoice refunded) and ``cancel``.
     """
     stamp = int(now.timestamp() * 1000)
     customer = subscription.customer_id if subscription else f"cus_sandbox_{user.user_id}"
@@ -403,6 +463,8 @@ def sandbox_events(
         }
 
     invoice = {"object": "invoice", "subscription": sub_id, "currency": "usd"}
+    start, end = plan_change_period(subscription, now)
+    period = {"lines": {"data": [{"period": {"start": start, "end": end}}]}}
     if action == "pay":
         return [
             event(
@@ -417,10 +479,12 @@ def sandbox_events(
                 },
             ),
             event(
-                "invoice.paid", {**invoice, "id": f"in_sandbox_{stamp}", "amount_paid": price}, 1
+                "invoice.paid",
+                {**invoice, **period, "id": f"in_sandbox_{stamp}", "amount_paid": price},
+                1,
             ),
         ]
-    if action == "switch":
+    if action in ("switch", "upgrade"):
         item = {"price": {"id": price_for_tier(settings, tier)}}
         obj = {
             "id": sub_id,
@@ -428,7 +492,13 @@ def sandbox_events(
             "status": "active",
             "items": {"data": [item]},
         }
-        return [event("customer.subscription.updated", obj)]
+        if action == "switch":
+            return [event("customer.subscription.updated", obj)]
+        due = {"id": f"in_sandbox_proration_{stamp}", "amount_paid": amount_cents or 0}
+        return [
+            event("customer.subscription.updated", {**obj, "current_period_end": end}),
+            event("invoice.paid", {**invoice, **period, **due}, 1),
+        ]
     if action == "fail":
         return [event("invoice.payment_failed", {**invoice, "id": f"in_sandbox_{stamp}"})]
     if action == "recover":
@@ -442,3 +512,9 @@ def sandbox_events(
         obj = {"id": sub_id, "object": "subscription", "status": "canceled"}
         return [event("customer.subscription.deleted", obj)]
     raise ValueError(f"unknown sandbox action {action!r}")
+
+
+def plan_change_period(subscription: Subscription | None, now: datetime) -> tuple[int, int]:
+    """The sandbox subscription's current period as Unix seconds (a fresh one for a new one)."""
+    start, end = sandbox_period(subscription.current_period_end if subscription else None, now)
+    return int(start.timestamp()), int(end.timestamp())

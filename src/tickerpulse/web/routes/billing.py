@@ -5,6 +5,11 @@ takes its signed events. In demo mode the sandbox's checkout and portal are
 local pages whose buttons emit Stripe-format events, signed and verified exactly
 like Stripe's, inside the process; outside demo mode those routes do not exist.
 With no provider (``PAYMENT_PROVIDER=none``) checkout says payments are off.
+
+A reader who already pays and picks the other plan changes plan instead of buying
+a second subscription: an upgrade now with proration, a downgrade at the period's
+end (:mod:`tickerpulse.web.plan_change`). When Stripe refuses or does not answer,
+the reader is told so and nothing is changed.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ import json
 import logging
 from typing import Annotated
 
+import stripe
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tickerpulse.config import Settings
-from tickerpulse.db.platform import Subscription
+from tickerpulse.db.platform import Subscription, User
 from tickerpulse.web import billing
 from tickerpulse.web.auth import CsrfChecked, SignedInDep, ViewerDep, utcnow
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
@@ -29,6 +35,11 @@ router = APIRouter()
 log = logging.getLogger(__name__)
 PaidTier = Annotated[str, Form(pattern="^(pro|premium)$")]
 NO_PAYMENTS = "Payments are not configured on this site yet, so plans cannot be bought here."
+PROVIDER_FAILED = (
+    "Our payment provider could not complete this just now, so nothing was changed and"
+    " nothing was charged. Please try again in a few minutes."
+)
+CHANGEABLE = ("active", "past_due")
 
 
 def _not_found() -> Response:
@@ -53,34 +64,104 @@ def _payments_off(request: Request, templates: TemplatesDep) -> Response:
     return templates.TemplateResponse(request, "message.html", context, status_code=503)
 
 
+def _provider_failed(request: Request, templates: TemplatesDep, error: Exception) -> Response:
+    log.warning("payment provider call failed: %s: %s", type(error).__name__, error)
+    context = {"title": "Payment not completed", "text": PROVIDER_FAILED}
+    return templates.TemplateResponse(request, "message.html", context, status_code=502)
+
+
 @router.get("/pricing", response_class=HTMLResponse)
-def pricing(request: Request, templates: TemplatesDep, viewer: ViewerDep) -> Response:
-    """The three plans side by side, with the reader's current one marked."""
+def pricing(
+    request: Request, session: SessionDep, templates: TemplatesDep, viewer: ViewerDep
+) -> Response:
+    """The three plans side by side, with the reader's current one marked.
+
+    A subscriber sees the other paid plan as an upgrade (prorated) or a downgrade
+    (from the end of the paid period), not as a second purchase.
+    """
+    row = session.get(Subscription, viewer.user.user_id) if viewer.user else None
     context = {
         "prices": billing.PLAN_PRICE_CENTS,
         "tiers": list(Tier),
         "matrix": request.app.state.tier_matrix,
+        "subscribed": row is not None and row.status in CHANGEABLE,
+        "period_end": row.current_period_end if row else None,
     }
     return templates.TemplateResponse(request, "billing/pricing.html", context)
 
 
 @router.post("/billing/checkout", dependencies=[CsrfChecked])
 def checkout(
-    request: Request, templates: TemplatesDep, viewer: SignedInDep, tier: PaidTier
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    viewer: SignedInDep,
+    tier: PaidTier,
 ) -> Response:
-    """Send the reader to pay for a plan (Stripe Checkout, or the demo's sandbox page)."""
+    """Send the reader to pay for a plan (Stripe Checkout, or the demo's sandbox page).
+
+    A subscriber choosing the other paid plan changes plan instead (see the module).
+    """
     assert viewer.user is not None
     provider: billing.PaymentProvider | None = request.app.state.payment_provider
     if provider is None:
         return _payments_off(request, templates)
+    row = session.get(Subscription, viewer.user.user_id)
+    if row is not None and row.status in CHANGEABLE:
+        return _change_plan(request, session, templates, provider, viewer.user, row, tier)
     base = site_url(request)
-    url = provider.checkout_url(
-        user=viewer.user,
-        tier=Tier.parse(tier),
-        success_url=f"{base}/account?notice=upgraded",
-        cancel_url=f"{base}/pricing",
-    )
+    try:
+        url = provider.checkout_url(
+            user=viewer.user,
+            tier=Tier.parse(tier),
+            success_url=f"{base}/account?notice=upgraded",
+            cancel_url=f"{base}/pricing",
+        )
+    except stripe.StripeError as error:
+        return _provider_failed(request, templates, error)
     return RedirectResponse(url, status_code=303)
+
+
+def _change_plan(
+    request: Request,
+    session: SessionDep,
+    templates: TemplatesDep,
+    provider: billing.PaymentProvider,
+    user: User,
+    row: Subscription,
+    tier: str,
+) -> Response:
+    chosen = Tier.parse(tier)
+    if chosen.name.lower() == row.tier:
+        return RedirectResponse("/account", status_code=303)
+    try:
+        change = provider.change_plan(subscription=row, tier=chosen, now=utcnow())
+    except (stripe.StripeError, ValueError) as error:
+        return _provider_failed(request, templates, error)
+    if isinstance(provider, billing.SandboxProvider) and change.direction == "upgrade":
+        events = billing.sandbox_events(
+            request.app.state.settings, user, row, "upgrade", chosen,
+            now=utcnow(), amount_cents=change.amount_due_cents,
+        )  # fmt: skip
+        _deliver(session, request.app.state.settings, provider, events)
+    session.commit()
+    log.info("plan change %s → %s: %s", row.tier, chosen.name.lower(), change.direction)
+    return RedirectResponse(f"/account?notice=billing_{change.direction}", status_code=303)
+
+
+def _deliver(
+    session: SessionDep,
+    settings: Settings,
+    sandbox: billing.SandboxProvider,
+    events: list[dict[str, object]],
+) -> None:
+    """Hand the sandbox's events to the webhook handler, signed like Stripe's."""
+    for event in events:
+        payload = json.dumps(event)
+        signature = billing.sign_payload(payload, sandbox.secret)
+        billing.receive(
+            session, payload, signature, settings=settings, now=utcnow(), secret=sandbox.secret
+        )
 
 
 @router.post("/billing/portal", dependencies=[CsrfChecked])
@@ -96,7 +177,10 @@ def portal(
     if row is None or row.customer_id is None:
         return RedirectResponse("/pricing", status_code=303)
     return_url = f"{site_url(request)}/account"
-    url = provider.portal_url(customer_id=row.customer_id, return_url=return_url)
+    try:
+        url = provider.portal_url(customer_id=row.customer_id, return_url=return_url)
+    except stripe.StripeError as error:
+        return _provider_failed(request, templates, error)
     return RedirectResponse(url, status_code=303)
 
 
@@ -135,14 +219,19 @@ def sandbox_checkout(
     return templates.TemplateResponse(request, "billing/sandbox_checkout.html", context)
 
 
-@router.get("/billing/sandbox/portal", response_class=HTMLResponse, dependencies=[SandboxOnly])
+@router.get("/billing/sandbox/portal", response_class=HTMLResponse)
 def sandbox_portal(
-    request: Request, session: SessionDep, templates: TemplatesDep, viewer: SignedInDep
+    request: Request,
+    sandbox: SandboxDep,
+    session: SessionDep,
+    templates: TemplatesDep,
+    viewer: SignedInDep,
 ) -> Response:
     """The sandbox's customer portal: switch plan, fail or recover a payment, refund, cancel."""
     assert viewer.user is not None
     row = session.get(Subscription, viewer.user.user_id)
-    context = {"subscription": row, "csrf": viewer.csrf}
+    pending = sandbox.pending.get(viewer.user.user_id)
+    context = {"subscription": row, "pending": pending, "csrf": viewer.csrf}
     return templates.TemplateResponse(request, "billing/sandbox_portal.html", context)
 
 
@@ -163,12 +252,9 @@ def sandbox_action(
     events = billing.sandbox_events(
         settings, viewer.user, row, action, Tier.parse(tier), now=utcnow()
     )
-    for event in events:
-        payload = json.dumps(event)
-        signature = billing.sign_payload(payload, sandbox.secret)
-        billing.receive(
-            session, payload, signature, settings=settings, now=utcnow(), secret=sandbox.secret
-        )
+    _deliver(session, settings, sandbox, events)
+    if action in ("switch", "cancel"):
+        sandbox.pending.pop(viewer.user.user_id, None)
     session.commit()
     return RedirectResponse(f"/account?notice=billing_{action}", status_code=303)
 
