@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from tickerpulse.db.marts import sync_assets
-from tickerpulse.enrich.sentiment import LexiconModel, Span
+from tickerpulse.enrich.sentiment import LexiconModel, SentimentModel, Span
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.lake import Lake
@@ -51,7 +51,11 @@ def small_world(*, days: int = 2, beta: float = 0.6, seed: int = 3) -> Simulated
 
 
 def make_context(
-    engine: Engine, lake_path: str, world: SimulatedWorld, sources: dict[str, Source] | None = None
+    engine: Engine,
+    lake_path: str,
+    world: SimulatedWorld,
+    sources: dict[str, Source] | None = None,
+    sentiment: SentimentModel | None = None,
 ) -> CycleContext:
     universe = load_universe()
     sync_assets(engine, universe)
@@ -61,7 +65,7 @@ def make_context(
         sources=sources if sources is not None else simulated_sources(world),
         universe=universe,
         tagger=Tagger(universe),
-        sentiment=LexiconModel(),
+        sentiment=sentiment if sentiment is not None else LexiconModel(),
     )
 
 

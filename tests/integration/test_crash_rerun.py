@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
+from tickerpulse.enrich.sentiment import load_model
 from tickerpulse.jobs.cycle import STAGES, run_cycle
 
 from ..conftest import fresh_database
@@ -25,11 +26,15 @@ WORLD_ENV = {"SIM_SEED": "3", "SIM_DAYS": "1", "SIM_BETA": "0.6",
 
 @pytest.fixture(scope="module")
 def reference_marts(pg_admin_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The marts of an uninterrupted in-process run of the same one-day world."""
+    """The marts of an uninterrupted in-process run of the same one-day world.
+
+    Scored with the default model, as the ``tickerpulse cycle`` processes are.
+    """
     world = small_world(days=1)
     with fresh_database(pg_admin_uri) as url:
         engine = create_engine(url)
-        ctx = make_context(engine, str(tmp_path_factory.mktemp("ref-lake")), world)
+        lake = str(tmp_path_factory.mktemp("ref-lake"))
+        ctx = make_context(engine, lake, world, sentiment=load_model())
         for window in world.windows:
             run_cycle(ctx, window)
         yield snapshot_marts(engine)
