@@ -23,6 +23,7 @@ from sqlalchemy import Engine, create_engine, text
 from typer.testing import CliRunner
 
 from tickerpulse.cli import app
+from tickerpulse.enrich.sentiment import load_model
 from tickerpulse.jobs.cycle import run_cycle
 from tickerpulse.lake import Lake
 
@@ -109,11 +110,12 @@ def test_an_upload_cut_off_midway_leaves_no_object_behind(bucket: str) -> None:
 
 @pytest.fixture(scope="module")
 def local_marts(pg_admin_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The marts of the one-day world run on a local lake folder."""
+    """The marts of the one-day world run on a local lake folder, with the default model."""
     world = small_world(days=1)
     with fresh_database(pg_admin_uri) as url:
         engine = create_engine(url)
-        ctx = make_context(engine, str(tmp_path_factory.mktemp("local-lake")), world)
+        lake = str(tmp_path_factory.mktemp("local-lake"))
+        ctx = make_context(engine, lake, world, sentiment=load_model())
         for window in world.windows:
             run_cycle(ctx, window)
         yield snapshot_marts(engine)
@@ -124,7 +126,7 @@ def test_a_cycle_on_gcs_publishes_the_same_marts_as_on_a_local_lake(
     bucket: str, engine: Engine, local_marts: Any
 ) -> None:
     world = small_world(days=1)
-    ctx = make_context(engine, f"gs://{bucket}/lake", world)
+    ctx = make_context(engine, f"gs://{bucket}/lake", world, sentiment=load_model())
     for window in world.windows:
         run_cycle(ctx, window)
     assert snapshot_marts(engine) == local_marts and local_marts["mart_document"]
@@ -167,7 +169,7 @@ def test_backfill_reads_the_raw_lake_from_gcs(
     bucket: str, engine: Engine, database_url: str, tmp_path: Path, local_marts: Any
 ) -> None:
     world = small_world(days=1)
-    ctx = make_context(engine, f"gs://{bucket}/lake", world)
+    ctx = make_context(engine, f"gs://{bucket}/lake", world, sentiment=load_model())
     for window in world.windows:
         run_cycle(ctx, window)
     with engine.begin() as conn:  # the marts are lost; the raw lake on GCS is all there is
@@ -192,7 +194,9 @@ def test_the_spark_engine_on_a_gcs_lake_publishes_the_local_duckdb_marts(
     """ENGINE=spark takes its inputs from the lake and gives results back through it (Arrow on
     the driver), so the GCS connector jar is not needed for the batch engine."""
     world = small_world(days=1)
-    ctx = dataclasses.replace(make_context(engine, f"gs://{bucket}/lake", world), compute="spark")
+    ctx = dataclasses.replace(
+        make_context(engine, f"gs://{bucket}/lake", world, sentiment=load_model()), compute="spark"
+    )
     for window in world.windows:
         run_cycle(ctx, window)
     spark = snapshot_marts(engine)

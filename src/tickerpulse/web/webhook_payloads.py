@@ -10,7 +10,7 @@ reaches the database as a 500. Fields the handlers do not read pass through.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -50,18 +50,22 @@ class EventObject(_Open):
     subscription: Id | None = None
     client_reference_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")] | None = None
     metadata: dict[str, Annotated[str, StringConstraints(max_length=500)]] | None = None
-    status: (
-        Literal[
-            "incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled",
-            "unpaid", "paused",
-        ]
-        | None
-    ) = None  # fmt: skip
+    status: Annotated[str, StringConstraints(max_length=32)] | None = None
+    """A checkout session's, invoice's or charge's status is stored nowhere; a
+    subscription's is, so :class:`Event` holds it to Stripe's subscription statuses."""
     items: Items | None = None
     amount_paid: Cents | None = None
     amount_refunded: Cents | None = None
     currency: Annotated[str, StringConstraints(max_length=8)] | None = None
     current_period_end: Annotated[int, Field(ge=0, le=LAST_UNIX_SECOND)] | None = None
+
+
+SUBSCRIPTION_STATUSES = frozenset(
+    [
+        "incomplete", "incomplete_expired", "trialing", "active", "past_due", "canceled",
+        "unpaid", "paused",
+    ]
+)  # fmt: skip
 
 
 class EventData(_Open):
@@ -76,6 +80,14 @@ class Event(_Open):
     id: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     type: Annotated[str, StringConstraints(max_length=64)] = ""
     data: EventData = EventData()
+
+    @model_validator(mode="after")
+    def _subscription_status(self) -> Event:
+        status = self.data.object.status
+        subscription = self.type.startswith("customer.subscription.")
+        if subscription and status is not None and status not in SUBSCRIPTION_STATUSES:
+            raise ValueError(f"unknown subscription status {status[:32]!r}")
+        return self
 
     @model_validator(mode="before")
     @classmethod
