@@ -12,10 +12,16 @@ Four processes, as a deployment runs them (plus embedded Postgres):
   ``/live/stream``;
 * this process: a Premium reader's SSE client, stamping each event on arrival.
 
-A trade is *visible* at the first ``bar`` event whose trade count includes it
-(trades of a symbol reach its bar in order), so every trade sent in the measured
-span gets one latency: arrival of that event − the trade's timestamp. The first
-``WARMUP_S`` seconds are left out (connections and imports settling).
+A trade is *visible* at the first ``bar`` event whose trade count includes it.
+Trades of a symbol reach its bar in the order they were sent, so the n-th trade
+sent for a (symbol, minute) is the one that brings that bar's count to n: the
+source lists *every* trade it sent — the batch held back until the subscriptions
+came in included — so a bar's count always names the exact trades in it. Every
+trade sent in the measured span gets one latency: arrival of that event − the
+trade's timestamp. The first ``WARMUP_S`` seconds after the subscriptions are left
+out (connections and imports settling). A latency below zero, or a bar counting
+more trades than were sent for it, means the attribution is wrong, and raises
+:class:`AttributionError` rather than printing a figure.
 """
 
 from __future__ import annotations
@@ -72,6 +78,10 @@ class LatencyResult:
     """The machine's 1-minute load average at the end of the run (2 cores: 2.0 is full)."""
 
 
+class AttributionError(RuntimeError):
+    """The bar events cannot be tied to the trades sent: no latency can be trusted."""
+
+
 def _stamped_trades(symbols: list[str], seed: int = 3) -> Iterator[Trade]:
     """An endless random walk whose trades carry the wall-clock time they are made at."""
     rng = random.Random(seed)
@@ -83,17 +93,23 @@ def _stamped_trades(symbols: list[str], seed: int = 3) -> Iterator[Trade]:
 
 
 def replay_main(rate: float, seconds: float, port: int, out: Path) -> None:
-    """The source process: serve ``rate`` stamped trades/s for ``seconds``, then list them."""
+    """The source process: serve ``rate`` stamped trades/s for ``seconds``, then list them.
+
+    ``out`` gets ``{"trades": [[symbol, ts_ms], ...], "subscribed_ms": ms}``: every
+    trade sent, in order — the first batch, made before the client subscribed and
+    sent once it has, included, since it counts in the bars like any other — and
+    the wall-clock time the last subscription was seen, where the warm-up starts.
+    """
     from tickerpulse.streaming.replay import ReplayServer
 
-    sent: list[tuple[str, int]] = []
+    made: list[tuple[str, int]] = []
 
     def feed() -> Iterator[Trade]:
         for trade in _stamped_trades(SYMBOLS):
-            sent.append((trade.symbol, trade.ts_ms))
+            made.append((trade.symbol, trade.ts_ms))
             yield trade
 
-    async def serve() -> None:
+    async def serve() -> tuple[int, int]:
         per_message = max(1, int(rate // 200))  # one message per ~5 ms
         server = ReplayServer(
             feed(), rate=rate, trades_per_message=per_message, await_symbols=SYMBOLS,
@@ -103,12 +119,20 @@ def replay_main(rate: float, seconds: float, port: int, out: Path) -> None:
         print("ready", flush=True)
         while not set(SYMBOLS) <= server.subscribed():
             await asyncio.sleep(0.01)
-        sent.clear()  # the batch taken before anyone subscribed is stale
+        subscribed_ms = int(time.time() * 1000)
         await asyncio.sleep(seconds)
         await server.stop()
+        if server.connections_served != 1:
+            raise AttributionError(
+                f"the stream connected {server.connections_served} times: which trades"
+                " reached it is unknown"
+            )
+        return subscribed_ms, server.sent_trades
 
-    asyncio.run(serve())
-    out.write_text(json.dumps(sent))
+    subscribed_ms, sent_trades = asyncio.run(serve())
+    # One connection subscribed to every symbol: the trades it was sent are the
+    # first ``sent_trades`` made (a batch taken as the server stopped never left).
+    out.write_text(json.dumps({"trades": made[:sent_trades], "subscribed_ms": subscribed_ms}))
 
 
 def _read_sse(
@@ -139,7 +163,18 @@ def _listen(conninfo: str, into: list[tuple[float, str]], stop: threading.Event)
 def _latencies(
     sent: list[tuple[str, int]], events: list[tuple[float, str]], since_ms: int
 ) -> tuple[list[float], int]:
-    """Per trade sent at or after ``since_ms``: ms until its bar event arrived; and how many."""
+    """Per trade sent at or after ``since_ms``: ms until its bar event arrived; and how many.
+
+    Args:
+        sent: Every trade the source sent, in order, as (symbol, timestamp ms) —
+            those before ``since_ms`` too, as the bars count them.
+        events: (arrival time s, JSON body) of each event; only 1-minute bars are read.
+        since_ms: Trades stamped before this are not measured.
+
+    Raises:
+        AttributionError: A bar counts more trades than were sent for it, or a
+            trade would have been seen before it was made.
+    """
     by_bar: dict[tuple[str, int], list[int]] = defaultdict(list)
     for symbol, ts in sent:
         by_bar[(symbol, ts - ts % 60_000)].append(ts)
@@ -153,11 +188,21 @@ def _latencies(
             continue
         start = int(datetime.fromisoformat(body["bar_start"]).timestamp() * 1000)
         key = (body["symbol"], start)
-        done, now_in = shown[key], min(body["trades"], len(by_bar[key]))
+        done, now_in = shown[key], body["trades"]
+        if now_in > len(by_bar[key]):
+            raise AttributionError(
+                f"the {key[0]} bar at {body['bar_start']} counts {now_in} trades,"
+                f" only {len(by_bar[key])} were sent for it"
+            )
         for ts in by_bar[key][done:now_in]:
+            latency = arrived * 1000 - ts
+            if latency < 0:
+                raise AttributionError(
+                    f"a {key[0]} trade stamped {ts} ms was shown {-latency:.1f} ms before it"
+                )
             if ts >= since_ms:
-                latencies.append(arrived * 1000 - ts)
-                per_second[ts // 1000].append(arrived * 1000 - ts)
+                latencies.append(latency)
+                per_second[ts // 1000].append(latency)
         shown[key] = max(done, now_in)
     if os.environ.get("LIVE_BENCH_DEBUG"):
         for second, values in sorted(per_second.items()):
@@ -254,8 +299,11 @@ def _one_rate(
         streamer.wait(timeout=seconds + 300)
         time.sleep(2.0)
         stop.set()
-    sent = [(s, int(ts)) for s, ts in json.loads(sent_file.read_text())]
-    since = sent[0][1] + int(WARMUP_S * 1000) if sent else 0
+    if replay.returncode != 0:
+        raise RuntimeError(f"the replay source failed ({replay.returncode})")
+    source = json.loads(sent_file.read_text())
+    sent = [(s, int(ts)) for s, ts in source["trades"]]
+    since = int(source["subscribed_ms"]) + int(WARMUP_S * 1000)
     latencies, measured = _latencies(sent, events, since)
     at_listen, _ = _latencies(sent, notices, since)
     summary = [line for line in log_file.read_text().splitlines() if line.strip()]
@@ -297,7 +345,9 @@ def live_section(results: list[LatencyResult], seconds: float = SECONDS) -> str:
         "online model included); `tickerpulse serve` relays the notifications through its",
         "one LISTEN connection to `/live/stream`; a Premium reader's SSE client stamps each",
         "event on arrival. A trade's latency is the arrival of the first bar event whose",
-        "trade count includes it, minus its timestamp; every trade sent after the first",
+        "trade count includes it, minus its timestamp (the source lists every trade it sent,",
+        "so a bar's count names its exact trades; a negative latency, or a bar counting",
+        "more trades than were sent, stops the run); every trade sent after the first",
         f'{WARMUP_S:.0f} s of a {seconds:.0f} s run counts ("visible" < "measured": some never',
         "showed up). One row per run: the machine's 2 cores are shared with other work, so",
         "the same rate varies from run to run, mostly in the tail; the last column is the",
