@@ -6,17 +6,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from tickerpulse.db.marts import sync_assets
-from tickerpulse.enrich.sentiment import LexiconModel, SentimentModel, Span
+from tickerpulse.enrich.sentiment import LexiconModel, SentimentModel, Span, load_model
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
+from tickerpulse.jobs.cycle import run_cycle
 from tickerpulse.lake import Lake
 from tickerpulse.runtime import simulated_sources
 from tickerpulse.sources.base import Source
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import load_universe
+
+from ..conftest import fresh_database
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday: stock hours and a weekday FX market
 
@@ -67,6 +70,23 @@ def make_context(
         tagger=Tagger(universe),
         sentiment=sentiment if sentiment is not None else LexiconModel(),
     )
+
+
+def one_day_marts_with_default_model(pg_admin_uri: str, lake_path: str) -> dict[str, Any]:
+    """The marts of an uninterrupted in-process run of the one-day world on a local lake.
+
+    Scored with the default model, as the ``tickerpulse cycle`` processes are: the
+    reference that crash-and-rerun runs, on any lake, are compared with.
+    """
+    world = small_world(days=1)
+    with fresh_database(pg_admin_uri) as url:
+        engine = create_engine(url)
+        ctx = make_context(engine, lake_path, world, sentiment=load_model())
+        for window in world.windows:
+            run_cycle(ctx, window)
+        marts = snapshot_marts(engine)
+        engine.dispose()
+    return marts
 
 
 def snapshot_marts(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

@@ -28,8 +28,13 @@ from tickerpulse.jobs.cycle import run_cycle
 from tickerpulse.lake import Lake
 
 from ..cloud_emulators import fake_gcs_server
-from ..conftest import fresh_database
-from .cycle_helpers import START, make_context, small_world, snapshot_marts
+from .cycle_helpers import (
+    START,
+    make_context,
+    one_day_marts_with_default_model,
+    small_world,
+    snapshot_marts,
+)
 
 pytestmark = pytest.mark.cloud
 
@@ -109,17 +114,10 @@ def test_an_upload_cut_off_midway_leaves_no_object_behind(bucket: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def local_marts(pg_admin_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def local_marts(pg_admin_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The marts of the one-day world run on a local lake folder, with the default model."""
-    world = small_world(days=1)
-    with fresh_database(pg_admin_uri) as url:
-        engine = create_engine(url)
-        lake = str(tmp_path_factory.mktemp("local-lake"))
-        ctx = make_context(engine, lake, world, sentiment=load_model())
-        for window in world.windows:
-            run_cycle(ctx, window)
-        yield snapshot_marts(engine)
-        engine.dispose()
+    lake = str(tmp_path_factory.mktemp("local-lake"))
+    return one_day_marts_with_default_model(pg_admin_uri, lake)
 
 
 def test_a_cycle_on_gcs_publishes_the_same_marts_as_on_a_local_lake(

@@ -5,18 +5,19 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine
 
-from tickerpulse.enrich.sentiment import load_model
-from tickerpulse.jobs.cycle import STAGES, run_cycle
+from tickerpulse.jobs.cycle import STAGES
 
-from ..conftest import fresh_database
-from .cycle_helpers import START, make_context, small_world, snapshot_marts
+from .cycle_helpers import (
+    START,
+    one_day_marts_with_default_model,
+    snapshot_marts,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -25,20 +26,10 @@ WORLD_ENV = {"SIM_SEED": "3", "SIM_DAYS": "1", "SIM_BETA": "0.6",
 
 
 @pytest.fixture(scope="module")
-def reference_marts(pg_admin_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The marts of an uninterrupted in-process run of the same one-day world.
-
-    Scored with the default model, as the ``tickerpulse cycle`` processes are.
-    """
-    world = small_world(days=1)
-    with fresh_database(pg_admin_uri) as url:
-        engine = create_engine(url)
-        lake = str(tmp_path_factory.mktemp("ref-lake"))
-        ctx = make_context(engine, lake, world, sentiment=load_model())
-        for window in world.windows:
-            run_cycle(ctx, window)
-        yield snapshot_marts(engine)
-        engine.dispose()
+def reference_marts(pg_admin_uri: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The marts of an uninterrupted in-process run of the same one-day world."""
+    lake = str(tmp_path_factory.mktemp("ref-lake"))
+    return one_day_marts_with_default_model(pg_admin_uri, lake)
 
 
 def cli(home: Path, database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
