@@ -12,8 +12,18 @@ window.addEventListener("DOMContentLoaded", function () {
     const start = new Date(el.dataset.start), end = new Date(el.dataset.end);
     el.textContent = "(" + fmt.format(start) + "–" + hm.format(end) + " your time, " + tz + ")";
   }
-  for (const el of document.querySelectorAll('script[type="application/json"][id$="-figure"]')) {
-    const fig = JSON.parse(el.textContent), chart = el.id.replace(/-figure$/, "-chart");
-    Plotly.newPlot(chart, fig.data, fig.layout, {responsive: true, displaylogo: false});
-  }
+  drawCharts(Array.from(document.querySelectorAll('script[type="application/json"][id$="-figure"]')), 0);
 });
+
+// One chart per task: the first one paints before the next is built (a page with three
+// charts shows its top one sooner). The first marks "first-chart-drawn" in the page's
+// performance timeline, which the page-weight benchmark reads.
+function drawCharts(figures, i) {
+  if (i >= figures.length) return;
+  const el = figures[i];
+  const fig = JSON.parse(el.textContent), chart = el.id.replace(/-figure$/, "-chart");
+  Plotly.newPlot(chart, fig.data, fig.layout, {responsive: true, displaylogo: false}).then(function () {
+    if (i === 0) performance.mark("first-chart-drawn");
+    setTimeout(function () { drawCharts(figures, i + 1); }, 0);
+  });
+}
