@@ -25,7 +25,7 @@ from tickerpulse.enrich.normalize import normalize_documents, normalize_prices
 from tickerpulse.enrich.sentiment import LabelBands, SentimentModel, load_model
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.engines.duckdb import aggregate_window
-from tickerpulse.jobs.window_data import WindowInputs, price_priority_table
+from tickerpulse.lake.window_data import WindowInputs, price_priority_table
 from tickerpulse.sources.simulator import SimulatedWorld
 from tickerpulse.universe import Universe
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, delete, func, select
@@ -27,8 +27,7 @@ from tickerpulse.db.models import (
     NewsOutlet,
 )
 from tickerpulse.db.state import mark_finished
-from tickerpulse.jobs.window_data import WindowAggregates
-from tickerpulse.sources.outlets import Outlet
+from tickerpulse.lake.window_data import WindowAggregates
 from tickerpulse.universe import Universe
 
 STAGE = "publish"
@@ -99,7 +98,35 @@ def sync_assets(engine: Engine, universe: Universe) -> None:
     _upsert(engine, Asset, rows)
 
 
-def sync_outlets(engine: Engine, outlets: Iterable[Outlet]) -> None:
+class OutletEntry(Protocol):
+    """One news outlet of the catalog, as :class:`tickerpulse.sources.outlets.Outlet` holds it."""
+
+    @property
+    def outlet(self) -> str:
+        """Its short key."""
+
+    @property
+    def name(self) -> str:
+        """Its display name."""
+
+    @property
+    def region(self) -> str:
+        """Where it publishes from."""
+
+    @property
+    def language(self) -> str:
+        """The language it writes in."""
+
+    @property
+    def coverage(self) -> tuple[str, ...]:
+        """The asset classes it covers."""
+
+    @property
+    def feed_url(self) -> str:
+        """Its feed's address."""
+
+
+def sync_outlets(engine: Engine, outlets: Iterable[OutletEntry]) -> None:
     """Upsert the news outlet catalog into ``news_outlet``, for grouping news by region."""
     rows = [
         {
