@@ -3,7 +3,9 @@
 The window's rows are deleted and inserted again inside the transaction that
 also marks the publish stage done in the ledger, so readers see either the
 old or the new window, a re-run replaces rather than duplicates, and a crash
-leaves the previous state intact.
+leaves the previous state intact. Also the catalogs (assets, outlets) and the
+small reads over them that several layers share (an asset by symbol, the most
+mentioned assets).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, Protocol, cast
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from tickerpulse.db.models import (
     Asset,
@@ -140,6 +143,24 @@ def sync_outlets(engine: Engine, outlets: Iterable[OutletEntry]) -> None:
         for o in outlets
     ]
     _upsert(engine, NewsOutlet, rows)
+
+
+def asset_id_for_symbol(session: Session, *, symbol: str) -> str | None:
+    """The id of the asset with this ticker symbol (case-insensitive), or None.
+
+    Args:
+        session: An open database session.
+        symbol: A bare symbol such as ``aapl``.
+
+    Returns:
+        The first matching asset id in id order, or None.
+    """
+    return session.scalar(
+        select(Asset.asset_id)
+        .where(func.upper(Asset.symbol) == symbol.upper())
+        .order_by(Asset.asset_id)
+        .limit(1)
+    )
 
 
 def most_mentioned(engine: Engine, *, days: int = 7, limit: int = 50) -> list[str]:

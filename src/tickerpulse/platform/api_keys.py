@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import ApiKey, Subscription, User
-from tickerpulse.web.crypto import digest, new_token, same
+from tickerpulse.platform.crypto import digest, new_token, same
 
 PREFIX = "tp_"
 MAX_KEYS = 10

@@ -30,15 +30,15 @@ from stripe._base_address import BaseAddresses
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
-from tickerpulse.web.plan_change import (
+from tickerpulse.platform.plan_change import (
     PlanChange,
     direction,
     prorated_cents,
     sandbox_period,
     stripe_change_plan,
 )
-from tickerpulse.web.tiers import Tier
-from tickerpulse.web.webhook_payloads import parse_event
+from tickerpulse.platform.tiers import Tier
+from tickerpulse.platform.webhook_payloads import parse_event
 
 SIGNATURE_TOLERANCE_S = 300
 PLAN_PRICE_CENTS = {Tier.PRO: 1900, Tier.PREMIUM: 4900}
@@ -308,7 +308,7 @@ class PaymentProvider(Protocol):
         ...
 
     def change_plan(self, *, subscription: Subscription, tier: Tier, now: datetime) -> PlanChange:
-        """Move a subscriber to another paid plan (see :mod:`tickerpulse.web.plan_change`)."""
+        """Move a subscriber to another paid plan (see :mod:`tickerpulse.platform.plan_change`)."""
         ...
 
 

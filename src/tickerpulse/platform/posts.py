@@ -6,6 +6,7 @@ Markdown is rendered with raw HTML off and the result cleaned again by nh3
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,11 +16,26 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import EditorialPost, EditorialPostAsset
-from tickerpulse.web.formatting import plain_text
-from tickerpulse.web.tiers import Tier
+from tickerpulse.platform.tiers import Tier
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 LINK_ATTRIBUTES = {"rel": "nofollow noopener"}
+
+
+_MARKUP = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"(?<!\w)(\*\*|__|\*|_|`+|~~)(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),  # emphasis, code
+    (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)", re.M), ""),  # block marks
+]
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as plain reading text, for excerpts: ``**BTC** rallied`` → ``BTC rallied``."""
+    text = markdown
+    for pattern, replacement in (*_MARKUP, _MARKUP[2]):  # twice: ***both*** nests
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
 
 
 def render_markdown(text: str) -> str:

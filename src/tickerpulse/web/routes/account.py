@@ -21,8 +21,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import ApiKey, EmailOutbox, Subscription, User
-from tickerpulse.web import account_requests, accounts, api_keys, mail
-from tickerpulse.web.account_requests import RequestLimits
+from tickerpulse.platform import account_requests, accounts, api_keys, mail
+from tickerpulse.platform.account_requests import RequestLimits
+from tickerpulse.platform.crypto import verify_password
+from tickerpulse.platform.signin_limits import LoginLimits
+from tickerpulse.platform.tiers import Feature
 from tickerpulse.web.auth import (
     SESSION_COOKIE,
     CsrfChecked,
@@ -37,11 +40,8 @@ from tickerpulse.web.auth import (
     set_session_cookie,
     utcnow,
 )
-from tickerpulse.web.crypto import verify_password
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
 from tickerpulse.web.hosts import site_url
-from tickerpulse.web.signin_limits import LoginLimits
-from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=1000)]

@@ -8,7 +8,7 @@ With no provider (``PAYMENT_PROVIDER=none``) checkout says payments are off.
 
 A reader who already pays and picks the other plan changes plan instead of buying
 a second subscription: an upgrade now with proration, a downgrade at the period's
-end (:mod:`tickerpulse.web.plan_change`). When Stripe refuses or does not answer,
+end (:mod:`tickerpulse.platform.plan_change`). When Stripe refuses or does not answer,
 the reader is told so and nothing is changed.
 """
 
@@ -25,11 +25,11 @@ from starlette.concurrency import run_in_threadpool
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import Subscription, User
-from tickerpulse.web import billing
+from tickerpulse.platform import billing
+from tickerpulse.platform.tiers import Tier
 from tickerpulse.web.auth import CsrfChecked, SignedInDep, ViewerDep, utcnow
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
 from tickerpulse.web.hosts import site_url
-from tickerpulse.web.tiers import Tier
 
 router = APIRouter()
 log = logging.getLogger(__name__)

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from tickerpulse.db.models import Asset
 from tickerpulse.db.platform import EditorialPost
-from tickerpulse.web import posts
+from tickerpulse.platform import posts
+from tickerpulse.platform.tiers import Gate, Tier
 from tickerpulse.web.auth import CsrfChecked, StaffDep, ViewerDep, utcnow
 from tickerpulse.web.deps import BIGINT_MAX, RowId, SessionDep, TemplatesDep
-from tickerpulse.web.tiers import Gate, Tier
 
 router = APIRouter()
 TierName = Annotated[str, Form(pattern="^(free|pro|premium)$")]
