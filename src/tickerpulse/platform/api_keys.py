@@ -43,6 +43,12 @@ def create_key(session: Session, user: User, *, name: str, now: datetime) -> str
     return key
 
 
+def keys_of(session: Session, user_id: int) -> list[ApiKey]:
+    """The user's API keys (revoked ones too), oldest first."""
+    query = select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at)
+    return list(session.scalars(query))
+
+
 def key_owner(session: Session, key: str) -> tuple[ApiKey, User, Subscription | None] | None:
     """The live key, its user and subscription for a presented key, or None."""
     if not key.startswith(PREFIX) or key.count("_") < 2:

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tickerpulse.db.models import Asset
 from tickerpulse.db.platform import EditorialPost, EditorialPostAsset
 from tickerpulse.platform.tiers import Tier
 
@@ -84,6 +85,17 @@ def _summary(post: EditorialPost, tier: Tier) -> PostSummary:
         locked=tier < needed,
         excerpt="" if tier < needed else plain_text(first)[:280],
     )
+
+
+def all_posts(session: Session) -> list[EditorialPost]:
+    """Every post, scheduled ones too, latest publication first (for staff)."""
+    return list(session.scalars(select(EditorialPost).order_by(EditorialPost.publish_at.desc())))
+
+
+def unknown_assets(session: Session, asset_ids: list[str]) -> list[str]:
+    """The ids among ``asset_ids`` that name no asset, in the order given."""
+    known = set(session.scalars(select(Asset.asset_id).where(Asset.asset_id.in_(asset_ids))))
+    return [a for a in asset_ids if a not in known]
 
 
 def post_assets(session: Session, post_id: int) -> list[str]:

@@ -14,7 +14,6 @@ the reader is told so and nothing is changed.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated
 
@@ -143,25 +142,12 @@ def _change_plan(
             request.app.state.settings, user, row, "upgrade", chosen,
             now=utcnow(), amount_cents=change.amount_due_cents,
         )  # fmt: skip
-        _deliver(session, request.app.state.settings, provider, events)
+        billing.deliver_sandbox_events(
+            session, events, settings=request.app.state.settings, sandbox=provider, now=utcnow()
+        )
     session.commit()
     log.info("plan change %s → %s: %s", row.tier, chosen.name.lower(), change.direction)
     return RedirectResponse(f"/account?notice=billing_{change.direction}", status_code=303)
-
-
-def _deliver(
-    session: SessionDep,
-    settings: Settings,
-    sandbox: billing.SandboxProvider,
-    events: list[dict[str, object]],
-) -> None:
-    """Hand the sandbox's events to the webhook handler, signed like Stripe's."""
-    for event in events:
-        payload = json.dumps(event)
-        signature = billing.sign_payload(payload, sandbox.secret)
-        billing.receive(
-            session, payload, signature, settings=settings, now=utcnow(), secret=sandbox.secret
-        )
 
 
 @router.post("/billing/portal", dependencies=[CsrfChecked])
@@ -252,7 +238,9 @@ def sandbox_action(
     events = billing.sandbox_events(
         settings, viewer.user, row, action, Tier.parse(tier), now=utcnow()
     )
-    _deliver(session, settings, sandbox, events)
+    billing.deliver_sandbox_events(
+        session, events, settings=settings, sandbox=sandbox, now=utcnow()
+    )
     if action in ("switch", "cancel"):
         sandbox.pending.pop(viewer.user.user_id, None)
     session.commit()
