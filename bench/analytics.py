@@ -24,10 +24,10 @@ from tickerpulse.analytics.relation import (
     relation_report,
     rolling_correlation,
 )
-from tickerpulse.analytics.simulated import panel_from_world
 from tickerpulse.analytics.stats import Estimate
 from tickerpulse.analytics.synthetic import SyntheticConfig, synthetic_panel
 from tickerpulse.analytics.verdict import verdict
+from tickerpulse.jobs.simulated_panel import panel_from_world
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import load_universe
 
@@ -133,7 +133,7 @@ def measured_world_lines(days: int = 60) -> list[str]:
         "",
         f"The simulated world ({days} days, its demo assets, seed 21) written as raw provider",
         "JSON, run through our normalize → tagger → sentiment → aggregation SQL",
-        "(`tickerpulse.analytics.simulated.panel_from_world`), returns from its raw price",
+        "(`tickerpulse.jobs.simulated_panel.panel_from_world`), returns from its raw price",
         "lines; walk-forward with a refit every 40 windows after 80 (the slow honesty tests",
         "assert these).",
         "",

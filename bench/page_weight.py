@@ -23,10 +23,10 @@ from fastapi import FastAPI
 
 from bench.serving import serving
 from tickerpulse.config import Settings
+from tickerpulse.platform.tiers import Feature
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
 from tickerpulse.web.app import create_app
 from tickerpulse.web.assets import PLOTLY_FILE, StaticAssets
-from tickerpulse.web.tiers import Feature
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]

@@ -21,7 +21,7 @@ from tickerpulse.enrich.normalize import normalize_documents
 from tickerpulse.enrich.sentiment import LabelBands, LexiconModel, score_documents
 from tickerpulse.enrich.tagger import Tagger, document_texts
 from tickerpulse.jobs.engines.duckdb import aggregate_window
-from tickerpulse.jobs.window_data import WindowInputs, price_priority_table
+from tickerpulse.lake.window_data import WindowInputs, price_priority_table
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import Universe, load_universe
 

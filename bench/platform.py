@@ -23,8 +23,8 @@ from bench.readers import premium_reader
 from bench.serving import serving_process
 from bench.web import _p
 from tickerpulse.config import Settings
+from tickerpulse.platform.crypto import password_hasher
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
-from tickerpulse.web.crypto import password_hasher
 
 CLIENTS = 200
 REQUESTS = 1000

@@ -8,10 +8,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
-from tickerpulse.web import accounts, api_keys
+from tickerpulse.platform import accounts, api_keys
+from tickerpulse.platform.billing import activate_subscription
+from tickerpulse.platform.crypto import password_hasher
 from tickerpulse.web.auth import SESSION_COOKIE, cookie_name
-from tickerpulse.web.billing import activate_subscription
-from tickerpulse.web.crypto import password_hasher
 
 
 def premium_reader(engine: Engine, settings: Settings, email: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ import pyarrow as pa
 
 from tickerpulse.domain import Window
 from tickerpulse.jobs.engines import aggregator
-from tickerpulse.jobs.window_data import WindowInputs, price_priority_table
+from tickerpulse.lake.window_data import WindowInputs, price_priority_table
 
 WINDOW = Window.containing(datetime(2026, 3, 4, 12, tzinfo=UTC))
 ASSETS = 500

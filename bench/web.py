@@ -19,9 +19,9 @@ from sqlalchemy import Engine
 from bench.loadgen import load
 from bench.serving import serving
 from tickerpulse.config import Settings
+from tickerpulse.platform.tiers import Feature
 from tickerpulse.runtime import cycle_context, open_runtime, simulated_sources, simulated_world
 from tickerpulse.web.app import create_app
-from tickerpulse.web.tiers import Feature
 
 PAGES = {
     "trending": "/",

@@ -11,10 +11,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
-from tickerpulse.web import accounts
-from tickerpulse.web.billing import activate_subscription
-from tickerpulse.web.crypto import password_hasher
-from tickerpulse.web.tiers import Feature
+from tickerpulse.platform import accounts
+from tickerpulse.platform.billing import activate_subscription
+from tickerpulse.platform.crypto import password_hasher
+from tickerpulse.platform.tiers import Feature
 
 PASSWORD = "correct horse battery"
 OPEN_TIERS = {feature.value: "free" for feature in Feature}

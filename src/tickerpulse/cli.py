@@ -577,9 +577,13 @@ def _serve(runtime: Runtime, port: int | None, *, seed_demo: bool = False) -> No
 
 def _seed_demo(runtime: Runtime, port: int) -> None:
     """The demo's accounts (one per plan, editor, admin), Premium's watchlist and alerts."""
-    from tickerpulse.web.alert_delivery import AlertDelivery
-    from tickerpulse.web.crypto import password_hasher
-    from tickerpulse.web.demo_accounts import DEMO_PASSWORD, seed_demo_accounts, seed_demo_alerts
+    from tickerpulse.platform.alert_delivery import AlertDelivery
+    from tickerpulse.platform.crypto import password_hasher
+    from tickerpulse.platform.demo_accounts import (
+        DEMO_PASSWORD,
+        seed_demo_accounts,
+        seed_demo_alerts,
+    )
 
     settings = runtime.settings
     table = Table(title=f"Demo accounts (password: {DEMO_PASSWORD})")
@@ -614,8 +618,8 @@ def user_add(
 
     from sqlalchemy.orm import Session
 
-    from tickerpulse.web.accounts import AccountError, create_user
-    from tickerpulse.web.crypto import password_hasher
+    from tickerpulse.platform.accounts import AccountError, create_user
+    from tickerpulse.platform.crypto import password_hasher
 
     if role not in ("user", "editor", "admin"):
         console.print("[red]--role must be user, editor or admin[/]")
@@ -640,8 +644,8 @@ def user_remove_demo() -> None:
     """Delete the demo's accounts (public password) so `tickerpulse serve` will start."""
     from sqlalchemy.orm import Session
 
-    from tickerpulse.web.accounts import delete_user, find_user
-    from tickerpulse.web.demo_accounts import DEMO_ACCOUNTS
+    from tickerpulse.platform.accounts import delete_user, find_user
+    from tickerpulse.platform.demo_accounts import DEMO_ACCOUNTS
 
     runtime = _runtime()
     removed = []

@@ -24,6 +24,7 @@ from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.schedule import due_windows
 from tickerpulse.lake import Lake
+from tickerpulse.platform.alert_delivery import AlertDelivery
 from tickerpulse.sources.base import Source
 from tickerpulse.sources.outlets import load_outlets
 from tickerpulse.sources.registry import SIMULATED, Skipped, real_sources
@@ -31,7 +32,6 @@ from tickerpulse.sources.simulated import SimulatedSource
 from tickerpulse.sources.simulator import SOURCES as SIMULATED_SOURCES
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import Universe, load_universe
-from tickerpulse.web.alert_delivery import AlertDelivery
 
 
 @dataclass(frozen=True)

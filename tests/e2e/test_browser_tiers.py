@@ -38,7 +38,7 @@ from tests.integration.test_web_queries import (
 from tests.web_helpers import PASSWORD, add_user, platform_settings
 from tickerpulse.db.models import MartPrediction
 from tickerpulse.db.platform import AlertRule
-from tickerpulse.web import accounts, watchlists
+from tickerpulse.platform import accounts, watchlists
 from tickerpulse.web.app import create_app
 
 if TYPE_CHECKING:

@@ -267,8 +267,8 @@ def test_fifty_failures_from_one_ip_slow_it_down_but_never_lock_the_owner_out(
 
 
 def test_the_wait_doubles_with_each_failure_after_the_free_ones(engine: Engine) -> None:
-    from tickerpulse.web import accounts
-    from tickerpulse.web.crypto import password_hasher
+    from tickerpulse.platform import accounts
+    from tickerpulse.platform.crypto import password_hasher
 
     add_user(engine, "owner@example.com")
     settings = platform_settings()
@@ -385,7 +385,7 @@ def test_each_use_of_a_session_restarts_its_idle_clock_until_the_fourteen_days(
     engine: Engine,
 ) -> None:
     from tickerpulse.db.platform import User
-    from tickerpulse.web import accounts
+    from tickerpulse.platform import accounts
 
     add_user(engine, "clock@example.com")
     start = datetime(2026, 3, 1, 8, tzinfo=UTC)

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from tests.web_helpers import CACHES, HTML, PASSWORD, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import EmailOutbox, User, UserSession
+from tickerpulse.platform.crypto import digest
 from tickerpulse.web.app import create_app
 from tickerpulse.web.auth import SESSION_COOKIE
-from tickerpulse.web.crypto import digest
 
 
 def latest_link(engine: Engine, to: str, path: str) -> str:
@@ -160,8 +160,8 @@ def test_export_then_delete_the_account(engine: Engine) -> None:
 
 
 def test_the_demo_accounts_pass_the_password_rule_and_sign_in(engine: Engine) -> None:
-    from tickerpulse.web.crypto import password_hasher
-    from tickerpulse.web.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
+    from tickerpulse.platform.crypto import password_hasher
+    from tickerpulse.platform.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
 
     shown = seed_demo_accounts(engine, password_hasher(platform_settings()))
     with TestClient(create_app(platform_settings(demo_mode=True), engine)) as client:

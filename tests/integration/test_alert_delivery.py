@@ -13,8 +13,8 @@ from tests.web_helpers import add_user
 from tickerpulse.db.models import MartPriceWindow
 from tickerpulse.db.platform import AlertEvent, AlertRule, EmailOutbox, Subscription
 from tickerpulse.jobs.cycle import run_cycle
+from tickerpulse.platform.alert_delivery import AlertDelivery, deliver_window_alerts, window_figures
 from tickerpulse.sources.simulator import SimulatedWorld
-from tickerpulse.web.alert_delivery import AlertDelivery, deliver_window_alerts, window_figures
 
 from .cycle_helpers import make_context, small_world
 

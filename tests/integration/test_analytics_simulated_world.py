@@ -12,7 +12,7 @@ import pytest
 from tickerpulse.analytics.panel import POOLED
 from tickerpulse.analytics.predict import WalkForwardConfig, walk_forward
 from tickerpulse.analytics.relation import correlations
-from tickerpulse.analytics.simulated import panel_from_world
+from tickerpulse.jobs.simulated_panel import panel_from_world
 from tickerpulse.sources.simulator import SimulatedWorld, WorldConfig
 from tickerpulse.universe import load_universe
 

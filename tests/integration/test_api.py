@@ -12,8 +12,8 @@ from tests.integration.test_web_pages import table_rows
 from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import CACHES, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import ApiKey
+from tickerpulse.platform.crypto import digest
 from tickerpulse.web.app import create_app
-from tickerpulse.web.crypto import digest
 
 
 def new_key(client: TestClient, name: str = "notebook") -> str:

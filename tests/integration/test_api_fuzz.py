@@ -16,7 +16,7 @@ from tests.conftest import fresh_database
 from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import add_user, platform_settings
 from tickerpulse.db.platform import User
-from tickerpulse.web import api_keys
+from tickerpulse.platform import api_keys
 from tickerpulse.web.app import create_app
 
 KEY: dict[str, str] = {}

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from tests.integration.test_web_queries import WINDOWS, seed_marts, stat, weak_btc_relation
 from tests.web_helpers import CACHES, HTML, add_user, platform_settings, sign_in
 from tickerpulse.db.platform import User
+from tickerpulse.platform import api_keys
 from tickerpulse.universe import load_universe
-from tickerpulse.web import api_keys
 from tickerpulse.web.app import create_app
 
 ROLES = ("anonymous", "free", "pro", "premium", "admin")

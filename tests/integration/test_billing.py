@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from tests.web_helpers import CACHES, HTML, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
-from tickerpulse.web import billing
+from tickerpulse.platform import billing
+from tickerpulse.platform.tiers import Tier
 from tickerpulse.web.app import create_app
-from tickerpulse.web.tiers import Tier
 
 SECRET = "whsec_test_secret"
 
@@ -127,7 +127,7 @@ def test_a_replayed_event_changes_nothing(
 def test_failed_payment_keeps_the_plan_for_the_grace_period_then_free(
     engine: Engine, stripe_app: tuple[TestClient, int]
 ) -> None:
-    from tickerpulse.web.accounts import effective_tier
+    from tickerpulse.platform.accounts import effective_tier
 
     client, user_id = stripe_app
     client.post("/billing/webhook", content=(p := signed(completed(user_id)))[0], headers=p[1])

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from tests.web_helpers import add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription
-from tickerpulse.web import billing
+from tickerpulse.platform import billing
 from tickerpulse.web.app import create_app
 
 from ..cloud_emulators import stripe_mock

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from tests.web_helpers import platform_settings
 from tickerpulse.db.platform import AlertEvent, EmailOutbox, WatchlistItem
 from tickerpulse.jobs.cycle import run_cycle
-from tickerpulse.web.alert_delivery import AlertDelivery
-from tickerpulse.web.crypto import password_hasher
-from tickerpulse.web.demo_accounts import DEMO_WATCHLIST, seed_demo_accounts, seed_demo_alerts
+from tickerpulse.platform.alert_delivery import AlertDelivery
+from tickerpulse.platform.crypto import password_hasher
+from tickerpulse.platform.demo_accounts import DEMO_WATCHLIST, seed_demo_accounts, seed_demo_alerts
 
 from .cycle_helpers import make_context, small_world
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from tests.integration.outage import database_outage
 from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import HTML, OPEN_TIERS, add_user, csrf_of, platform_settings, sign_in
-from tickerpulse.web import billing
+from tickerpulse.platform import billing
 from tickerpulse.web.app import create_app
 from tickerpulse.web.metrics import AdmissionGate
 from tickerpulse.web.server import server_options

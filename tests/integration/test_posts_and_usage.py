@@ -15,8 +15,8 @@ from tests.integration.outage import database_outage
 from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.platform import UsageDaily
+from tickerpulse.platform.usage import UsageRecorder
 from tickerpulse.web.app import create_app
-from tickerpulse.web.usage import UsageRecorder
 
 BODY = "Bitcoin **breaks out**.\n\n<script>alert(1)</script> [x](javascript:alert(2))"
 

@@ -25,9 +25,9 @@ from typer.testing import CliRunner
 from tests.web_helpers import HTML, PASSWORD, add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import EmailOutbox, Payment, Subscription
-from tickerpulse.web import billing, mail
+from tickerpulse.platform import billing, mail
+from tickerpulse.platform.crypto import password_hasher
 from tickerpulse.web.app import create_app
-from tickerpulse.web.crypto import password_hasher
 
 OLD_SANDBOX_SECRET = "whsec_tickerpulse_sandbox"
 """The constant the sandbox used to sign with, readable by anyone in the source."""
@@ -164,7 +164,7 @@ def test_serve_says_what_to_set_and_exits_2_without_secret_key(
 
 
 def test_the_demo_accounts_stop_a_production_server_but_not_the_demo(engine: Engine) -> None:
-    from tickerpulse.web.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
+    from tickerpulse.platform.demo_accounts import DEMO_PASSWORD, seed_demo_accounts
 
     seed_demo_accounts(engine, password_hasher(platform_settings()))
     with pytest.raises(RuntimeError, match=re.escape("admin@demo.tickerpulse.dev")):

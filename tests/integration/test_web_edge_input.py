@@ -27,7 +27,7 @@ from tests.integration.test_web_queries import seed_marts
 from tests.web_helpers import add_user, csrf_of, platform_settings, sign_in
 from tickerpulse.db.engine import make_engine
 from tickerpulse.db.platform import User
-from tickerpulse.web import api_keys, billing
+from tickerpulse.platform import api_keys, billing
 from tickerpulse.web.app import create_app
 
 ATTACKS = {"nul": "a\x00b", "huge": str(2**70)}

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from tickerpulse.db.marts import sync_assets, sync_outlets
+from tickerpulse.db.marts import asset_id_for_symbol, sync_assets, sync_outlets
 from tickerpulse.db.models import (
     CycleRun,
     MartAssetWindow,
@@ -198,8 +198,8 @@ def test_latest_documents_are_newest_first_and_only_the_assets(session: Session)
 
 
 def test_a_bare_symbol_resolves_case_insensitively(session: Session) -> None:
-    assert queries.asset_id_for_symbol(session, symbol="tsla") == "stock:TSLA"
-    assert queries.asset_id_for_symbol(session, symbol="NOPE") is None
+    assert asset_id_for_symbol(session, symbol="tsla") == "stock:TSLA"
+    assert asset_id_for_symbol(session, symbol="NOPE") is None
 
 
 def test_news_groups_by_outlet_region_and_asset_class(engine: Engine) -> None:

@@ -12,7 +12,7 @@ from tickerpulse.enrich.sentiment import LabelBands, LexiconModel, SentimentMode
 from tickerpulse.enrich.tagger import Tagger, document_texts
 from tickerpulse.jobs.aggregate import conform
 from tickerpulse.jobs.engines.duckdb import aggregate_window
-from tickerpulse.jobs.window_data import WindowInputs, price_priority_table
+from tickerpulse.lake.window_data import WindowInputs, price_priority_table
 from tickerpulse.universe import load_universe
 
 WINDOW = Window.containing(datetime(2026, 3, 2, 7, tzinfo=UTC))

@@ -12,7 +12,7 @@ from tickerpulse.domain import (
     Window,
 )
 from tickerpulse.jobs.engines.duckdb import aggregate_window
-from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs, price_priority_table
+from tickerpulse.lake.window_data import WindowAggregates, WindowInputs, price_priority_table
 
 WINDOW = Window.containing(datetime(2026, 1, 14, 12, tzinfo=UTC))  # Wednesday 12:00-18:00 UTC
 

@@ -1,7 +1,7 @@
-"""How numbers, verdicts, excerpts and chart series read: the pure formatting helpers."""
+"""How numbers, verdicts and chart series read: the pure formatting helpers."""
 
 from tickerpulse.web.charts import price_format, trailing_mean
-from tickerpulse.web.formatting import plain_text, q_value, sentence
+from tickerpulse.web.formatting import q_value, sentence
 from tickerpulse.web.records import LagRow
 from tickerpulse.web.relation_charts import lead_lag_caption
 
@@ -14,12 +14,6 @@ def test_a_verdict_starts_with_a_capital_and_keeps_its_abbreviations() -> None:
     assert sentence("modestly better (AUC = 0.64, 95% CI 0.60…0.68)") == (
         "Modestly better (AUC = 0.64, 95% CI 0.60…0.68)"
     )
-
-
-def test_markdown_excerpts_read_as_plain_text() -> None:
-    markdown = "## Why **BTC** rallied\n*Funding* turned, see [the chart](https://x.example) and `fee_rate`"
-    assert plain_text(markdown) == "Why BTC rallied Funding turned, see the chart and fee_rate"
-    assert plain_text("snake_case_name and ***both***") == "snake_case_name and both"
 
 
 def test_prices_hover_in_full_with_their_assets_precision() -> None:

@@ -3,18 +3,21 @@
 The window's rows are deleted and inserted again inside the transaction that
 also marks the publish stage done in the ledger, so readers see either the
 old or the new window, a re-run replaces rather than duplicates, and a crash
-leaves the previous state intact.
+leaves the previous state intact. Also the catalogs (assets, outlets) and the
+small reads over them that several layers share (an asset by symbol, the most
+mentioned assets).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Session
 
 from tickerpulse.db.models import (
     Asset,
@@ -27,8 +30,7 @@ from tickerpulse.db.models import (
     NewsOutlet,
 )
 from tickerpulse.db.state import mark_finished
-from tickerpulse.jobs.window_data import WindowAggregates
-from tickerpulse.sources.outlets import Outlet
+from tickerpulse.lake.window_data import WindowAggregates
 from tickerpulse.universe import Universe
 
 STAGE = "publish"
@@ -99,7 +101,35 @@ def sync_assets(engine: Engine, universe: Universe) -> None:
     _upsert(engine, Asset, rows)
 
 
-def sync_outlets(engine: Engine, outlets: Iterable[Outlet]) -> None:
+class OutletEntry(Protocol):
+    """One news outlet of the catalog, as :class:`tickerpulse.sources.outlets.Outlet` holds it."""
+
+    @property
+    def outlet(self) -> str:
+        """Its short key."""
+
+    @property
+    def name(self) -> str:
+        """Its display name."""
+
+    @property
+    def region(self) -> str:
+        """Where it publishes from."""
+
+    @property
+    def language(self) -> str:
+        """The language it writes in."""
+
+    @property
+    def coverage(self) -> tuple[str, ...]:
+        """The asset classes it covers."""
+
+    @property
+    def feed_url(self) -> str:
+        """Its feed's address."""
+
+
+def sync_outlets(engine: Engine, outlets: Iterable[OutletEntry]) -> None:
     """Upsert the news outlet catalog into ``news_outlet``, for grouping news by region."""
     rows = [
         {
@@ -113,6 +143,24 @@ def sync_outlets(engine: Engine, outlets: Iterable[Outlet]) -> None:
         for o in outlets
     ]
     _upsert(engine, NewsOutlet, rows)
+
+
+def asset_id_for_symbol(session: Session, *, symbol: str) -> str | None:
+    """The id of the asset with this ticker symbol (case-insensitive), or None.
+
+    Args:
+        session: An open database session.
+        symbol: A bare symbol such as ``aapl``.
+
+    Returns:
+        The first matching asset id in id order, or None.
+    """
+    return session.scalar(
+        select(Asset.asset_id)
+        .where(func.upper(Asset.symbol) == symbol.upper())
+        .order_by(Asset.asset_id)
+        .limit(1)
+    )
 
 
 def most_mentioned(engine: Engine, *, days: int = 7, limit: int = 50) -> list[str]:

@@ -24,7 +24,7 @@ from tickerpulse.domain import (
 )
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.engines import aggregator
-from tickerpulse.jobs.window_data import (
+from tickerpulse.lake.window_data import (
     AGGREGATE_NAMES,
     WindowAggregates,
     WindowInputs,

@@ -11,9 +11,9 @@ from tickerpulse.enrich.sanitize import DEFAULT_MAX_TEXT_CHARS
 from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.lake import Lake, LakeLayout
+from tickerpulse.platform.alert_delivery import AlertDelivery
 from tickerpulse.sources.base import Source
 from tickerpulse.universe import Universe
-from tickerpulse.web.alert_delivery import AlertDelivery
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from tickerpulse.jobs.aggregate import aggregate_run, load_window_aggregates
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.land import land_sources
 from tickerpulse.jobs.transform import enrich_run, normalize_run
-from tickerpulse.web.alert_delivery import deliver_window_alerts
+from tickerpulse.platform.alert_delivery import deliver_window_alerts
 
 log = structlog.get_logger(__name__)
 

@@ -19,11 +19,14 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
-from tickerpulse.web import api_keys, queries, views
-from tickerpulse.web.accounts import reader_tier
+from tickerpulse.db.marts import asset_id_for_symbol
+from tickerpulse.platform import api_keys
+from tickerpulse.platform.accounts import reader_tier
+from tickerpulse.platform.crypto import digest
+from tickerpulse.platform.tiers import Feature, TierMatrix
+from tickerpulse.web import queries, views
 from tickerpulse.web.api_schema import document_schema
 from tickerpulse.web.auth import Viewer, ViewerDep, remembered, utcnow
-from tickerpulse.web.crypto import digest
 from tickerpulse.web.deps import ViewsDep, get_session
 from tickerpulse.web.outage import install_outage_handler
 from tickerpulse.web.ratelimit import RateLimiter
@@ -36,7 +39,6 @@ from tickerpulse.web.records import (
     RelationRow,
     TrendingRow,
 )
-from tickerpulse.web.tiers import Feature, TierMatrix
 
 API_PREFIX = "/api/v1"
 SessionArg = Annotated[Session, Depends(get_session)]
@@ -162,7 +164,7 @@ def _known_id(session: Session, asked: str) -> str | None:
         return asked
     if ":" in asked:
         return None
-    return queries.asset_id_for_symbol(session, symbol=asked)
+    return asset_id_for_symbol(session, symbol=asked)
 
 
 def _asset_windows(session: Session, *, asset_id: str, days: int) -> AssetWindowsOut | None:

@@ -26,17 +26,20 @@ from starlette.exceptions import HTTPException
 
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
-from tickerpulse.web import accounts, formatting
+from tickerpulse.platform import accounts
+from tickerpulse.platform.billing import make_provider
+from tickerpulse.platform.crypto import password_hasher, secret_key
+from tickerpulse.platform.mail import MailSender
+from tickerpulse.platform.tiers import Feature, Gate, Tier, TierMatrix
+from tickerpulse.platform.usage import UsageRecorder
+from tickerpulse.web import formatting
 from tickerpulse.web.api import API_PREFIX, create_api
 from tickerpulse.web.assets import PLOTLY_FILE, install_static
 from tickerpulse.web.auth import READER_SECONDS, Viewer, install_reader_memory
-from tickerpulse.web.billing import make_provider
 from tickerpulse.web.cache import PageCache, PageCacheMiddleware
-from tickerpulse.web.crypto import password_hasher, secret_key
 from tickerpulse.web.edge import install_edge
 from tickerpulse.web.hosts import install_host_check, site_url
 from tickerpulse.web.live_hub import LiveHub, conninfo_of
-from tickerpulse.web.mail import MailSender
 from tickerpulse.web.metrics import install_metrics
 from tickerpulse.web.outage import install_outage_handler
 from tickerpulse.web.ratelimit import RateLimiter
@@ -52,8 +55,7 @@ from tickerpulse.web.routes import (
     watchlist,
 )
 from tickerpulse.web.startup import DEMO_BANNER, check_startup
-from tickerpulse.web.tiers import Feature, Gate, Tier, TierMatrix
-from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
+from tickerpulse.web.usage import UsageMiddleware
 from tickerpulse.web.viewcache import ViewCache
 
 HERE = Path(__file__).parent

@@ -22,12 +22,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import User
-from tickerpulse.web import accounts, alert_store, watchlists
-from tickerpulse.web.accounts import STAFF_ROLES
+from tickerpulse.platform import accounts, alert_store, watchlists
+from tickerpulse.platform.accounts import STAFF_ROLES
+from tickerpulse.platform.crypto import digest, new_token, same, sign
+from tickerpulse.platform.tiers import Access, Feature, Tier, TierMatrix
 from tickerpulse.web.cache import TtlCache
-from tickerpulse.web.crypto import digest, new_token, same, sign
 from tickerpulse.web.deps import SessionDep
-from tickerpulse.web.tiers import Access, Feature, Tier, TierMatrix
 
 SESSION_COOKIE = "tp_session"
 ANON_COOKIE = "tp_anon"

@@ -7,7 +7,6 @@ an unknown value reads as an en dash rather than a misleading zero.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -16,6 +15,7 @@ from markupsafe import Markup
 
 from tickerpulse.domain import WINDOW, Window, as_utc
 from tickerpulse.enrich.sentiment import LabelBands
+from tickerpulse.platform.posts import plain_text
 from tickerpulse.web.charts import sparkline_svg
 
 _BANDS = LabelBands()
@@ -101,22 +101,6 @@ def sentence(text: str) -> str:
 def day(value: datetime | None) -> str:
     """A date in UTC for readers, e.g. ``2026-10-30 12:05 UTC`` (no seconds or microseconds)."""
     return utc(value)
-
-
-_MARKUP = [
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
-    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
-    (re.compile(r"(?<!\w)(\*\*|__|\*|_|`+|~~)(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),  # emphasis, code
-    (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)", re.M), ""),  # block marks
-]
-
-
-def plain_text(markdown: str) -> str:
-    """Markdown as plain reading text, for excerpts: ``**BTC** rallied`` → ``BTC rallied``."""
-    text = markdown
-    for pattern, replacement in (*_MARKUP, _MARKUP[2]):  # twice: ***both*** nests
-        text = pattern.sub(replacement, text)
-    return " ".join(text.split())
 
 
 def figure_height(figure_json: str) -> int:

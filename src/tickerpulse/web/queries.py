@@ -271,24 +271,6 @@ def asset_overviews(
     return [found[a] for a in dict.fromkeys(asset_ids) if a in found]
 
 
-def asset_id_for_symbol(session: Session, *, symbol: str) -> str | None:
-    """The id of the asset with this ticker symbol (case-insensitive), or None.
-
-    Args:
-        session: An open database session.
-        symbol: A bare symbol such as ``aapl``.
-
-    Returns:
-        The first matching asset id in id order, or None.
-    """
-    return session.scalar(
-        select(Asset.asset_id)
-        .where(func.upper(Asset.symbol) == symbol.upper())
-        .order_by(Asset.asset_id)
-        .limit(1)
-    )
-
-
 def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[AssetWindowRow]:
     """Price and social/news sentiment of an asset per window, outer-joined on the window.
 

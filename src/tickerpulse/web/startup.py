@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import User
-from tickerpulse.web.demo_accounts import DEMO_ACCOUNTS
+from tickerpulse.platform.demo_accounts import DEMO_ACCOUNTS
 
 DEMO_BANNER = (
     "DEMO MODE: sandbox payments, demo accounts with a public password and e-mails at"

@@ -12,7 +12,9 @@ from typing import cast
 
 from sqlalchemy.orm import Session
 
+from tickerpulse.db.marts import asset_id_for_symbol
 from tickerpulse.domain import TEXT_SOURCES, WINDOW
+from tickerpulse.platform.tiers import FULL_ACCESS, Access, Feature, Gate
 from tickerpulse.web import charts, queries, relation_queries
 from tickerpulse.web.news_agreement import AgreementRow, provider_agreement
 from tickerpulse.web.records import (
@@ -28,7 +30,6 @@ from tickerpulse.web.records import (
     TrendingRow,
 )
 from tickerpulse.web.relation_charts import RelationCharts, relation_charts
-from tickerpulse.web.tiers import FULL_ACCESS, Access, Feature, Gate
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
 TRENDING_LIMIT = 25
@@ -177,7 +178,7 @@ def compare_view(session: Session, *, asked: str | None) -> CompareView:
     assets: list[AssetOverview] = []
     unknown: list[str] = []
     for name in dict.fromkeys(names):
-        asset_id = name if ":" in name else queries.asset_id_for_symbol(session, symbol=name)
+        asset_id = name if ":" in name else asset_id_for_symbol(session, symbol=name)
         found = queries.asset_overview(session, asset_id=asset_id) if asset_id else None
         if found is None:
             unknown.append(name)

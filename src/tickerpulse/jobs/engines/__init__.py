@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import cast
 
 from tickerpulse.domain import Window
-from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs
+from tickerpulse.lake.window_data import WindowAggregates, WindowInputs
 
 Aggregator = Callable[[WindowInputs, Window], WindowAggregates]
 ENGINES = ("duckdb", "spark")

@@ -11,7 +11,7 @@ import pyarrow as pa
 from tickerpulse.domain import Window
 from tickerpulse.jobs.engines.plan import run_plan
 from tickerpulse.jobs.sql import load_sql
-from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs
+from tickerpulse.lake.window_data import WindowAggregates, WindowInputs
 
 
 def aggregate_window(inputs: WindowInputs, window: Window) -> WindowAggregates:

@@ -13,7 +13,7 @@ import pyarrow as pa
 
 from tickerpulse.domain import Window
 from tickerpulse.jobs.price_gaps import price_gaps
-from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs
+from tickerpulse.lake.window_data import WindowAggregates, WindowInputs
 
 Register = Callable[[str, pa.Table], object]
 Query = Callable[[str, Mapping[str, datetime]], pa.Table]

@@ -33,7 +33,7 @@ from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
 from tickerpulse.enrich.tagger import Tagger
 from tickerpulse.jobs.engines.plan import run_plan
 from tickerpulse.jobs.sql import load_sql
-from tickerpulse.jobs.window_data import WindowAggregates, WindowInputs
+from tickerpulse.lake.window_data import WindowAggregates, WindowInputs
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

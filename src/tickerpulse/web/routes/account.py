@@ -15,14 +15,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from tickerpulse.config import Settings
-from tickerpulse.db.platform import ApiKey, EmailOutbox, Subscription, User
-from tickerpulse.web import account_requests, accounts, api_keys, mail
-from tickerpulse.web.account_requests import RequestLimits
+from tickerpulse.db.platform import Subscription, User
+from tickerpulse.platform import account_requests, accounts, api_keys, mail
+from tickerpulse.platform.account_requests import RequestLimits
+from tickerpulse.platform.crypto import verify_password
+from tickerpulse.platform.signin_limits import LoginLimits
+from tickerpulse.platform.tiers import Feature
 from tickerpulse.web.auth import (
     SESSION_COOKIE,
     CsrfChecked,
@@ -37,11 +39,8 @@ from tickerpulse.web.auth import (
     set_session_cookie,
     utcnow,
 )
-from tickerpulse.web.crypto import verify_password
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
 from tickerpulse.web.hosts import site_url
-from tickerpulse.web.signin_limits import LoginLimits
-from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=1000)]
@@ -371,9 +370,7 @@ def account_page(
 ) -> Response:
     """The reader's plan, API keys, password change and account deletion."""
     assert viewer.user is not None and viewer.csrf is not None
-    keys = session.scalars(
-        select(ApiKey).where(ApiKey.user_id == viewer.user.user_id).order_by(ApiKey.created_at)
-    ).all()
+    keys = api_keys.keys_of(session, viewer.user.user_id)
     context = {
         "csrf": viewer.csrf,
         "subscription": session.get(Subscription, viewer.user.user_id),
@@ -441,9 +438,7 @@ def outbox(
         return _message(
             request, templates, "Not found", f"There is no page at {request.url.path}.", 404
         )
-    rows = session.scalars(
-        select(EmailOutbox).order_by(EmailOutbox.message_id.desc()).limit(50)
-    ).all()
+    rows = mail.recent_messages(session)
     messages = [
         {"message": m, "body": m.body if viewer.is_admin else mail.redact_links(m.body)}
         for m in rows

@@ -14,7 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from tickerpulse.db.models import CycleRun, MartPriceGap, SourceCursor
-from tickerpulse.web import admin_queries, charts
+from tickerpulse.platform import admin_queries
+from tickerpulse.web import charts
 from tickerpulse.web.auth import AdminDep, admin_only, utcnow
 from tickerpulse.web.deps import SessionDep, TemplatesDep
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tickerpulse.web import alert_store, watchlists
-from tickerpulse.web.alerts import KINDS, AlertKind, RuleError
+from tickerpulse.platform import alert_store, watchlists
+from tickerpulse.platform.alerts import KINDS, AlertKind, RuleError
+from tickerpulse.platform.tiers import Feature
 from tickerpulse.web.auth import CsrfChecked, SignedInDep, require, utcnow
 from tickerpulse.web.deps import RowId, SessionDep, TemplatesDep
-from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
 Entitled = Depends(require(Feature.ALERTS))

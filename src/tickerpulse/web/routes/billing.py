@@ -8,13 +8,12 @@ With no provider (``PAYMENT_PROVIDER=none``) checkout says payments are off.
 
 A reader who already pays and picks the other plan changes plan instead of buying
 a second subscription: an upgrade now with proration, a downgrade at the period's
-end (:mod:`tickerpulse.web.plan_change`). When Stripe refuses or does not answer,
+end (:mod:`tickerpulse.platform.plan_change`). When Stripe refuses or does not answer,
 the reader is told so and nothing is changed.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Annotated
 
@@ -25,11 +24,11 @@ from starlette.concurrency import run_in_threadpool
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import Subscription, User
-from tickerpulse.web import billing
+from tickerpulse.platform import billing
+from tickerpulse.platform.tiers import Tier
 from tickerpulse.web.auth import CsrfChecked, SignedInDep, ViewerDep, utcnow
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
 from tickerpulse.web.hosts import site_url
-from tickerpulse.web.tiers import Tier
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -143,25 +142,12 @@ def _change_plan(
             request.app.state.settings, user, row, "upgrade", chosen,
             now=utcnow(), amount_cents=change.amount_due_cents,
         )  # fmt: skip
-        _deliver(session, request.app.state.settings, provider, events)
+        billing.deliver_sandbox_events(
+            session, events, settings=request.app.state.settings, sandbox=provider, now=utcnow()
+        )
     session.commit()
     log.info("plan change %s → %s: %s", row.tier, chosen.name.lower(), change.direction)
     return RedirectResponse(f"/account?notice=billing_{change.direction}", status_code=303)
-
-
-def _deliver(
-    session: SessionDep,
-    settings: Settings,
-    sandbox: billing.SandboxProvider,
-    events: list[dict[str, object]],
-) -> None:
-    """Hand the sandbox's events to the webhook handler, signed like Stripe's."""
-    for event in events:
-        payload = json.dumps(event)
-        signature = billing.sign_payload(payload, sandbox.secret)
-        billing.receive(
-            session, payload, signature, settings=settings, now=utcnow(), secret=sandbox.secret
-        )
 
 
 @router.post("/billing/portal", dependencies=[CsrfChecked])
@@ -252,7 +238,9 @@ def sandbox_action(
     events = billing.sandbox_events(
         settings, viewer.user, row, action, Tier.parse(tier), now=utcnow()
     )
-    _deliver(session, settings, sandbox, events)
+    billing.deliver_sandbox_events(
+        session, events, settings=settings, sandbox=sandbox, now=utcnow()
+    )
     if action in ("switch", "cancel"):
         sandbox.pending.pop(viewer.user.user_id, None)
     session.commit()

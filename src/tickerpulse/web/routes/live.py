@@ -9,11 +9,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
+from tickerpulse.platform.tiers import Feature
 from tickerpulse.web import charts, live
 from tickerpulse.web.auth import require
 from tickerpulse.web.deps import SessionDep, SettingsDep, TemplatesDep
 from tickerpulse.web.live_hub import LiveHub
-from tickerpulse.web.tiers import Feature
 
 router = APIRouter(dependencies=[Depends(require(Feature.LIVE))])
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}

@@ -15,10 +15,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tickerpulse.web import posts, queries, views
+from tickerpulse.db.marts import asset_id_for_symbol
+from tickerpulse.platform import posts
+from tickerpulse.platform.tiers import Access, Feature
+from tickerpulse.web import views
 from tickerpulse.web.auth import AccessDep, Viewer, ViewerDep, require, utcnow
 from tickerpulse.web.deps import TemplatesDep, ViewsDep
-from tickerpulse.web.tiers import Access, Feature
 
 router = APIRouter()
 
@@ -120,7 +122,7 @@ async def asset_page(
         return templates.TemplateResponse(request, "asset.html", {**context, "watching": watching})
     if ":" not in asset_id:
         found = await cache.get(
-            ("symbol", asset_id), lambda s: queries.asset_id_for_symbol(s, symbol=asset_id)
+            ("symbol", asset_id), lambda s: asset_id_for_symbol(s, symbol=asset_id)
         )
         if found is not None:
             return RedirectResponse(f"/asset/{quote(found, safe=':')}", status_code=307)

@@ -7,14 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
 
-from tickerpulse.db.models import Asset
 from tickerpulse.db.platform import EditorialPost
-from tickerpulse.web import posts
+from tickerpulse.platform import posts
+from tickerpulse.platform.tiers import Gate, Tier
 from tickerpulse.web.auth import CsrfChecked, StaffDep, ViewerDep, utcnow
 from tickerpulse.web.deps import BIGINT_MAX, RowId, SessionDep, TemplatesDep
-from tickerpulse.web.tiers import Gate, Tier
 
 router = APIRouter()
 TierName = Annotated[str, Form(pattern="^(free|pro|premium)$")]
@@ -57,7 +55,7 @@ def staff_posts(
     request: Request, session: SessionDep, templates: TemplatesDep, viewer: StaffDep
 ) -> Response:
     """Staff: every post (scheduled ones too) and the form for a new one."""
-    rows = session.scalars(select(EditorialPost).order_by(EditorialPost.publish_at.desc())).all()
+    rows = posts.all_posts(session)
     context = {"rows": rows, "post": None, "assets": "", "csrf": viewer.csrf, "now": utcnow()}
     return templates.TemplateResponse(request, "posts/staff.html", context)
 
@@ -94,9 +92,9 @@ def save(
     assert viewer.user is not None
     now = utcnow()
     wanted = [a.strip() for a in assets.split(",") if a.strip()]
-    known = set(session.scalars(select(Asset.asset_id).where(Asset.asset_id.in_(wanted))))
     errors = [
-        f"Unknown asset id “{a}” (ids look like stock:AAPL)." for a in wanted if a not in known
+        f"Unknown asset id “{a}” (ids look like stock:AAPL)."
+        for a in posts.unknown_assets(session, wanted)
     ]
     when = now
     if publish_at.strip():

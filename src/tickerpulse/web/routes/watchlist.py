@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from tickerpulse.web import watchlists
+from tickerpulse.platform import watchlists
+from tickerpulse.platform.tiers import Access, Feature
 from tickerpulse.web.auth import AccessDep, CsrfChecked, SignedInDep, require, utcnow
 from tickerpulse.web.deps import SessionDep, TemplatesDep
-from tickerpulse.web.tiers import Access, Feature
+from tickerpulse.web.watchlist_view import watchlist_view
 
 router = APIRouter()
 Entitled = Depends(require(Feature.WATCHLISTS))
@@ -71,7 +72,7 @@ def _page(
     errors: list[str] | None = None,
     asked: str = "",
 ) -> Response:
-    view = watchlists.watchlist_view(session, user_id=user_id, access=access)
+    view = watchlist_view(session, user_id=user_id, access=access)
     context = {"view": view, "errors": errors or [], "asked": asked}
     return templates.TemplateResponse(
         request, "watchlist.html", context, status_code=400 if errors else 200

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.db.models import Asset, CycleRun
 from tickerpulse.db.platform import AlertRule, EditorialPost, Subscription
-from tickerpulse.web import accounts, posts, watchlists
-from tickerpulse.web.alert_delivery import AlertDelivery, deliver_window_alerts
-from tickerpulse.web.billing import activate_subscription
+from tickerpulse.platform import accounts, posts, watchlists
+from tickerpulse.platform.alert_delivery import AlertDelivery, deliver_window_alerts
+from tickerpulse.platform.billing import activate_subscription
 
 DEMO_PASSWORD = "tickerpulse-demo"
 DEMO_ACCOUNTS = (

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from dataclasses import dataclass
@@ -30,15 +31,15 @@ from stripe._base_address import BaseAddresses
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import BillingEvent, Payment, Subscription, User
-from tickerpulse.web.plan_change import (
+from tickerpulse.platform.plan_change import (
     PlanChange,
     direction,
     prorated_cents,
     sandbox_period,
     stripe_change_plan,
 )
-from tickerpulse.web.tiers import Tier
-from tickerpulse.web.webhook_payloads import parse_event
+from tickerpulse.platform.tiers import Tier
+from tickerpulse.platform.webhook_payloads import parse_event
 
 SIGNATURE_TOLERANCE_S = 300
 PLAN_PRICE_CENTS = {Tier.PRO: 1900, Tier.PREMIUM: 4900}
@@ -308,7 +309,7 @@ class PaymentProvider(Protocol):
         ...
 
     def change_plan(self, *, subscription: Subscription, tier: Tier, now: datetime) -> PlanChange:
-        """Move a subscriber to another paid plan (see :mod:`tickerpulse.web.plan_change`)."""
+        """Move a subscriber to another paid plan (see :mod:`tickerpulse.platform.plan_change`)."""
         ...
 
 
@@ -512,6 +513,29 @@ def sandbox_events(
         obj = {"id": sub_id, "object": "subscription", "status": "canceled"}
         return [event("customer.subscription.deleted", obj)]
     raise ValueError(f"unknown sandbox action {action!r}")
+
+
+def deliver_sandbox_events(
+    session: Session,
+    events: list[dict[str, Any]],
+    *,
+    settings: Settings,
+    sandbox: SandboxProvider,
+    now: datetime,
+) -> None:
+    """Hand the sandbox's events to the webhook handler, signed like Stripe's.
+
+    Args:
+        session: The open session the events are applied in (the caller commits).
+        events: What :func:`sandbox_events` made.
+        settings: The running settings.
+        sandbox: The provider whose secret signs the events.
+        now: The time the events are applied at.
+    """
+    for event in events:
+        payload = json.dumps(event)
+        signature = sign_payload(payload, sandbox.secret)
+        receive(session, payload, signature, settings=settings, now=now, secret=sandbox.secret)
 
 
 def plan_change_period(subscription: Subscription | None, now: datetime) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 
 A correctly signed event can still be malformed (a bug or a test on the
 sender's side, a leaked secret): every field the handlers in
-:mod:`tickerpulse.web.billing` read is typed and bounded here to what its
+:mod:`tickerpulse.platform.billing` read is typed and bounded here to what its
 column holds, so such an event is refused with a reason (400) and never
 reaches the database as a 500. Fields the handlers do not read pass through.
 """

@@ -28,10 +28,10 @@ from tickerpulse.db.models import Asset, MartAssetWindow, MartPriceWindow
 from tickerpulse.db.platform import AlertEvent, AlertRule, Subscription, User
 from tickerpulse.db.state import last_published
 from tickerpulse.domain import WINDOW
-from tickerpulse.web import alerts, mail
-from tickerpulse.web.accounts import reader_tier
-from tickerpulse.web.alerts import AlertKind, AssetFigures, Rule, Trigger
-from tickerpulse.web.tiers import DEFAULT_MATRIX, Feature, TierMatrix
+from tickerpulse.platform import alerts, mail
+from tickerpulse.platform.accounts import reader_tier
+from tickerpulse.platform.alerts import AlertKind, AssetFigures, Rule, Trigger
+from tickerpulse.platform.tiers import DEFAULT_MATRIX, Feature, TierMatrix
 
 log = structlog.get_logger(__name__)
 

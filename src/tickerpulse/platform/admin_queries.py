@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import EditorialPost, Payment, Subscription, UsageDaily, User
-from tickerpulse.web.accounts import effective_tier
-from tickerpulse.web.billing import PLAN_PRICE_CENTS
-from tickerpulse.web.tiers import Tier
+from tickerpulse.platform.accounts import effective_tier
+from tickerpulse.platform.billing import PLAN_PRICE_CENTS
+from tickerpulse.platform.tiers import Tier
 
 DAYS = 30
 

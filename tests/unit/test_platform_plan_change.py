@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime, timedelta
 
-from tickerpulse.web.plan_change import direction, prorated_cents, sandbox_period
-from tickerpulse.web.tiers import Tier
+from tickerpulse.platform.plan_change import direction, prorated_cents, sandbox_period
+from tickerpulse.platform.tiers import Tier
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
 END = datetime(2026, 3, 31, tzinfo=UTC)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
 from tickerpulse.db.platform import AccountRequest
-from tickerpulse.web.crypto import digest
+from tickerpulse.platform.crypto import digest
 
 WINDOW = timedelta(hours=1)
 SIGNUP = "signup"

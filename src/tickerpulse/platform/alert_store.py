@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.db.models import Asset
 from tickerpulse.db.platform import AlertEvent, AlertRule
-from tickerpulse.web.alerts import MAX_RULES, AlertKind, RuleError, describe, parse_rule
-from tickerpulse.web.watchlists import resolve_asset
+from tickerpulse.platform.alerts import MAX_RULES, AlertKind, RuleError, describe, parse_rule
+from tickerpulse.platform.watchlists import resolve_asset
 
 EVENTS_SHOWN = 50
 

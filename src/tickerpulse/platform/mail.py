@@ -80,6 +80,12 @@ def _redact(rows: Iterable[EmailOutbox]) -> int:
     return count
 
 
+def recent_messages(session: Session, limit: int = 50) -> list[EmailOutbox]:
+    """The outbox's newest messages, newest first (the demo shows them)."""
+    query = select(EmailOutbox).order_by(EmailOutbox.message_id.desc()).limit(limit)
+    return list(session.scalars(query))
+
+
 def enqueue(session: Session, *, to: str, subject: str, body: str, now: datetime) -> EmailOutbox:
     """Put a message in the outbox (committed with the caller's transaction)."""
     message = EmailOutbox(to_addr=to, subject=subject, body=body, created_at=now)

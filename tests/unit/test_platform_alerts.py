@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tickerpulse.web.alerts import (
+from tickerpulse.platform.alerts import (
     KINDS,
     AlertKind,
     AssetFigures,

@@ -6,6 +6,7 @@ Markdown is rendered with raw HTML off and the result cleaned again by nh3
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,12 +15,28 @@ from markdown_it import MarkdownIt
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from tickerpulse.db.models import Asset
 from tickerpulse.db.platform import EditorialPost, EditorialPostAsset
-from tickerpulse.web.formatting import plain_text
-from tickerpulse.web.tiers import Tier
+from tickerpulse.platform.tiers import Tier
 
 _markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 LINK_ATTRIBUTES = {"rel": "nofollow noopener"}
+
+
+_MARKUP = [
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),  # images: their alt text
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # links: their text
+    (re.compile(r"(?<!\w)(\*\*|__|\*|_|`+|~~)(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),  # emphasis, code
+    (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+\.\s+)", re.M), ""),  # block marks
+]
+
+
+def plain_text(markdown: str) -> str:
+    """Markdown as plain reading text, for excerpts: ``**BTC** rallied`` → ``BTC rallied``."""
+    text = markdown
+    for pattern, replacement in (*_MARKUP, _MARKUP[2]):  # twice: ***both*** nests
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
 
 
 def render_markdown(text: str) -> str:
@@ -68,6 +85,17 @@ def _summary(post: EditorialPost, tier: Tier) -> PostSummary:
         locked=tier < needed,
         excerpt="" if tier < needed else plain_text(first)[:280],
     )
+
+
+def all_posts(session: Session) -> list[EditorialPost]:
+    """Every post, scheduled ones too, latest publication first (for staff)."""
+    return list(session.scalars(select(EditorialPost).order_by(EditorialPost.publish_at.desc())))
+
+
+def unknown_assets(session: Session, asset_ids: list[str]) -> list[str]:
+    """The ids among ``asset_ids`` that name no asset, in the order given."""
+    known = set(session.scalars(select(Asset.asset_id).where(Asset.asset_id.in_(asset_ids))))
+    return [a for a in asset_ids if a not in known]
 
 
 def post_assets(session: Session, post_id: int) -> list[str]:

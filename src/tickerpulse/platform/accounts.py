@@ -30,10 +30,10 @@ from tickerpulse.db.platform import (
     UserSession,
     WatchlistItem,
 )
-from tickerpulse.web.crypto import digest, new_token, verify_password
-from tickerpulse.web.passwords import password_problem
-from tickerpulse.web.signin_limits import LoginLimits, forget_old_attempts, seconds_to_wait
-from tickerpulse.web.tiers import Tier
+from tickerpulse.platform.crypto import digest, new_token, verify_password
+from tickerpulse.platform.passwords import password_problem
+from tickerpulse.platform.signin_limits import LoginLimits, forget_old_attempts, seconds_to_wait
+from tickerpulse.platform.tiers import Tier
 
 SESSION_TTL = timedelta(days=14)
 SESSION_IDLE = timedelta(hours=12)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tickerpulse.db.platform import ApiKey, Subscription, User
-from tickerpulse.web.crypto import digest, new_token, same
+from tickerpulse.platform.crypto import digest, new_token, same
 
 PREFIX = "tp_"
 MAX_KEYS = 10
@@ -41,6 +41,12 @@ def create_key(session: Session, user: User, *, name: str, now: datetime) -> str
         )
     )
     return key
+
+
+def keys_of(session: Session, user_id: int) -> list[ApiKey]:
+    """The user's API keys (revoked ones too), oldest first."""
+    query = select(ApiKey).where(ApiKey.user_id == user_id).order_by(ApiKey.created_at)
+    return list(session.scalars(query))
 
 
 def key_owner(session: Session, key: str) -> tuple[ApiKey, User, Subscription | None] | None:

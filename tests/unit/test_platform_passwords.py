@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tickerpulse.web.demo_accounts import DEMO_PASSWORD
-from tickerpulse.web.passwords import TOO_EASY, password_problem
+from tickerpulse.platform.demo_accounts import DEMO_PASSWORD
+from tickerpulse.platform.passwords import TOO_EASY, password_problem
 
 WEAK = [
     "aaaaaaaaaa",  # one character

@@ -12,7 +12,7 @@ refunded and nothing is charged now.
 
 In Stripe mode the calls go through the official SDK and the ``subscription``
 row follows from Stripe's webhooks; the sandbox computes the same arithmetic and
-sends the matching events itself (see :mod:`tickerpulse.web.billing`).
+sends the matching events itself (see :mod:`tickerpulse.platform.billing`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import stripe
 
-from tickerpulse.web.tiers import Tier
+from tickerpulse.platform.tiers import Tier
 
 SANDBOX_PERIOD = timedelta(days=30)
 """The sandbox's billing period (Stripe's are calendar months)."""

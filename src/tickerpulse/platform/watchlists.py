@@ -1,46 +1,25 @@
-"""A user's watchlist: which assets are on it, adding and removing them, and the page's rows.
+"""A user's watchlist: which assets are on it, adding and removing them.
 
-The rows reuse the trending page's pieces: the same overview query (mentions,
-sentiment and return of the newest window the reader may see) and the same
-close series for the sparkline.
+The page that shows it lives in :mod:`tickerpulse.web.watchlist_view`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from tickerpulse.db.marts import asset_id_for_symbol
 from tickerpulse.db.models import Asset
 from tickerpulse.db.platform import WatchlistItem
-from tickerpulse.web import queries, views
-from tickerpulse.web.records import AssetOverview
-from tickerpulse.web.tiers import Access
 
 MAX_ITEMS = 50
 
 
 class WatchlistError(ValueError):
     """An asset that cannot be added; the message says why."""
-
-
-@dataclass(frozen=True)
-class WatchlistRow:
-    """One watched asset with its newest window's figures and a week of closes."""
-
-    asset: AssetOverview
-    sparkline: tuple[float, ...] = ()
-
-
-@dataclass(frozen=True)
-class WatchlistView:
-    """The watchlist page: the window shown and one row per watched asset."""
-
-    window: datetime | None
-    rows: list[WatchlistRow] = field(default_factory=list)
 
 
 def resolve_asset(session: Session, *, asked: str) -> str | None:
@@ -50,7 +29,7 @@ def resolve_asset(session: Session, *, asked: str) -> str | None:
         return None
     if ":" in name:
         return session.scalar(select(Asset.asset_id).where(Asset.asset_id == name))
-    return queries.asset_id_for_symbol(session, symbol=name)
+    return asset_id_for_symbol(session, symbol=name)
 
 
 def watched_ids(session: Session, *, user_id: int) -> list[str]:
@@ -111,24 +90,3 @@ def remove(session: Session, *, user_id: int, asset_id: str) -> bool:
         )
     )
     return bool(done.rowcount)  # type: ignore[attr-defined]
-
-
-def watchlist_view(session: Session, *, user_id: int, access: Access) -> WatchlistView:
-    """Gather the watchlist page at the newest window the reader may see.
-
-    Args:
-        session: An open database session.
-        user_id: Whose watchlist.
-        access: The reader's access (decides the window, as on the trending page).
-
-    Returns:
-        The view; ``window`` is None before the first publish.
-    """
-    window = views.visible_window(session, access)
-    ids = watched_ids(session, user_id=user_id)
-    overviews = queries.asset_overviews(session, asset_ids=ids, window=window)
-    if window is None:
-        return WatchlistView(window=None, rows=[WatchlistRow(a) for a in overviews])
-    closes = queries.close_series(session, asset_ids=ids, until=window)
-    rows = [WatchlistRow(a, tuple(closes[a.asset_id])) for a in overviews]
-    return WatchlistView(window=window, rows=rows)
