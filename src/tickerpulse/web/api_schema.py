@@ -85,6 +85,18 @@ FIELD_DOCS: dict[str, str] = {
     "groups": "News volume and tone per group, most articles first.",
     "coverage": "The most covered assets, most articles first.",
     "calls": "Every asset's next-window call, most confident first.",
+    "page": "Where the rows answered sit in the whole list (limit and offset).",
+    "total": "How many rows the whole list holds.",
+    "offset": "Index of the first row answered, 0 for the first.",
+    "next_offset": "The offset that asks for the next rows; null when these are the last.",
+    "range": "The span of windows answered in words (30 days, 2026-01-01 to 2026-02-01);"
+    " null when asked by days.",
+    "note": "Why the range answered differs from the one asked (the plan, or a bad date);"
+    " null when it does not.",
+    "query": "The text searched for.",
+    "results": "The matching assets, best first.",
+    "matched": "What matched: symbol, name, or an alias (alias: euro).",
+    "score": "How well it matched, 100 (the exact symbol) down to 30 (part of a name).",
     "detail": "What went wrong: a sentence, or a list of invalid parameters (422).",
     "loc": "Where the invalid value is: query or path, then the parameter's name.",
     "msg": "What is wrong with the value, in words.",
@@ -111,6 +123,17 @@ PARAMETER_DOCS: dict[str, str] = {
     "asset_id": "The asset's id (stock:AAPL) or its bare symbol (AAPL).",
     "days": "How many days of windows, counted back from the asset's newest (1 to 730).",
     "by": "Group news by outlet, region or asset class.",
+    "show": "all: every mentioned asset instead of the top 25.",
+    "sort": "Sort the rows by this column (other names are refused with 422); the site's"
+    " tables take the same names in their links. Rows without a value come last.",
+    "dir": "Sort direction: asc or desc (default: numbers largest first, text A to Z).",
+    "limit": "Most rows to answer (1 to 1000); all when left out.",
+    "offset": "Rows to skip before the first answered (paging: use page.next_offset).",
+    "range": "History range counted back from the newest window: 7d, 30d, 90d, 1y or all"
+    " (replaces days). As on the asset page, each plan's ranges apply.",
+    "from": "First day of a custom range, an ISO date (2026-01-31); as on the asset page.",
+    "to": "Last day of a custom range, included, an ISO date; today when left out.",
+    "q": "A symbol (NVDA), a name (nvidia) or words of one (euro dollar), at most 64 characters.",
 }
 """Query and path parameter → description."""
 
