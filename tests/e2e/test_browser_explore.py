@@ -128,7 +128,7 @@ def test_a_table_sorts_by_its_headings_and_the_link_can_be_shared(
     assert table_symbols(page) == list(reversed(default))
     expect(page.locator('th[aria-sort="ascending"]')).to_contain_text("Mentions")
     shared = page.url
-    other = browser.new_context()
+    other = reader_context(browser, site, reader)  # a reader on the same plan opens the link
     again = other.new_page()
     again.goto(shared)
     assert table_symbols(again) == list(reversed(default))
