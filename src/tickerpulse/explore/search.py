@@ -1,8 +1,9 @@
 """Ticker search over the universe: symbols, names and the aliases people write.
 
 An :class:`AssetSearch` is built once from the universe (a few hundred assets)
-and answers each query by scoring every asset, which costs well under a
-millisecond: an exact symbol first, then an exact name or alias, a symbol
+and answers each query by scoring the assets whose words contain every word of
+the query (a substring test rejects the rest), keeping the answers to the most
+recent distinct queries: an exact symbol first, then an exact name or alias, a symbol
 prefix, every word of the query starting a word of one name, and so on.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from tickerpulse.universe.loader import AssetInfo
 
@@ -18,6 +20,7 @@ MAX_QUERY = 64
 """Longer queries are cut: no name in the universe is longer."""
 SUGGESTIONS = 8
 RESULTS = 50
+REMEMBERED_QUERIES = 4096
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 
@@ -41,6 +44,9 @@ class _Entry:
     names: tuple[tuple[str, str], ...]
     """(normalised name or alias, how the hit describes it)."""
     words: frozenset[str]
+    split_names: tuple[tuple[str, ...], ...]
+    haystack: str
+    """Every word of the symbol, name and aliases: a query word not in it cannot match."""
 
 
 def normalise(text: str) -> str:
@@ -53,6 +59,7 @@ class AssetSearch:
 
     def __init__(self, assets: Iterable[AssetInfo]) -> None:
         self._entries = [_entry(a) for a in assets]
+        self._ranked = lru_cache(maxsize=REMEMBERED_QUERIES)(self._rank)
 
     def search(self, query: str, limit: int = SUGGESTIONS) -> list[SearchHit]:
         """The best matches of ``query``, best first.
@@ -68,17 +75,26 @@ class AssetSearch:
         text = normalise(query[:MAX_QUERY])
         if not text:
             return []
-        hits = [hit for e in self._entries if (hit := _score(e, text)) is not None]
+        return list(self._ranked(text)[: max(limit, 0)])
+
+    def _rank(self, text: str) -> tuple[SearchHit, ...]:
+        """Every match of a normalised query, best first."""
+        tokens = text.split()
+        candidates = [e for e in self._entries if all(t in e.haystack for t in tokens)]
+        hits = [hit for e in candidates if (hit := _score(e, text)) is not None]
         hits.sort(key=lambda h: (-h.score, len(h.symbol), h.symbol, h.asset_id))
-        return hits[: max(limit, 0)]
+        return tuple(hits[:RESULTS])
 
 
 def _entry(asset: AssetInfo) -> _Entry:
     names = [(normalise(asset.name), "name")]
     names += [(normalise(alias), f"alias: {alias}") for alias in asset.aliases]
     names = [(n, how) for n, how in names if n]
-    words = {w for n, _ in names for w in n.split()} | {normalise(asset.symbol)}
-    return _Entry(asset, normalise(asset.symbol).replace(" ", ""), tuple(names), frozenset(words))
+    symbol = normalise(asset.symbol).replace(" ", "")
+    words = {w for n, _ in names for w in n.split()} | {symbol}
+    split_names = tuple(tuple(n.split()) for n, _ in names)
+    haystack = " ".join(sorted(words) + [n for n, _ in names])
+    return _Entry(asset, symbol, tuple(names), frozenset(words), split_names, haystack)
 
 
 def _score(entry: _Entry, text: str) -> SearchHit | None:
@@ -90,7 +106,11 @@ def _score(entry: _Entry, text: str) -> SearchHit | None:
         found = (90, exact)
     elif entry.symbol.startswith(compact):
         found = (70, "symbol")
-    elif whole := next((how for n, how in entry.names if _all_start(tokens, n.split())), None):
+    elif whole := next(
+        (how for (_, how), split in zip(entry.names, entry.split_names, strict=True)
+         if _all_start(tokens, split)),
+        None,
+    ):  # fmt: skip
         found = (60, whole)
     elif _all_start(tokens, entry.words):
         found = (50, "name")
