@@ -412,7 +412,7 @@ def create_api(parent: FastAPI) -> FastAPI:
     async def search(
         request: Request,
         viewer: ApiViewer,
-        q: Annotated[str, Query(max_length=64)],
+        q: Annotated[str, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")],
         limit: Annotated[int, Query(ge=1, le=50)] = 8,
     ) -> SearchOut:
         """Assets whose symbol, name or alias match ``q``, best first (as ``/search``)."""
