@@ -116,6 +116,12 @@ FIELD_VALUES: dict[str, list[str]] = {
 }
 """Field name → its allowed values (the field may also be null where its type says so)."""
 
+SCHEMA_VALUES: dict[tuple[str, str], list[str]] = {
+    ("SearchHitOut", "asset_class"): [*ASSET_CLASSES, "index"],
+}
+"""(Schema, field) → allowed values where they differ from :data:`FIELD_VALUES`: search
+covers the whole universe, market indexes (index:DJI) included."""
+
 PARAMETER_DOCS: dict[str, str] = {
     "class": "Only assets of this class; all classes when left out.",
     "period": "The span to rank or sum: the latest 6-hour window, 24 hours or 7 days.",
@@ -151,12 +157,13 @@ def document_schema(spec: dict[str, Any]) -> dict[str, Any]:
     Returns:
         The same document, for chaining.
     """
-    for component in spec.get("components", {}).get("schemas", {}).values():
+    for schema_name, component in spec.get("components", {}).get("schemas", {}).items():
         for name, prop in component.get("properties", {}).items():
             if name in FIELD_DOCS:
                 prop.setdefault("description", FIELD_DOCS[name])
-            if name in FIELD_VALUES:
-                _allow(prop, FIELD_VALUES[name])
+            values = SCHEMA_VALUES.get((schema_name, name), FIELD_VALUES.get(name))
+            if values is not None:
+                _allow(prop, values)
             prop.update(FIELD_UNITS.get(name, {}))
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():
