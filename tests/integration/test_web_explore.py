@@ -380,3 +380,18 @@ def test_csv_cells_that_look_like_formulas_are_neutralised(readers: dict[str, Te
     assert not [g for g in groups if g[:1] in ("=", "+", "-", "@")]
     tones = [r["tone (-1 bearish to +1 bullish)"] for r in exported]
     assert any(t.startswith("-") for t in tones)  # negative numbers stay numbers
+
+
+def test_the_pricing_page_lists_the_new_features_under_their_plans(
+    readers: dict[str, TestClient],
+) -> None:
+    page = readers["anonymous"].get("/pricing", headers=HTML).text
+    free, pro, premium = (page[page.index(f'id="plan-{t}"') :] for t in ("free", "pro", "premium"))
+    free = free[: free.index("</section>")]
+    pro = pro[: pro.index("</section>")]
+    premium = premium[: premium.index("</section>")]
+    for plan in (free, pro, premium):
+        assert "Ticker search" in plan and "Tables sorted and filtered" in plan
+    assert "CSV export" not in free and "CSV export" in pro and "CSV export" in premium
+    assert "History ranges" not in free and "History ranges" in pro
+    assert "Custom date ranges" in premium and "Custom date ranges" not in pro
