@@ -368,6 +368,9 @@ def test_the_windows_csv_is_the_apis_windows_for_the_same_range(
         assert [float(r["close (USD)"]) for r in exported if r["close (USD)"]] == [
             w["close"] for w in api["windows"] if w["close"] is not None
         ]
+    by_symbol = client.get("/export/asset/btc/windows.csv?range=all")
+    assert by_symbol.text == client.get("/export/asset/crypto:BTC/windows.csv?range=all").text
+    assert client.get("/export/asset/crypto:NOPE/windows.csv").status_code == 404
     paged = client.get("/api/v1/assets/crypto:BTC/windows?range=all&limit=3&offset=2").json()
     assert len(paged["windows"]) == 3 and paged["page"]["offset"] == 2
 

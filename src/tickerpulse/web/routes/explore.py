@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from tickerpulse.explore.csv_export import CsvColumn, csv_chunks
 from tickerpulse.explore.search import MAX_QUERY, RESULTS, SUGGESTIONS, AssetSearch
 from tickerpulse.explore.sorting import choose
-from tickerpulse.web import charts, relation_queries, tables
+from tickerpulse.web import charts, queries, relation_queries, tables
 from tickerpulse.web.auth import AccessDep, SignedInDep, ViewerDep, require
 from tickerpulse.web.deps import SessionDep, TemplatesDep, ViewsDep
 from tickerpulse.web.routes.pages import FromParam, SortParam, asset_context, compare
@@ -171,6 +171,12 @@ async def asset_windows_csv(
     """The asset chart's data over the range, exactly the windows the page charts."""
     history = access.history_range(range_key, start, end)
     context = await asset_context(cache, asset_id, viewer, access, history)
+    if context is None and ":" not in asset_id:  # a bare symbol, as the page takes it
+        found = await cache.get(
+            ("symbol", asset_id), lambda s: queries.asset_id_for_symbol(s, symbol=asset_id)
+        )
+        if found is not None:
+            context = await asset_context(cache, found, viewer, access, history)
     if context is None:
         raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
     view = context["view"]
