@@ -37,6 +37,13 @@ def _durations(server_timing: bytes) -> tuple[float, float]:
     return found[b"app"], found[b"queue"]
 
 
+async def _read_chunks(reader: asyncio.StreamReader) -> None:
+    """Read a chunked body to its end (the zero-length chunk and the blank line after it)."""
+    while size := int((await reader.readline()).split(b";")[0], 16):
+        await reader.readexactly(size + 2)
+    await reader.readline()
+
+
 async def _client(
     host: str, port: int, request: bytes, budget: list[int], result: LoadResult
 ) -> None:
@@ -47,15 +54,20 @@ async def _client(
             started = time.perf_counter()
             writer.write(request)
             status_line = await reader.readline()
-            length, timing, queued = 0, 0.0, 0.0
+            length, timing, queued, chunked = 0, 0.0, 0.0, False
             while (line := await reader.readline()) not in (b"\r\n", b""):
                 name, _, value = line.partition(b":")
                 name = name.strip().lower()
                 if name == b"content-length":
                     length = int(value)
+                elif name == b"transfer-encoding":
+                    chunked = b"chunked" in value.lower()
                 elif name == b"server-timing":
                     timing, queued = _durations(value)
-            await reader.readexactly(length)
+            if chunked:  # a streamed answer (CSV exports): read chunks up to the empty one
+                await _read_chunks(reader)
+            else:
+                await reader.readexactly(length)
             result.client_ms.append((time.perf_counter() - started) * 1000)
             if status_line.split(b" ")[1:2] != [b"200"]:
                 result.failures += 1

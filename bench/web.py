@@ -29,6 +29,13 @@ PAGES = {
     "asset": "/asset/crypto:BTC",
     "news 24 h": "/news?period=24h",
     "compare": "/compare?assets=BTC,ETH,AAPL,NVDA",
+    "trending sorted": "/?period=24h&sort=return_pct&dir=desc",
+    "asset 90 d": "/asset/crypto:BTC?range=90d",
+    "compare all": "/compare?assets=BTC,ETH,AAPL,NVDA&range=all",
+    "search": "/search?q=euro+dollar",
+    "search suggest": "/search/suggest?q=nvid",
+    "trending CSV": "/export/trending.csv?period=7d&sort=mentions&dir=asc",
+    "asset CSV": "/export/asset/crypto:BTC/windows.csv?range=all",
 }
 REQUESTS = 300
 CONCURRENCY = 50

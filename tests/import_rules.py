@@ -34,6 +34,7 @@ LAYERS: dict[str, int] = {
     # 2: storage, enrichment and data sources.
     "db": 2,
     "enrich": 2,
+    "explore": 2,
     "lake": 2,
     "sources": 2,
     # 1: vocabulary and settings.

@@ -24,6 +24,14 @@ MATRIX = {
     "/": (OK, OK, OK, OK, OK),
     "/asset/crypto:BTC": (OK, OK, OK, OK, OK),
     "/pricing": (OK, OK, OK, OK, OK),
+    "/search?q=btc": (OK, OK, OK, OK, OK),
+    "/search/suggest?q=btc": (OK, OK, OK, OK, OK),
+    "/export/trending.csv": (GATED, GATED, OK, OK, OK),
+    "/export/asset/crypto:BTC/windows.csv": (GATED, GATED, OK, OK, OK),
+    "/export/compare.csv?assets=BTC,TSLA": (GATED, GATED, OK, OK, OK),
+    "/export/news-coverage.csv": (GATED, GATED, OK, OK, OK),
+    "/export/predictions.csv": (GATED, GATED, GATED, OK, OK),
+    "/export/watchlist.csv": (GATED, GATED, GATED, OK, OK),
     "/posts": (OK, OK, OK, OK, OK),
     "/news": (GATED, GATED, OK, OK, OK),
     "/compare?assets=BTC,TSLA": (GATED, GATED, OK, OK, OK),
@@ -45,6 +53,7 @@ MATRIX = {
     "/api/v1/news": (AUTH, GATED, GATED, OK, OK),
     "/api/v1/assets/crypto:BTC/windows": (AUTH, GATED, GATED, OK, OK),
     "/api/v1/assets/crypto:BTC/relation": (AUTH, GATED, GATED, OK, OK),
+    "/api/v1/search?q=btc": (AUTH, GATED, GATED, OK, OK),
 }
 
 

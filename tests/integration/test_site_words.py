@@ -148,7 +148,10 @@ def test_a_missing_price_and_the_column_headings_explain_themselves(engine: Engi
         compare = client.get("/compare?assets=BTC,EURUSD").text
     eur = next(r for r in table_rows(trending) if "fx:EURUSD" in r)
     assert '<abbr class="no-price" title="No price for this window: the market was closed' in eur
-    assert 'title="Posts and articles that name the asset in the period">Mentions' in trending
+    # the heading (a link that sorts by it) says what it counts
+    assert re.search(
+        r'title="Posts and articles that name the asset in the period"><a [^>]+>Mentions', trending
+    )
     assert "Mean sentiment of the mentions, from −1 (bearish) to +1 (bullish)" in trending
     assert "A “–” for a price or return means no price in that window" in trending
     for html in (asset, compare):

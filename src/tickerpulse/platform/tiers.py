@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import IntEnum, StrEnum
 
+from tickerpulse.explore.ranges import HistoryRange, resolve_range
+
 
 class Tier(IntEnum):
     """A plan, ordered so that ``viewer >= required`` means access."""
@@ -45,6 +47,9 @@ class Feature(StrEnum):
     NEWS = "news"
     RELATION = "relation"
     COMPARE = "compare"
+    HISTORY_RANGE = "history_range"
+    CSV_EXPORT = "csv_export"
+    CUSTOM_RANGE = "custom_range"
     PREDICTIONS = "predictions"
     LIVE = "live"
     WATCHLISTS = "watchlists"
@@ -68,6 +73,9 @@ FEATURE_LABELS = {
     Feature.NEWS: "news analytics",
     Feature.RELATION: "the sentiment ↔ price relation",
     Feature.COMPARE: "comparing assets",
+    Feature.HISTORY_RANGE: "history ranges (7 days to all)",
+    Feature.CSV_EXPORT: "CSV export of tables and charts",
+    Feature.CUSTOM_RANGE: "custom date ranges",
     Feature.PREDICTIONS: "predictions",
     Feature.LIVE: "the live stream",
     Feature.WATCHLISTS: "watchlists",
@@ -86,6 +94,12 @@ FEATURE_PREVIEWS = {
     " correlations with confidence intervals, lead-lag and event studies.",
     Feature.COMPARE: "Two to five assets side by side: prices rebased to 100 and their social"
     " sentiment on one time axis.",
+    Feature.HISTORY_RANGE: "Charts and tables of an asset or a comparison over 7 days, 30 days,"
+    " 90 days, a year or all history, instead of the last 7 days.",
+    Feature.CSV_EXPORT: "Every table and chart's data as a CSV file, with units in the header,"
+    " ready for a spreadsheet.",
+    Feature.CUSTOM_RANGE: "Any span of dates on the asset and compare pages, from one day to the"
+    " whole history.",
     Feature.PREDICTIONS: "Every asset's probability of closing the next 6-hour window higher,"
     " with the model's honest out-of-sample record.",
     Feature.LIVE: "1-minute price bars that update as they close, with the online model's"
@@ -103,6 +117,9 @@ DEFAULT_MATRIX: Mapping[Feature, Tier] = {
     Feature.NEWS: Tier.PRO,
     Feature.RELATION: Tier.PRO,
     Feature.COMPARE: Tier.PRO,
+    Feature.HISTORY_RANGE: Tier.PRO,
+    Feature.CSV_EXPORT: Tier.PRO,
+    Feature.CUSTOM_RANGE: Tier.PREMIUM,
     Feature.PREDICTIONS: Tier.PREMIUM,
     Feature.LIVE: Tier.PREMIUM,
     Feature.WATCHLISTS: Tier.PREMIUM,
@@ -184,6 +201,15 @@ class Access:
     def trending_rows(self) -> int | None:
         """Most trending rows the reader sees (None: the page's own limit)."""
         return None if self.allows(Feature.TRENDING_LIVE) else FREE_TRENDING_ROWS
+
+    def history_range(self, asked: str | None, start: str | None, end: str | None) -> HistoryRange:
+        """The history range the reader gets for the ``range``, ``from`` and ``to`` asked."""
+        return resolve_range(
+            asked, start, end,
+            ranges=self.allows(Feature.HISTORY_RANGE), custom=self.allows(Feature.CUSTOM_RANGE),
+            ranges_plan=self.matrix.required(Feature.HISTORY_RANGE).label,
+            custom_plan=self.matrix.required(Feature.CUSTOM_RANGE).label,
+        )  # fmt: skip
 
     @property
     def daily_sentiment_only(self) -> bool:

@@ -9,8 +9,9 @@ budget answers 429 with ``Retry-After``. The OpenAPI document is at
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Any
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -20,11 +21,14 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
 from tickerpulse.db.marts import asset_id_for_symbol
+from tickerpulse.explore.ranges import HistoryRange
+from tickerpulse.explore.search import AssetSearch
+from tickerpulse.explore.sorting import TableSpec, choose
 from tickerpulse.platform import api_keys
 from tickerpulse.platform.accounts import reader_tier
 from tickerpulse.platform.crypto import digest
-from tickerpulse.platform.tiers import Feature, TierMatrix
-from tickerpulse.web import queries, views
+from tickerpulse.platform.tiers import FULL_ACCESS, Access, Feature, TierMatrix
+from tickerpulse.web import queries, tables
 from tickerpulse.web.api_schema import document_schema
 from tickerpulse.web.auth import Viewer, ViewerDep, remembered, utcnow
 from tickerpulse.web.deps import ViewsDep, get_session
@@ -39,9 +43,37 @@ from tickerpulse.web.records import (
     RelationRow,
     TrendingRow,
 )
+from tickerpulse.web.table_views import news_table, predictions_table, trending_table
 
 API_PREFIX = "/api/v1"
 SessionArg = Annotated[Session, Depends(get_session)]
+T = TypeVar("T")
+MAX_LIMIT = 1000
+Limit = Annotated[int | None, Query(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Query(ge=0, le=1_000_000)]
+RangeKey = Annotated[str | None, Query(alias="range", pattern="^(7d|30d|90d|1y|all)$")]
+Direction = Annotated[str | None, Query(alias="dir", pattern="^(asc|desc)$")]
+
+
+def _sort_param(spec: TableSpec) -> Any:
+    """A ``sort`` parameter that accepts only the table's columns (others: 422)."""
+    return Query(pattern="^(" + "|".join(spec.keys) + ")$")
+
+
+class Page(BaseModel):
+    """Where a page of rows sits in the whole list."""
+
+    total: int
+    offset: int
+    next_offset: int | None
+
+
+def _page(rows: Sequence[T], limit: int | None, offset: int) -> tuple[list[T], Page]:
+    """Rows ``offset`` to ``offset + limit`` and where they sit."""
+    end = len(rows) if limit is None else offset + limit
+    more = end < len(rows)
+    return list(rows[offset:end]), Page(total=len(rows), offset=offset,
+                                        next_offset=end if more else None)  # fmt: skip
 
 
 class ApiError(BaseModel):
@@ -58,6 +90,7 @@ class TrendingOut(BaseModel):
     asset_class: str | None
     source: str | None
     rows: list[TrendingRow]
+    page: Page
 
 
 class AssetWindowsOut(BaseModel):
@@ -67,6 +100,9 @@ class AssetWindowsOut(BaseModel):
     symbol: str
     latest_window: datetime | None
     windows: list[AssetWindowRow]
+    range: str | None = None
+    note: str | None = None
+    page: Page | None = None
 
 
 class RelationOut(BaseModel):
@@ -86,6 +122,7 @@ class NewsOut(BaseModel):
     since: datetime | None
     groups: list[NewsGroupRow]
     coverage: list[NewsCoverageRow]
+    page: Page
 
 
 class ModelRecord(BaseModel):
@@ -110,6 +147,25 @@ class PredictionsOut(BaseModel):
 
     model: ModelRecord | None
     calls: list[PredictionListRow]
+    page: Page
+
+
+class SearchHitOut(BaseModel):
+    """An asset matching a search."""
+
+    asset_id: str
+    symbol: str
+    name: str
+    asset_class: str
+    matched: str
+    score: int
+
+
+class SearchOut(BaseModel):
+    """Assets matching a search, best first, as on ``/search``."""
+
+    query: str
+    results: list[SearchHitOut]
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -183,6 +239,24 @@ def _asset_windows(session: Session, *, asset_id: str, days: int) -> AssetWindow
     )  # fmt: skip
 
 
+def _ranged_windows(
+    session: Session, *, asset_id: str, history: HistoryRange
+) -> AssetWindowsOut | None:
+    """An asset's windows over a history range, as its page charts them; None if unknown."""
+    known = _known_id(session, asset_id)
+    overview = None if known is None else queries.asset_overview(session, asset_id=known)
+    if overview is None:
+        return None
+    rows: list[AssetWindowRow] = []
+    if overview.latest_window is not None:
+        since, until = history.bounds(overview.latest_window)
+        rows = queries.asset_windows(session, asset_id=overview.asset_id, since=since, until=until)
+    return AssetWindowsOut(
+        asset_id=overview.asset_id, symbol=overview.symbol, latest_window=overview.latest_window,
+        windows=rows, range=history.label, note=history.note,
+    )  # fmt: skip
+
+
 def _relation(session: Session, *, asset_id: str) -> RelationOut | None:
     """An asset's relation statistics and prediction; None if unknown."""
     known = _known_id(session, asset_id)
@@ -219,15 +293,21 @@ def create_api(parent: FastAPI) -> FastAPI:
         asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
         period: Annotated[str | None, Query(pattern="^(6h|24h|7d)$")] = None,
         source: Annotated[str | None, Query(max_length=32)] = None,
+        show: Annotated[str | None, Query(pattern="^all$")] = None,
+        sort: Annotated[str | None, _sort_param(tables.TRENDING)] = None,
+        direction: Direction = None,
+        limit: Limit = None,
+        offset: Offset = 0,
     ) -> TrendingOut:
         """The ranking by mentions over 6 h, 24 h or 7 days (as the trending page)."""
-        view = await cache.get(
-            ("api_trending", asset_class, period, source),
-            lambda s: views.trending_view(s, asset_class=asset_class, period=period, source=source),
-        )
+        view = await trending_table(
+            cache, FULL_ACCESS, asset_class=asset_class, period=period, source=source,
+            show_all=show == "all", choice=choose(tables.TRENDING, sort, direction),
+        )  # fmt: skip
+        rows, page = _page(view.rows, limit, offset)
         return TrendingOut(
             window=view.window, period=view.period, asset_class=view.asset_class,
-            source=view.source, rows=view.rows,
+            source=view.source, rows=rows, page=page,
         )  # fmt: skip
 
     @api.get(
@@ -240,16 +320,38 @@ def create_api(parent: FastAPI) -> FastAPI:
         asset_id: str,
         viewer: ApiViewer,
         cache: ViewsDep,
+        request: Request,
         days: Annotated[int, Query(ge=1, le=730)] = 30,
+        range_key: Annotated[
+            str | None, Query(alias="range", pattern="^(7d|30d|90d|1y|all)$")
+        ] = None,
+        start: Annotated[date | None, Query(alias="from")] = None,
+        end: Annotated[date | None, Query(alias="to")] = None,
+        limit: Limit = None,
+        offset: Offset = 0,
     ) -> AssetWindowsOut:
-        """Price and social/news sentiment per window over the last ``days`` days."""
-        found = await cache.get(
-            ("api_asset_windows", asset_id, days),
-            lambda s: _asset_windows(s, asset_id=asset_id, days=days),
-        )
+        """Price and social/news sentiment per window over ``days`` days or a history range.
+
+        ``range``, ``from`` and ``to`` choose the windows as on the asset page (and its
+        CSV); without them, the last ``days`` days.
+        """
+        if range_key or start or end:
+            access = Access(viewer.tier, request.app.state.tier_matrix)
+            first, last = (None if d is None else d.isoformat() for d in (start, end))
+            history = access.history_range(range_key, first, last)
+            found = await cache.get(
+                ("api_asset_range", asset_id, history),
+                lambda s: _ranged_windows(s, asset_id=asset_id, history=history),
+            )
+        else:
+            found = await cache.get(
+                ("api_asset_windows", asset_id, days),
+                lambda s: _asset_windows(s, asset_id=asset_id, days=days),
+            )
         if found is None:
             raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
-        return found
+        rows, page = _page(found.windows, limit, offset)
+        return found.model_copy(update={"windows": rows, "page": page})
 
     @api.get(
         "/assets/{asset_id}/relation",
@@ -272,24 +374,55 @@ def create_api(parent: FastAPI) -> FastAPI:
         cache: ViewsDep,
         by: Annotated[str | None, Query(pattern="^(outlet|region|asset_class)$")] = None,
         period: Annotated[str | None, Query(pattern="^(6h|24h|7d)$")] = None,
+        sort: Annotated[str | None, _sort_param(tables.NEWS_COVERAGE)] = None,
+        direction: Direction = None,
+        limit: Limit = None,
+        offset: Offset = 0,
     ) -> NewsOut:
-        """News volume and tone per outlet, region or asset class (as the news page)."""
-        view = await cache.get(
-            ("news", by, period), lambda s: views.news_view(s, by=by, period=period)
-        )
+        """News volume and tone per outlet, region or asset class (as the news page).
+
+        ``sort``, ``dir``, ``limit`` and ``offset`` order and page the most covered assets.
+        """
+        choice = choose(tables.NEWS_COVERAGE, sort, direction)
+        view = await news_table(cache, by=by, period=period, choice=choice)
+        coverage, page = _page(view.coverage, limit, offset)
         return NewsOut(
             window=view.window, by=view.by, period=view.period, since=view.since,
-            groups=view.groups, coverage=view.coverage,
+            groups=view.groups, coverage=coverage, page=page,
         )  # fmt: skip
 
     @api.get("/predictions", response_model=PredictionsOut, summary="Next-window predictions")
-    async def predictions(viewer: ApiViewer, cache: ViewsDep) -> PredictionsOut:
+    async def predictions(
+        viewer: ApiViewer,
+        cache: ViewsDep,
+        asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
+        sort: Annotated[str | None, _sort_param(tables.PREDICTIONS)] = None,
+        direction: Direction = None,
+        limit: Limit = None,
+        offset: Offset = 0,
+    ) -> PredictionsOut:
         """Every asset's probability of closing the next window higher, and the model's record."""
-        view = await cache.get(("predictions",), views.predictions_view)
+        choice = choose(tables.PREDICTIONS, sort, direction)
+        view = await predictions_table(cache, asset_class=asset_class, choice=choice)
         record = None
         if view.model is not None:
             record = ModelRecord.model_validate(view.model, from_attributes=True)
-        return PredictionsOut(model=record, calls=view.calls)
+        calls, page = _page(view.calls, limit, offset)
+        return PredictionsOut(model=record, calls=calls, page=page)
+
+    @api.get("/search", response_model=SearchOut, summary="Search assets")
+    async def search(
+        request: Request,
+        viewer: ApiViewer,
+        q: Annotated[str, Query(max_length=64, pattern=r"^[^\x00-\x1f\x7f]*$")],
+        limit: Annotated[int, Query(ge=1, le=50)] = 8,
+    ) -> SearchOut:
+        """Assets whose symbol, name or alias match ``q``, best first (as ``/search``)."""
+        index: AssetSearch = request.app.state.asset_search
+        hits = index.search(q, limit=limit)
+        return SearchOut(
+            query=q, results=[SearchHitOut.model_validate(h, from_attributes=True) for h in hits]
+        )
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:

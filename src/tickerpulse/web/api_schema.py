@@ -85,6 +85,18 @@ FIELD_DOCS: dict[str, str] = {
     "groups": "News volume and tone per group, most articles first.",
     "coverage": "The most covered assets, most articles first.",
     "calls": "Every asset's next-window call, most confident first.",
+    "page": "Where the rows answered sit in the whole list (limit and offset).",
+    "total": "How many rows the whole list holds.",
+    "offset": "Index of the first row answered, 0 for the first.",
+    "next_offset": "The offset that asks for the next rows; null when these are the last.",
+    "range": "The span of windows answered in words (30 days, 2026-01-01 to 2026-02-01);"
+    " null when asked by days.",
+    "note": "Why the range answered differs from the one asked (the plan, or a bad date);"
+    " null when it does not.",
+    "query": "The text searched for.",
+    "results": "The matching assets, best first.",
+    "matched": "What matched: symbol, name, or an alias (alias: euro).",
+    "score": "How well it matched, 100 (the exact symbol) down to 30 (part of a name).",
     "detail": "What went wrong: a sentence, or a list of invalid parameters (422).",
     "loc": "Where the invalid value is: query or path, then the parameter's name.",
     "msg": "What is wrong with the value, in words.",
@@ -104,6 +116,12 @@ FIELD_VALUES: dict[str, list[str]] = {
 }
 """Field name → its allowed values (the field may also be null where its type says so)."""
 
+SCHEMA_VALUES: dict[tuple[str, str], list[str]] = {
+    ("SearchHitOut", "asset_class"): [*ASSET_CLASSES, "index"],
+}
+"""(Schema, field) → allowed values where they differ from :data:`FIELD_VALUES`: search
+covers the whole universe, market indexes (index:DJI) included."""
+
 PARAMETER_DOCS: dict[str, str] = {
     "class": "Only assets of this class; all classes when left out.",
     "period": "The span to rank or sum: the latest 6-hour window, 24 hours or 7 days.",
@@ -111,6 +129,17 @@ PARAMETER_DOCS: dict[str, str] = {
     "asset_id": "The asset's id (stock:AAPL) or its bare symbol (AAPL).",
     "days": "How many days of windows, counted back from the asset's newest (1 to 730).",
     "by": "Group news by outlet, region or asset class.",
+    "show": "all: every mentioned asset instead of the top 25.",
+    "sort": "Sort the rows by this column (other names are refused with 422); the site's"
+    " tables take the same names in their links. Rows without a value come last.",
+    "dir": "Sort direction: asc or desc (default: numbers largest first, text A to Z).",
+    "limit": "Most rows to answer (1 to 1000); all when left out.",
+    "offset": "Rows to skip before the first answered (paging: use page.next_offset).",
+    "range": "History range counted back from the newest window: 7d, 30d, 90d, 1y or all"
+    " (replaces days). As on the asset page, each plan's ranges apply.",
+    "from": "First day of a custom range, an ISO date (2026-01-31); as on the asset page.",
+    "to": "Last day of a custom range, included, an ISO date; today when left out.",
+    "q": "A symbol (NVDA), a name (nvidia) or words of one (euro dollar), at most 64 characters.",
 }
 """Query and path parameter → description."""
 
@@ -128,12 +157,13 @@ def document_schema(spec: dict[str, Any]) -> dict[str, Any]:
     Returns:
         The same document, for chaining.
     """
-    for component in spec.get("components", {}).get("schemas", {}).values():
+    for schema_name, component in spec.get("components", {}).get("schemas", {}).items():
         for name, prop in component.get("properties", {}).items():
             if name in FIELD_DOCS:
                 prop.setdefault("description", FIELD_DOCS[name])
-            if name in FIELD_VALUES:
-                _allow(prop, FIELD_VALUES[name])
+            values = SCHEMA_VALUES.get((schema_name, name), FIELD_VALUES.get(name))
+            if values is not None:
+                _allow(prop, values)
             prop.update(FIELD_UNITS.get(name, {}))
     for operations in spec.get("paths", {}).values():
         for operation in operations.values():

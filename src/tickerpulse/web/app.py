@@ -26,12 +26,15 @@ from starlette.exceptions import HTTPException
 
 from tickerpulse.config import Settings
 from tickerpulse.db.engine import make_sessionmaker
+from tickerpulse.explore.ranges import RANGES
+from tickerpulse.explore.search import AssetSearch
 from tickerpulse.platform import accounts
 from tickerpulse.platform.billing import make_provider
 from tickerpulse.platform.crypto import password_hasher, secret_key
 from tickerpulse.platform.mail import MailSender
 from tickerpulse.platform.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.platform.usage import UsageRecorder
+from tickerpulse.universe import load_universe
 from tickerpulse.web import formatting
 from tickerpulse.web.api import API_PREFIX, create_api
 from tickerpulse.web.assets import PLOTLY_FILE, install_static
@@ -48,6 +51,7 @@ from tickerpulse.web.routes import (
     admin,
     alerts,
     billing,
+    explore,
     health,
     live,
     pages,
@@ -157,9 +161,11 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.state.rate_limiter = RateLimiter()
     app.state.usage = usage
     app.state.live_hub = live_hub
+    app.state.asset_search = AssetSearch(load_universe(settings.universe_extra))
     templates = Jinja2Templates(directory=HERE / "templates", context_processors=[page_context])
     templates.env.filters.update(formatting.FILTERS)
     templates.env.globals["feature_previews"] = {f.label: f.preview for f in Feature}
+    templates.env.globals["history_ranges"] = RANGES
     assets = install_static(app, HERE / "static")
     app.state.static_assets = assets
     templates.env.globals["static_url"] = assets.url
@@ -195,7 +201,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     install_outage_handler(app)
-    for router in (pages, live, account, billing, posts, health, admin, watchlist, alerts):
+    routers = (pages, explore, live, account, billing, posts, health, admin, watchlist, alerts)
+    for router in routers:
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
     app.state.views = ViewCache(app.state.sessionmaker, settings.page_cache_seconds)

@@ -271,13 +271,16 @@ def asset_overviews(
     return [found[a] for a in dict.fromkeys(asset_ids) if a in found]
 
 
-def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[AssetWindowRow]:
+def asset_windows(
+    session: Session, *, asset_id: str, since: datetime | None, until: datetime | None = None
+) -> list[AssetWindowRow]:
     """Price and social/news sentiment of an asset per window, outer-joined on the window.
 
     Args:
         session: An open database session.
         asset_id: The asset's id.
-        since: The first window start included.
+        since: The first window start included (None: from the first window).
+        until: The last window start included (None: up to the newest).
 
     Returns:
         One row per window that has a price or mentions, oldest first; missing
@@ -299,7 +302,7 @@ def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[A
         )
         .where(
             m.asset_id == asset_id,
-            m.window_start >= since,
+            *_between(m.window_start, since, until),
             m.source == "all",
             m.source_class.in_(("social", "news")),
         )
@@ -308,7 +311,7 @@ def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[A
     )
     prices = (
         select(p.window_start, p.open, p.high, p.low, p.close, p.return_pct)
-        .where(p.asset_id == asset_id, p.window_start >= since)
+        .where(p.asset_id == asset_id, *_between(p.window_start, since, until))
         .subquery("prices")
     )
     window = func.coalesce(prices.c.window_start, tone.c.window_start)
@@ -330,6 +333,12 @@ def asset_windows(session: Session, *, asset_id: str, since: datetime) -> list[A
         .order_by(window)
     )
     return [AssetWindowRow(**row) for row in session.execute(stmt).mappings()]
+
+
+def _between(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """Conditions keeping ``column`` within ``[since, until]`` (either end open when None)."""
+    kept = [] if since is None else [column >= since]
+    return kept if until is None else [*kept, column <= until]
 
 
 def source_breakdown(session: Session, *, asset_id: str, window_start: datetime) -> list[SourceRow]:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from tickerpulse.db.marts import asset_id_for_symbol
 from tickerpulse.domain import TEXT_SOURCES, WINDOW
+from tickerpulse.explore.ranges import DEFAULT_RANGE, HistoryRange
 from tickerpulse.platform.tiers import FULL_ACCESS, Access, Feature, Gate
 from tickerpulse.web import charts, queries, relation_queries
 from tickerpulse.web.news_agreement import AgreementRow, provider_agreement
@@ -30,6 +31,7 @@ from tickerpulse.web.records import (
     TrendingRow,
 )
 from tickerpulse.web.relation_charts import RelationCharts, relation_charts
+from tickerpulse.web.tables import RangeSummary, range_summary
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
 TRENDING_LIMIT = 25
@@ -85,6 +87,11 @@ class AssetView:
     prediction_gate: Gate | None = None
     relation_charts: RelationCharts | None = None
     """Lead-lag and event-study charts; None when the relation panel is gated."""
+    history: HistoryRange = field(default_factory=lambda: HistoryRange(DEFAULT_RANGE))
+    """The range charted (the Free plan's 7 days by day, whatever was asked)."""
+    rows: list[AssetWindowRow] = field(default_factory=list)
+    """The charted windows (or days), oldest first: the chart's data, for its CSV."""
+    summary: RangeSummary | None = None
 
     @property
     def needs_plotly(self) -> bool:
@@ -162,14 +169,22 @@ class CompareView:
     unknown: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     figure_json: str | None = None
+    history: HistoryRange = field(default_factory=lambda: HistoryRange(DEFAULT_RANGE))
+    series: list[tuple[str, list[AssetWindowRow]]] = field(default_factory=list)
+    """Each asset's windows over the range: the chart's data, for its CSV."""
+    summaries: list[RangeSummary] = field(default_factory=list)
+    """Per asset (in the order of ``assets``), its return and attention over the range."""
 
 
-def compare_view(session: Session, *, asked: str | None) -> CompareView:
-    """Resolve up to five comma-separated symbols or ids and chart their last 30 days.
+def compare_view(
+    session: Session, *, asked: str | None, history: HistoryRange | None = None
+) -> CompareView:
+    """Resolve up to five comma-separated symbols or ids and chart them over a range.
 
     Args:
         session: An open database session.
         asked: What the reader typed, e.g. ``"BTC, ETH, AAPL"``.
+        history: The range charted (default: the last 30 days).
 
     Returns:
         The view; unknown names and names beyond five are listed so the page can say so.
@@ -185,18 +200,25 @@ def compare_view(session: Session, *, asked: str | None) -> CompareView:
         elif all(a.asset_id != found.asset_id for a in assets):
             assets.append(found)
     shown, dropped = assets[:COMPARE_MAX], [a.symbol for a in assets[COMPARE_MAX:]]
-    view = CompareView(asked=asked or "", assets=shown, unknown=unknown, dropped=dropped)
+    chosen = history or HistoryRange(DEFAULT_RANGE)
+    view = CompareView(
+        asked=asked or "", assets=shown, unknown=unknown, dropped=dropped, history=chosen
+    )
     latest = queries.latest_window(session)
     if len(shown) < 2 or latest is None:
         return view
+    since, until = chosen.bounds(latest)
     series = [
-        (a.symbol, queries.asset_windows(session, asset_id=a.asset_id, since=latest - HISTORY))
+        (a.symbol, queries.asset_windows(session, asset_id=a.asset_id, since=since, until=until))
         for a in shown
     ]
     if not any(rows for _, rows in series):
         return view
     figure = charts.compare_figure(series)
-    return replace(view, figure_json=charts.figure_json(figure))
+    return replace(
+        view, figure_json=charts.figure_json(figure), series=series,
+        summaries=[range_summary(rows) for _, rows in series],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -266,9 +288,14 @@ def visible_window(session: Session, access: Access) -> datetime | None:
 
 
 def asset_view(
-    session: Session, *, asset_id: str, access: Access = FULL_ACCESS, signed_in: bool = False
+    session: Session,
+    *,
+    asset_id: str,
+    access: Access = FULL_ACCESS,
+    signed_in: bool = False,
+    history: HistoryRange | None = None,
 ) -> AssetView | None:
-    """Gather the asset page: 30 days of windows up to the newest one the reader may see.
+    """Gather the asset page: a range of windows up to the newest one the reader may see.
 
     Free readers get whole days over the last week, a day behind, and upgrade
     prompts instead of the relation panel and the prediction.
@@ -278,6 +305,8 @@ def asset_view(
         asset_id: The asset's id.
         access: The reader's access.
         signed_in: Whether the reader has an account (for the prompts' wording).
+        history: The range charted, as the reader's plan allows it (default: 30 days,
+            or the Free plan's 7).
 
     Returns:
         The view, or None for an unknown asset.
@@ -288,9 +317,9 @@ def asset_view(
         return None if asset is None else AssetView(asset=asset)
     latest = asset.latest_window
     daily = access.daily_sentiment_only
-    history = FREE_HISTORY if daily else HISTORY
-    rows = queries.asset_windows(session, asset_id=asset_id, since=latest - history)
-    rows = [r for r in rows if r.window_start <= latest]
+    chosen = history or access.history_range(None, None, None)
+    since, until = (latest - FREE_HISTORY, latest) if daily else chosen.bounds(latest)
+    rows = queries.asset_windows(session, asset_id=asset_id, since=since, until=until)
     if daily:
         rows = daily_rows(rows)
     unit = charts.price_unit(asset.asset_class, asset.symbol)
@@ -313,6 +342,9 @@ def asset_view(
         delayed=bool(access.delay),
         relation_gate=relation_gate,
         prediction_gate=prediction_gate,
+        history=chosen,
+        rows=rows,
+        summary=range_summary(rows) if rows else None,
     )
 
 
