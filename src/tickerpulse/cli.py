@@ -89,14 +89,16 @@ def describe_world(world: SimulatedWorld, universe_size: int) -> str:
 
 
 def _runtime(*, demo: bool = False) -> Runtime:
+    from rich.markup import escape
+
     from tickerpulse.config import Settings
     from tickerpulse.runtime import check_settings, open_runtime
 
     settings = Settings(demo_mode=True) if demo else Settings()
     try:
         check_settings(settings)
-    except ValueError as exc:
-        _console().print(f"[red]{exc}[/]", soft_wrap=True)
+    except ValueError as exc:  # escaped: "tickerpulse[spark]" is no style
+        _console().print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
         raise typer.Exit(2) from None
     with (
         _clear_errors(),
@@ -706,3 +708,14 @@ def user_remove_demo() -> None:
     _console().print(
         f"[green]Removed[/] {len(removed)} demo accounts: {', '.join(removed) or '-'}."
     )
+
+
+def run() -> None:
+    """The ``tickerpulse`` script: the commands, with a missing extra said in one line."""
+    from tickerpulse.extras import MissingExtra
+
+    try:
+        app()
+    except MissingExtra as missing:
+        sys.stderr.write(f"Error: {missing}\n")
+        raise SystemExit(2) from None
