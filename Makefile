@@ -133,7 +133,11 @@ format: setup
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+# Spark local (scaling), a Kafka broker (streaming), every sentiment model (sentiment)
+BENCH_EXTRAS := --extra spark --extra kafka --extra accurate
+
 bench: setup
+	$(SYNC) $(BENCH_EXTRAS)
 	$(BIN)/python -m bench.run
 
 clean:
@@ -144,5 +148,6 @@ universe: setup
 
 # Tagging on the gold set; sentiment on held-out labelled data (SENTIMENT_DATA).
 eval: setup
+	$(SYNC) --extra accurate
 	$(BIN)/python -m bench.run --only tagging
 	$(BIN)/python -m bench.run --only sentiment

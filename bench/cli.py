@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,6 +33,15 @@ THROUGHPUT_RUNS = 3
 GOALS = {"--help": 0.3, "tag": 0.5, "sentiment": 0.5}
 """Seconds to the first line of output, on a quiet machine."""
 THROUGHPUT_GOAL = 50_000
+BEFORE = (
+    "Before the lazy command line and the faster tag path (main at 18b5932, measured in one"
+    " session with this branch, 2026-12-06 on this 2-core machine under load ~10, medians):"
+    " `--help` 8.13 s → 0.21 s, `tag` first line 4.75 s → 0.27 s, `sentiment` first line"
+    " 5.74 s → 1.35 s (wall clock, both niced); `tag` throughput 13,250 → 29,060 posts per CPU"
+    " second (2.2×), 3,300 → 8,300 posts/s wall clock. Output byte-identical on the 200,000"
+    " posts."
+)
+"""The one-off comparison with the code before this change (kept: the old code is gone)."""
 ONE_LINE = b'{"id": 1, "text": "Bought more $NVDA today, Apple earnings next week."}\n'
 
 
@@ -62,8 +72,9 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "tickerpulse"]
 
 
-def first_line_seconds(args: list[str], stdin: bytes, env: dict[str, str]) -> float:
-    """Seconds from starting ``args`` to its first line of output (stdout or stderr)."""
+def first_line_seconds(args: list[str], stdin: bytes, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from starting ``args`` to its first line of output, and the CPU seconds it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(
         args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
@@ -76,7 +87,9 @@ def first_line_seconds(args: list[str], stdin: bytes, env: dict[str, str]) -> fl
     process.stdout.read()
     if process.wait() != 0 or not line:
         raise RuntimeError(f"{' '.join(args)} failed: {line!r}")
-    return seconds
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return seconds, cpu
 
 
 @dataclass(frozen=True)
@@ -86,6 +99,8 @@ class Startup:
     name: str
     median: float
     best: float
+    cpu: float
+    """Median CPU seconds of the whole process (what waiting for a busy core does not add)."""
 
 
 def startups(env: dict[str, str]) -> list[Startup]:
@@ -100,34 +115,55 @@ def startups(env: dict[str, str]) -> list[Startup]:
     for name, (args, stdin) in cases.items():
         first_line_seconds(args, stdin, env)  # warm: page cache, the tagger's automaton cache
         runs = [first_line_seconds(args, stdin, env) for _ in range(STARTUP_RUNS)]
-        results.append(Startup(name, statistics.median(runs), min(runs)))
+        walls = [wall for wall, _ in runs]
+        cpus = [cpu for _, cpu in runs]
+        results.append(Startup(name, statistics.median(walls), min(walls), statistics.median(cpus)))
         print(results[-1], flush=True)
     return results
 
 
-def throughput(path: Path, env: dict[str, str], posts: int) -> list[float]:
-    """Posts/s of `tickerpulse tag <path>` on one core, whole process, per run."""
+@dataclass(frozen=True)
+class Run:
+    """One whole `tickerpulse tag` run: posts per wall-clock second and per CPU second."""
+
+    wall: float
+    cpu: float
+
+
+def throughput(path: Path, env: dict[str, str], posts: int) -> list[Run]:
+    """`tickerpulse tag <path>` on one core, whole process, per run.
+
+    Posts per CPU second (the child's user + system time) is what a busy machine
+    disturbs least: waiting for the core is not counted.
+    """
     pin = ["taskset", "-c", "0"] if shutil.which("taskset") else []
-    rates = []
+    runs = []
     for _ in range(THROUGHPUT_RUNS):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run([*pin, *command(), "tag", str(path)], env=env, check=True,
                        stdout=subprocess.DEVNULL)  # fmt: skip
-        rates.append(posts / (time.perf_counter() - started))
-        print(f"tag: {rates[-1]:,.0f} posts/s", flush=True)
-    return rates
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        runs.append(Run(posts / wall, posts / cpu))
+        print(f"tag: {runs[-1].wall:,.0f} posts/s, {runs[-1].cpu:,.0f} per CPU second", flush=True)
+    return runs
 
 
 def cli_section(posts: int = POSTS) -> str:
     """The CLI section of docs/benchmarks.md."""
     with tempfile.TemporaryDirectory(prefix="bench-cli-") as folder:
-        env = {**os.environ, "TICKERPULSE_HOME": str(Path(folder) / "home")}
+        # as on a user's machine: compiled modules are cached (this sandbox turns that off)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["TICKERPULSE_HOME"] = str(Path(folder) / "home")
         path = Path(folder) / "posts.jsonl"
         path.write_bytes(two_sentence_posts(posts))
         starts = startups(env)
-        rates = throughput(path, env, posts)
+        runs = throughput(path, env, posts)
     bare = starts[0].median
-    rate = statistics.median(rates)
+    wall = statistics.median(r.wall for r in runs)
+    cpu = statistics.median(r.cpu for r in runs)
     lines = [
         "## Command line: start-up and `tickerpulse tag` throughput",
         "",
@@ -140,20 +176,26 @@ def cli_section(posts: int = POSTS) -> str:
         "given on stdin. The bare interpreter (`python -c pass`) is the yardstick: this",
         "machine is shared, so the ratio to it is what carries over to a quiet one.",
         "",
-        "| command | median s | best s | × bare python | goal (quiet machine) |",
-        "|---|---:|---:|---:|---:|",
+        "| command | median s | best s | × bare python | median CPU s | goal (quiet machine) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for s in starts:
         goal = f"< {GOALS[s.name]} s" if s.name in GOALS else ""
         lines.append(
-            f"| {s.name} | {s.median:.3f} | {s.best:.3f} | {s.median / bare:.1f}× | {goal} |"
+            f"| {s.name} | {s.median:.3f} | {s.best:.3f} | {s.median / bare:.1f}× | {s.cpu:.3f}"
+            f" | {goal} |"
         )
     lines += [
         "",
         f"Throughput: `tickerpulse tag posts.jsonl` over {posts:,} two-sentence posts (JSON",
-        "Lines in, JSON Lines out to /dev/null), pinned to one core (`taskset -c 0`), start-up",
-        f"included; {THROUGHPUT_RUNS} runs: "
-        + ", ".join(f"{r:,.0f}" for r in rates)
-        + f" posts/s, median **{rate:,.0f} posts/s** (goal ≥ {THROUGHPUT_GOAL:,}).",
+        "Lines in, JSON Lines out to /dev/null; `bench.cli.two_sentence_posts`), pinned to one",
+        f"core (`taskset -c 0`), start-up included; median of {THROUGHPUT_RUNS} runs. Per CPU",
+        "second (the process's user + system time) leaves out waiting for the shared core.",
+        "",
+        "| posts/s (wall clock) | posts per CPU second | goal |",
+        "|---:|---:|---:|",
+        f"| {wall:,.0f} | {cpu:,.0f} | ≥ {THROUGHPUT_GOAL:,} |",
+        "",
+        BEFORE,
     ]
     return "\n".join(lines)
