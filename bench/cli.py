@@ -42,6 +42,14 @@ BEFORE = (
     " posts."
 )
 """The one-off comparison with the code before this change (kept: the old code is gone)."""
+WHERE_THE_TIME_GOES = (
+    "Where the time goes (cProfile, 20,000 posts): tagging is ~80 % of a post's cost, ~23 µs"
+    " of ~29 µs — the token regex alone ~7 µs, the Aho-Corasick pass ~3.5 µs, the rules the"
+    " rest; reading, answering and writing JSON Lines ~5 µs; start-up ~0.3 CPU s. The ≥ 50,000"
+    " posts/s goal is **not met** on this machine (about 29,000 per CPU second); the next step"
+    " is the tagger's per-token rules in compiled code, not the I/O."
+)
+"""Read from the profile of the tag path when this section was written."""
 ONE_LINE = b'{"id": 1, "text": "Bought more $NVDA today, Apple earnings next week."}\n'
 
 
@@ -197,5 +205,7 @@ def cli_section(posts: int = POSTS) -> str:
         f"| {wall:,.0f} | {cpu:,.0f} | ≥ {THROUGHPUT_GOAL:,} |",
         "",
         BEFORE,
+        "",
+        WHERE_THE_TIME_GOES,
     ]
     return "\n".join(lines)
