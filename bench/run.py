@@ -1,7 +1,7 @@
 """Run the benchmarks and write their sections of docs/benchmarks.md.
 
 Usage: ``python -m bench.run [--only NAME]`` with NAME one of pipeline, tagging, scaling, web,
-analytics, platform, streaming, live, sentiment, page_weight.
+analytics, platform, streaming, live, sentiment, page_weight, cli.
 """
 
 from __future__ import annotations
@@ -237,6 +237,7 @@ def main() -> None:
             "live",
             "sentiment",
             "page_weight",
+            "cli",
         ],
         help="run one benchmark instead of all",
     )
@@ -272,6 +273,10 @@ def main() -> None:
         from bench.page_weight import page_weight_section
 
         write_section("page_weight", page_weight_section(measure_weight()))
+    if args.only in (None, "cli"):
+        from bench.cli import cli_section
+
+        write_section("cli", cli_section())
 
 
 if __name__ == "__main__":

@@ -19,15 +19,25 @@ from tickerpulse.db.engine import migrate
 TEMPLATE = "tickerpulse_template"
 
 
+@pytest.fixture(scope="session")
+def _session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tickerpulse home of tests that name none (the tagger's cache, for one)."""
+    return tmp_path_factory.mktemp("tickerpulse-home")
+
+
 @pytest.fixture(autouse=True)
-def _platform_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _platform_env(monkeypatch: pytest.MonkeyPatch, _session_home: Path) -> None:
     """A fixed secret key (nothing written to the working folder) and cheap password hashing.
+
+    The home folder is a temporary one, so commands that keep files there (the tag
+    command's cache) leave the working folder alone too.
 
     The test client speaks plain HTTP to ``testserver`` (and the browser tests to
     127.0.0.1), so that host is allowed and cookies are not HTTPS-only; the tests
     of the production defaults (tests/integration/test_security_defaults.py) set
     both back explicitly.
     """
+    monkeypatch.setenv("TICKERPULSE_HOME", str(_session_home))
     monkeypatch.setenv("SECRET_KEY", "tests-only-secret-key")
     monkeypatch.setenv("ARGON2_TIME_COST", "1")
     monkeypatch.setenv("ARGON2_MEMORY_KIB", "8192")

@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "analytics": 3,
     "jobs": 3,
     "platform": 3,
+    "tag_answers": 3,
     "text_answers": 3,
     # 2: storage, enrichment and data sources.
     "db": 2,
@@ -41,6 +42,7 @@ LAYERS: dict[str, int] = {
     "__init__": 1,
     "config": 1,
     "domain": 1,
+    "extras": 1,
     "logging": 1,
     "markets": 1,
     "textio": 1,

@@ -1,5 +1,5 @@
 """``python -m tickerpulse`` runs the command line."""
 
-from tickerpulse.cli import app
+from tickerpulse.cli import run
 
-app()
+run()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import sys
@@ -10,48 +9,68 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from tickerpulse.config import Settings
-from tickerpulse.domain import Window
-from tickerpulse.enrich.sentiment import model_names
-from tickerpulse.jobs.context import CycleContext
-from tickerpulse.jobs.cycle import STAGES, CycleFailed, run_cycle
-from tickerpulse.jobs.lock import CycleLocked, cycle_lock
-from tickerpulse.logging import configure_logging
-from tickerpulse.runtime import (
-    Runtime,
-    check_settings,
-    cycle_context,
-    cycle_plan,
-    open_runtime,
-    simulated_sources,
-    simulated_world,
-)
-
+# Only typer and the standard library load with this module: `--help` and the text
+# commands start fast. Each command imports what it needs (pandas, SQLAlchemy, FastAPI,
+# the web app…) in its own body; the names below are for type-checking only.
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from tickerpulse.domain import Window
+    from tickerpulse.jobs.context import CycleContext
+    from tickerpulse.runtime import Runtime
     from tickerpulse.sources.simulator import SimulatedWorld
 
-app = typer.Typer(help="tickerpulse: market sentiment analytics.", no_args_is_help=True)
-cycle_app = typer.Typer(help="Run and inspect the 6-hour cycle.", no_args_is_help=True)
+SENTIMENT_MODELS = ("fast-v1", "lexicon-v1", "minilm-v1")
+"""The names `tickerpulse sentiment --model` accepts (a test holds it to the registry)."""
+
+
+def _commands(summary: str) -> typer.Typer:
+    """A command group with plain help text.
+
+    rich's help renderer (markdown, syntax highlighting) alone costs more start-up
+    than the 0.3 s `tickerpulse --help` has.
+    """
+    return typer.Typer(help=summary, no_args_is_help=True, rich_markup_mode=None)
+
+
+app = _commands("tickerpulse: market sentiment analytics.")
+cycle_app = _commands("Run and inspect the 6-hour cycle.")
 app.add_typer(cycle_app, name="cycle")
-sources_app = typer.Typer(help="Inspect the real data sources.", no_args_is_help=True)
+sources_app = _commands("Inspect the real data sources.")
 app.add_typer(sources_app, name="sources")
-console = Console(stderr=True)
+
+
+@cache
+def _console() -> Console:
+    """Messages and progress on stderr (rich loads on first use, not at start-up)."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+TEXT_COMMANDS = frozenset({"tag", "sentiment"})
+"""JSON Lines filters: they log nothing through structlog, so they do not load it."""
 
 
 @app.callback()
 def main(
+    ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logs.")] = False,
 ) -> None:
     """Market analytics from social posts, news and prices."""
-    configure_logging(level=logging.DEBUG if verbose else logging.WARNING)
+    level = logging.DEBUG if verbose else logging.WARNING
+    if ctx.invoked_subcommand in TEXT_COMMANDS:
+        logging.basicConfig(level=level)
+        return
+    from tickerpulse.logging import configure_logging
+
+    configure_logging(level=level)
 
 
 def describe_world(world: SimulatedWorld, universe_size: int) -> str:
@@ -70,15 +89,20 @@ def describe_world(world: SimulatedWorld, universe_size: int) -> str:
 
 
 def _runtime(*, demo: bool = False) -> Runtime:
+    from rich.markup import escape
+
+    from tickerpulse.config import Settings
+    from tickerpulse.runtime import check_settings, open_runtime
+
     settings = Settings(demo_mode=True) if demo else Settings()
     try:
         check_settings(settings)
-    except ValueError as exc:
-        console.print(f"[red]{exc}[/]", soft_wrap=True)
+    except ValueError as exc:  # escaped: "tickerpulse[spark]" is no style
+        _console().print(f"[red]{escape(str(exc))}[/]", soft_wrap=True)
         raise typer.Exit(2) from None
     with (
         _clear_errors(),
-        console.status(
+        _console().status(
             "Starting the database…" if settings.database_url is None else "Connecting…"
         ),
     ):
@@ -106,10 +130,10 @@ def _clear_errors() -> Iterator[None]:
 def setup() -> None:
     """Create or migrate the database and load the asset universe."""
     runtime = _runtime()
-    console.print(
+    _console().print(
         f"[green]Database ready[/] ({runtime.engine.url.render_as_string(hide_password=True)})"
     )
-    console.print(f"Lake: {runtime.lake.url}")
+    _console().print(f"Lake: {runtime.lake.url}")
 
 
 @app.command()
@@ -123,16 +147,18 @@ def demo(
     ] = True,
 ) -> None:
     """Build the simulated world, run every 6-hour cycle, and serve the site (and a live stream)."""
+    from tickerpulse.runtime import cycle_context, simulated_sources, simulated_world
+
     started = time.perf_counter()
     runtime = _runtime(demo=True)
     world = simulated_world(runtime)
     ctx = cycle_context(runtime, simulated_sources(world))
     windows = world.windows
-    console.print(describe_world(world, len(runtime.universe)))
+    _console().print(describe_world(world, len(runtime.universe)))
     with _locked(runtime):
         totals = _run_windows(ctx, windows)
         _publish_analytics(runtime)
-    console.print(
+    _console().print(
         f"[green]Cycles done[/] in {time.perf_counter() - started:.0f} s: "
         f"{totals['ran']} windows run, {totals['skipped']} already published; "
         f"{totals['documents']:,} documents, {totals['mentions']:,} mentions, "
@@ -152,18 +178,22 @@ def cycle_run(
     kill_after: Annotated[str | None, typer.Option(hidden=True)] = None,
 ) -> None:
     """Run one window, or every due one (simulated: all pending; real: missed and last closed)."""
+    from tickerpulse.domain import Window
+    from tickerpulse.jobs.cycle import run_cycle
+    from tickerpulse.runtime import cycle_context, cycle_plan
+
     runtime = _runtime()
     with _locked(runtime):
         plan = cycle_plan(runtime)
         for skipped in plan.skipped:
-            console.print(f"[yellow]{skipped.name}[/]: {skipped.reason}")
+            _console().print(f"[yellow]{skipped.name}[/]: {skipped.reason}")
         ctx = cycle_context(runtime, plan.sources)
         if window is None:
             _run_windows(ctx, plan.windows, force=force)
             return
         report = run_cycle(ctx, Window.from_key(window), force=force, kill_after=kill_after)
     for stage, outcome in report.stages.items():
-        console.print(f"{stage:10} {outcome['status']:8} {outcome.get('counts', '')}")
+        _console().print(f"{stage:10} {outcome['status']:8} {outcome.get('counts', '')}")
 
 
 @cycle_app.command("backfill")
@@ -190,28 +220,33 @@ def cycle_backfill(
     the period is enriched again first and only then aggregated, so no window
     mixes model versions (the marts record the version per window).
     """
+    from tickerpulse.jobs.cycle import STAGES
+    from tickerpulse.runtime import cycle_context
+
     windows = _windows_between(start, end)
     if not windows:
-        console.print("[red]No window in that range[/]: --from must come before --to.")
+        _console().print("[red]No window in that range[/]: --from must come before --to.")
         raise typer.Exit(2)
     runtime = _runtime()
     with _locked(runtime):
         ctx = cycle_context(runtime, {})
         stages: tuple[str, ...] = STAGES[1:]
         if rescore:
-            console.print(f"Re-scoring with sentiment model {ctx.sentiment.version}.")
+            _console().print(f"Re-scoring with sentiment model {ctx.sentiment.version}.")
             _run_windows(ctx, windows, force=True, stages=("enrich",), label="re-score")
             stages = ("aggregate", "publish")
         totals = _run_windows(ctx, windows, force=True, stages=stages, label="backfill")
-    console.print(
+    _console().print(
         f"[green]Backfilled[/] {len(windows)} windows ({windows[0].key} → {windows[-1].key}):"
         f" {totals['documents']:,} documents, {totals['mentions']:,} mentions."
     )
     if rescore:
-        console.print("Relations and predictions read the marts: run `tickerpulse analytics`.")
+        _console().print("Relations and predictions read the marts: run `tickerpulse analytics`.")
 
 
 def _windows_between(start: datetime, end: datetime) -> list[Window]:
+    from tickerpulse.domain import Window
+
     first = Window.containing(_as_utc_input(start))
     stop = _as_utc_input(end)
     windows = []
@@ -229,11 +264,14 @@ def _as_utc_input(ts: datetime) -> datetime:
 @contextmanager
 def _locked(runtime: Runtime) -> Iterator[None]:
     """Hold the cycle lock; a clear message and exit code 1 for a failed or refused cycle."""
+    from tickerpulse.jobs.cycle import CycleFailed
+    from tickerpulse.jobs.lock import CycleLocked, cycle_lock
+
     try:
         with cycle_lock(runtime.engine):
             yield
     except (CycleLocked, CycleFailed) as exc:
-        console.print(f"[red]{exc}[/]")
+        _console().print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc
 
 
@@ -248,12 +286,12 @@ def analytics() -> None:
 def _publish_analytics(runtime: Runtime) -> None:
     from tickerpulse.analytics.publish import publish_analytics
 
-    with console.status("Relation statistics and walk-forward predictions…"):
+    with _console().status("Relation statistics and walk-forward predictions…"):
         outcome = publish_analytics(runtime.engine, runtime.lake)
     if outcome.skipped:
-        console.print(f"[yellow]Analytics not published[/]: {outcome.skipped}.")
+        _console().print(f"[yellow]Analytics not published[/]: {outcome.skipped}.")
     else:
-        console.print(
+        _console().print(
             f"[green]Analytics published[/]: {outcome.relation_rows:,} relation statistics,"
             f" {outcome.prediction_rows:,} predictions ({outcome.model})."
         )
@@ -269,7 +307,7 @@ def scheduler() -> None:
     runtime = _runtime()
     blocking = BlockingScheduler(timezone=UTC)
     schedule.install(blocking, runtime)
-    console.print(
+    _console().print(
         f"Scheduler: cycles at {schedule.CYCLE_HOURS} h UTC"
         f" +{runtime.settings.scheduler_delay_minutes} min; due windows run now. Ctrl+C stops."
     )
@@ -282,7 +320,11 @@ def scheduler() -> None:
 @cycle_app.command("status")
 def cycle_status(limit: Annotated[int, typer.Option(help="Windows to show.")] = 12) -> None:
     """Show the run ledger: each window's stages, status, counts and timings."""
+    from rich.console import Console
+    from rich.table import Table
+
     from tickerpulse.db.state import ledger
+    from tickerpulse.jobs.cycle import STAGES
 
     runtime = _runtime()
     rows = ledger(runtime.engine, limit=limit * len(STAGES))
@@ -306,11 +348,15 @@ def sources_check(
     ] = None,
 ) -> None:
     """Per source: are its credentials set, and does one real request work?"""
+    from rich.console import Console
+    from rich.table import Table
+
+    from tickerpulse.config import Settings
     from tickerpulse.sources.registry import check_sources
 
     table = Table("source", "status", "detail")
     failed = False
-    with console.status("Checking sources…"):
+    with _console().status("Checking sources…"):
         for result in check_sources(Settings(), names):
             style = {"ok": "green", "skipped": "yellow", "failed": "red"}[result.status]
             table.add_row(result.name, f"[{style}]{result.status}[/]", result.detail)
@@ -329,25 +375,15 @@ def tag(
     Output: {"id", "mentions": [{"symbol", "class", "method", "relevance"}]}. A bad line
     gets {"id", "line", "error"} on stdout in its place; the run goes on.
     """
-    from tickerpulse.enrich.tagger import Tagger
+    from tickerpulse.config import Settings
+    from tickerpulse.enrich.tagger_cache import cached_tagger
+    from tickerpulse.tag_answers import TagAnswers
     from tickerpulse.universe import load_universe
 
+    settings = Settings()
     with _clear_errors():
-        universe = load_universe(Settings().universe_extra)
-    tagger = Tagger(universe)
-
-    def answer(texts: list[str]) -> list[dict[str, object]]:
-        out: list[dict[str, object]] = []
-        for text in texts:
-            found = tagger.mentions_in(text)
-            mentions = [
-                {"symbol": universe.by_id[a].symbol, "class": str(universe.by_id[a].asset_class),
-                 "method": method, "relevance": relevance}
-                for a, (method, relevance) in sorted(found.items())
-            ]  # fmt: skip
-            out.append({"mentions": mentions})
-        return out
-
+        universe = load_universe(settings.universe_extra)
+    answer = TagAnswers(cached_tagger(universe, settings.cache_dir), universe)
     _answer_jsonl(path, answer)
 
 
@@ -357,7 +393,7 @@ def sentiment(
     model: Annotated[
         str | None,
         typer.Option(
-            help=f"Sentiment model: {', '.join(model_names())} or default"
+            help=f"Sentiment model: {', '.join(SENTIMENT_MODELS)} or default"
             " (default: the SENTIMENT_MODEL setting)."
         ),
     ] = None,
@@ -374,6 +410,7 @@ def sentiment(
     as given. A bad line gets {"id", "line", "error"} on stdout in its place (line numbers
     count blank lines too); the run goes on. Reads and writes in batches: constant memory.
     """
+    from tickerpulse.config import Settings
     from tickerpulse.enrich.sentiment import LabelBands, load_model
     from tickerpulse.text_answers import SentimentAnswers
 
@@ -381,19 +418,20 @@ def sentiment(
     try:
         chosen = load_model(model if model is not None else settings.sentiment_model)
     except ValueError as exc:
-        console.print(
+        _console().print(
             f"[red]{'--model' if model is not None else 'SENTIMENT_MODEL'}: {exc}[/]",
             soft_wrap=True,
         )
         raise typer.Exit(2) from None
     answers = SentimentAnswers(chosen, LabelBands())
     if mentions:
-        from tickerpulse.enrich.tagger import Tagger
+        from tickerpulse.enrich.tagger_cache import cached_tagger
         from tickerpulse.universe import load_universe
 
         with _clear_errors():
             universe = load_universe(settings.universe_extra)
-        answers = SentimentAnswers(chosen, LabelBands(), Tagger(universe), universe)
+        tagger = cached_tagger(universe, settings.cache_dir)
+        answers = SentimentAnswers(chosen, LabelBands(), tagger, universe)
     _answer_jsonl(path, answers)
 
 
@@ -415,6 +453,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the web site over the published marts (and, with --scheduler, run the cycles)."""
+    import dataclasses
+
     runtime = _runtime()
     if port is not None:  # links in the scheduled cycles' e-mails name this port
         settings = runtime.settings.model_copy(update={"web_port": port})
@@ -449,7 +489,7 @@ def stream_command(
     settings = runtime.settings
     source = "Finnhub" if settings.finnhub_api_key else "a local replay of simulated trades"
     bus = f"Kafka {settings.kafka_bootstrap}" if settings.kafka_bootstrap else "in-process"
-    console.print(
+    _console().print(
         f"Live stream from {source} for {', '.join(settings.stream_symbols)}; bus: {bus}."
         " See /live on the web site (`tickerpulse serve`). Ctrl+C stops."
     )
@@ -458,13 +498,13 @@ def stream_command(
         report = run_live(settings, runtime.engine, runtime.lake, stop=stop, seconds=seconds)
     except KeyboardInterrupt:
         stop.set()
-        console.print("Stopped.")
+        _console().print("Stopped.")
         return
     except Exception as exc:  # a refused key or an unreachable broker: say so and fail
-        console.print(f"[red]Live stream failed[/]: {exc}")
+        _console().print(f"[red]Live stream failed[/]: {exc}")
         raise typer.Exit(1) from exc
     processed = report.processor
-    console.print(
+    _console().print(
         f"[green]Stream stopped[/]: {report.counters.get('trades', 0):,} trades received"
         f" ({report.warmup_trades:,} replayed history first), {processed['messages']:,} processed,"
         f" {processed['bars_closed']:,} bars closed, {report.calls:,} model calls;"
@@ -491,7 +531,7 @@ def _background_stream(runtime: Runtime) -> Iterator[None]:
 
     thread = threading.Thread(target=stream, name="live-stream", daemon=True)
     thread.start()
-    console.print("Live stream: replaying simulated trades in the background (see /live).")
+    _console().print("Live stream: replaying simulated trades in the background (see /live).")
     try:
         yield
     finally:
@@ -504,19 +544,30 @@ def _run_windows(
     windows: list[Window],
     *,
     force: bool = False,
-    stages: tuple[str, ...] = STAGES,
+    stages: tuple[str, ...] | None = None,
     label: str = "6-hour cycles",
 ) -> dict[str, int]:
+    """Run ``windows`` (``stages``: every stage when None) with a progress bar; the totals."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from tickerpulse.jobs.cycle import STAGES, run_cycle
+
     totals = {"ran": 0, "skipped": 0, "documents": 0, "mentions": 0, "quarantined": 0}
     progress = Progress(
         TextColumn(f"[bold]{label}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[window]}"), TimeRemainingColumn(), console=console,
+        TextColumn("{task.fields[window]}"), TimeRemainingColumn(), console=_console(),
     )  # fmt: skip
     with progress:
         task = progress.add_task("cycles", total=len(windows), window="")
         for window in windows:
             progress.update(task, window=window.key)
-            report = run_cycle(ctx, window, force=force, stages=stages)
+            report = run_cycle(ctx, window, force=force, stages=stages or STAGES)
             skipped = all(s["status"] == "skipped" for s in report.stages.values())
             totals["skipped" if skipped else "ran"] += 1
             aggregate = report.stages.get("aggregate", {}).get("counts", {})
@@ -543,11 +594,11 @@ def _serve(runtime: Runtime, port: int | None, *, seed_demo: bool = False) -> No
     try:
         check_startup(settings, runtime.engine)
     except UnsafeSettings as error:
-        console.print(f"[red]{error}[/]\nSee docs/security.md for the production checklist.")
+        _console().print(f"[red]{error}[/]\nSee docs/security.md for the production checklist.")
         raise typer.Exit(2) from None
     if settings.demo_mode:
-        console.print(f"\n[bold red]{DEMO_BANNER}[/]")
-    console.print(
+        _console().print(f"\n[bold red]{DEMO_BANNER}[/]")
+    _console().print(
         f"\n[bold]Open http://{settings.web_host}:{port}/[/] — trending assets; click one for its"
         " price, 6-hour sentiment, mentions and whether sentiment relates to its returns."
         "\nAlso: /news (outlets, regions, asset classes), /compare?assets=BTC,ETH,"
@@ -577,6 +628,8 @@ def _serve(runtime: Runtime, port: int | None, *, seed_demo: bool = False) -> No
 
 def _seed_demo(runtime: Runtime, port: int) -> None:
     """The demo's accounts (one per plan, editor, admin), Premium's watchlist and alerts."""
+    from rich.table import Table
+
     from tickerpulse.platform.alert_delivery import AlertDelivery
     from tickerpulse.platform.crypto import password_hasher
     from tickerpulse.platform.demo_accounts import (
@@ -591,20 +644,20 @@ def _seed_demo(runtime: Runtime, port: int) -> None:
     table.add_column("Plan or role")
     for email, plan in seed_demo_accounts(runtime.engine, password_hasher(settings)):
         table.add_row(email, plan)
-    console.print(table)
+    _console().print(table)
     site = settings.model_copy(update={"web_port": port})
     fired = seed_demo_alerts(runtime.engine, delivery=AlertDelivery.from_settings(site))
-    console.print(
+    _console().print(
         f"The Premium account has a watchlist and alert rules ({fired} new alerts):"
         " /watchlist, /alerts."
     )
-    console.print(
+    _console().print(
         "E-mails the site sends (sign-up, reset) are at /dev/outbox; their links show to"
         " the admin account."
     )
 
 
-user_app = typer.Typer(help="Accounts: add staff and administrators.", no_args_is_help=True)
+user_app = _commands("Accounts: add staff and administrators.")
 app.add_typer(user_app, name="user")
 
 
@@ -622,7 +675,7 @@ def user_add(
     from tickerpulse.platform.crypto import password_hasher
 
     if role not in ("user", "editor", "admin"):
-        console.print("[red]--role must be user, editor or admin[/]")
+        _console().print("[red]--role must be user, editor or admin[/]")
         raise typer.Exit(2)
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     runtime = _runtime()
@@ -633,10 +686,10 @@ def user_add(
                 now=datetime.now(UTC), role=role, verified=True,
             )  # fmt: skip
         except AccountError as error:
-            console.print(f"[red]{error}[/]")
+            _console().print(f"[red]{error}[/]")
             raise typer.Exit(1) from None
         session.commit()
-    console.print(f"[green]Added[/] {email} ({role}).")
+    _console().print(f"[green]Added[/] {email} ({role}).")
 
 
 @user_app.command("remove-demo")
@@ -656,4 +709,17 @@ def user_remove_demo() -> None:
                 delete_user(session, user)
                 removed.append(email)
         session.commit()
-    console.print(f"[green]Removed[/] {len(removed)} demo accounts: {', '.join(removed) or '-'}.")
+    _console().print(
+        f"[green]Removed[/] {len(removed)} demo accounts: {', '.join(removed) or '-'}."
+    )
+
+
+def run() -> None:
+    """The ``tickerpulse`` script: the commands, with a missing extra said in one line."""
+    from tickerpulse.extras import MissingExtra
+
+    try:
+        app()
+    except MissingExtra as missing:
+        sys.stderr.write(f"Error: {missing}\n")
+        raise SystemExit(2) from None

@@ -425,6 +425,11 @@ class Settings(BaseSettings):
         return self.home_dir / "pg"
 
     @property
+    def cache_dir(self) -> Path:
+        """Files that are rebuilt when missing or stale (the tagger's automaton): <home>/cache."""
+        return self.home_dir / "cache"
+
+    @property
     def lake_root(self) -> str:
         """The lake's fsspec URL or local path."""
         return self.lake_url or str(self.home_dir / "lake")

@@ -15,8 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 WINDOW_HOURS = 6
 WINDOW = timedelta(hours=WINDOW_HOURS)
@@ -208,66 +210,88 @@ class Trade:
     conditions: tuple[str, ...] = ()
 
 
-_TS = pa.timestamp("us", tz="UTC")
+# The Arrow schemas are built on first use (module __getattr__ below): importing the
+# domain's records does not load pyarrow, so the text commands start fast.
+if TYPE_CHECKING:
+    DOCUMENT_SCHEMA: pa.Schema
+    MENTION_SCHEMA: pa.Schema
+    """One row per (document, asset): how the asset was found, the span ``[span_start,
+    span_end)`` of its first occurrence in the enriched text (title + newline + body), and
+    the mention's own sentiment (``score``, ``label``), which the aggregates use. Files
+    written before the span and score existed read with them null: the document's score
+    stands in."""
+    SENTIMENT_SCHEMA: pa.Schema
+    """One row per document. ``model`` is the scoring model's version; ``flags`` lists, comma
+    separated, why a text was not scored as usual (``empty``, ``binary``, ``non-english``:
+    neutral; ``huge``: a prefix was scored), null when none."""
+    PRICE_BAR_SCHEMA: pa.Schema
 
-DOCUMENT_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("kind", pa.string()),
-        ("source", pa.string()),
-        ("channel", pa.string()),
-        ("author_hash", pa.string()),
-        ("created_at", _TS),
-        ("title", pa.string()),
-        ("text", pa.string()),
-        ("url", pa.string()),
-        ("lang", pa.string()),
-        ("engagement", pa.int64()),
-        ("provider_sentiment", pa.float64()),
-    ]
-)
+SCHEMA_NAMES = ("DOCUMENT_SCHEMA", "MENTION_SCHEMA", "SENTIMENT_SCHEMA", "PRICE_BAR_SCHEMA")
 
-MENTION_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("asset_id", pa.string()),
-        ("method", pa.string()),
-        ("relevance", pa.float64()),
-        ("span_start", pa.int64()),
-        ("span_end", pa.int64()),
-        ("score", pa.float64()),
-        ("label", pa.string()),
-    ]
-)
-"""One row per (document, asset): how the asset was found, the span ``[span_start,
-span_end)`` of its first occurrence in the enriched text (title + newline + body), and
-the mention's own sentiment (``score``, ``label``), which the aggregates use. Files
-written before the span and score existed read with them null: the document's score
-stands in."""
 
-SENTIMENT_SCHEMA = pa.schema(
-    [
-        ("doc_id", pa.string()),
-        ("score", pa.float64()),
-        ("label", pa.string()),
-        ("model", pa.string()),
-        ("flags", pa.string()),
-    ]
-)
-"""One row per document. ``model`` is the scoring model's version; ``flags`` lists, comma
-separated, why a text was not scored as usual (``empty``, ``binary``, ``non-english``:
-neutral; ``huge``: a prefix was scored), null when none."""
+def _schemas() -> dict[str, pa.Schema]:
+    """Every schema by name (pyarrow loads here)."""
+    import pyarrow as pa
 
-PRICE_BAR_SCHEMA = pa.schema(
-    [
-        ("asset_id", pa.string()),
-        ("ts", _TS),
-        ("interval", pa.string()),
-        ("open", pa.float64()),
-        ("high", pa.float64()),
-        ("low", pa.float64()),
-        ("close", pa.float64()),
-        ("volume", pa.float64()),
-        ("source", pa.string()),
-    ]
-)
+    utc_micros = pa.timestamp("us", tz="UTC")
+    return {
+        "DOCUMENT_SCHEMA": pa.schema(
+            [
+                ("doc_id", pa.string()),
+                ("kind", pa.string()),
+                ("source", pa.string()),
+                ("channel", pa.string()),
+                ("author_hash", pa.string()),
+                ("created_at", utc_micros),
+                ("title", pa.string()),
+                ("text", pa.string()),
+                ("url", pa.string()),
+                ("lang", pa.string()),
+                ("engagement", pa.int64()),
+                ("provider_sentiment", pa.float64()),
+            ]
+        ),
+        "MENTION_SCHEMA": pa.schema(
+            [
+                ("doc_id", pa.string()),
+                ("asset_id", pa.string()),
+                ("method", pa.string()),
+                ("relevance", pa.float64()),
+                ("span_start", pa.int64()),
+                ("span_end", pa.int64()),
+                ("score", pa.float64()),
+                ("label", pa.string()),
+            ]
+        ),
+        "SENTIMENT_SCHEMA": pa.schema(
+            [
+                ("doc_id", pa.string()),
+                ("score", pa.float64()),
+                ("label", pa.string()),
+                ("model", pa.string()),
+                ("flags", pa.string()),
+            ]
+        ),
+        "PRICE_BAR_SCHEMA": pa.schema(
+            [
+                ("asset_id", pa.string()),
+                ("ts", utc_micros),
+                ("interval", pa.string()),
+                ("open", pa.float64()),
+                ("high", pa.float64()),
+                ("low", pa.float64()),
+                ("close", pa.float64()),
+                ("volume", pa.float64()),
+                ("source", pa.string()),
+            ]
+        ),
+    }
+
+
+def __getattr__(name: str) -> pa.Schema:
+    """The schemas, built once on first access; other names are not here."""
+    if name in SCHEMA_NAMES:
+        globals().update(_schemas())
+        schema: pa.Schema = globals()[name]
+        return schema
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,9 +21,11 @@ from tickerpulse.domain import Window
 from tickerpulse.enrich.sentiment import SentimentModel, load_model
 from tickerpulse.enrich.sentiment.registry import resolve_name
 from tickerpulse.enrich.tagger import Tagger
+from tickerpulse.extras import installed, instruction
 from tickerpulse.jobs.context import CycleContext
 from tickerpulse.jobs.schedule import due_windows
 from tickerpulse.lake import Lake
+from tickerpulse.lake.store import OBJECT_STORE_SCHEMES
 from tickerpulse.platform.alert_delivery import AlertDelivery
 from tickerpulse.sources.base import Source
 from tickerpulse.sources.outlets import load_outlets
@@ -56,9 +58,19 @@ def check_settings(settings: Settings) -> None:
         ValueError: a one-line message naming the setting and what it accepts.
     """
     try:
-        resolve_name(settings.sentiment_model)
+        model = resolve_name(settings.sentiment_model)
     except ValueError as exc:
         raise ValueError(f"SENTIMENT_MODEL: {exc}") from None
+    wanted = {  # the setting that asks for an extra, and whether it does
+        "spark": ("ENGINE", settings.engine == "spark"),
+        "kafka": ("KAFKA_BOOTSTRAP", settings.kafka_bootstrap is not None),
+        "cloud": ("LAKE_URL", settings.lake_root.startswith(OBJECT_STORE_SCHEMES)),
+        "ibkr": ("SOURCES", "ibkr" in settings.sources),
+        "accurate": ("SENTIMENT_MODEL", model == "minilm-v1"),
+    }
+    for extra, (setting, needed) in wanted.items():
+        if needed and not installed(extra):
+            raise ValueError(f"{setting}: {instruction(extra)}")
 
 
 def open_runtime(settings: Settings) -> Runtime:

@@ -25,8 +25,9 @@ class Record(NamedTuple):
     """One non-blank input line: its number, id and text, or why it cannot be answered."""
 
     line: int
-    id: str | orjson.Fragment | None
-    """A string id, or a numeric one as its literal JSON text; None when unusable."""
+    id: str | int | orjson.Fragment | None
+    """A string id, an integer (read exactly), or another number as its literal JSON text;
+    None when unusable."""
     text: str | None
     error: str | None
 
@@ -66,6 +67,8 @@ def _record_id(line: bytes, record: dict[str, Any]) -> tuple[Any, str | None]:
         return value, None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None, '"id" must be a string or a number'
+    if type(value) is int and value != 0:  # orjson read it exactly; only "-0" would change
+        return value, None
     # orjson reads big integers as floats and rewrites decimals: take the literal instead
     literal = json.loads(line, parse_int=_Literal, parse_float=_Literal)["id"]
     return orjson.Fragment(str(literal)), None
@@ -81,14 +84,14 @@ def process_jsonl(
     records = read_records(source)
     while batch := list(islice(records, BATCH)):
         answers = iter(answer([r.text for r in batch if r.text is not None]))
-        out = bytearray()
+        out = []
         for record in batch:
             if record.text is not None:
                 line = {"id": record.id, **next(answers)}
             else:
                 line = {"id": record.id, "line": record.line, "error": record.error}
-            out += orjson.dumps(line) + b"\n"
-        sink.write(out)
+            out.append(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
+        sink.write(b"".join(out))
         sink.flush()
         written += len(batch)
     return written

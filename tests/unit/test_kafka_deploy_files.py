@@ -4,7 +4,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import pyspark
+import pytest
 
 DEPLOY = Path(__file__).parents[2] / "deploy"
 NS = {"m": "http://maven.apache.org/POM/4.0.0"}
@@ -29,7 +29,10 @@ def _property(pom: Path, name: str) -> str:
     return value.text
 
 
+@pytest.mark.spark  # pyspark is the spark extra: this runs with the Spark tests
 def test_the_spark_connector_is_built_for_the_installed_pyspark() -> None:
+    import pyspark
+
     pom = DEPLOY / "spark" / "pom.xml"
     connector = _property(pom, "spark.version")
     assert connector.split(".")[0] == pyspark.__version__.split(".")[0]

@@ -126,6 +126,15 @@ def test_tag_keeps_integer_ids_beyond_64_bits_verbatim() -> None:
     assert [orjson.loads(line)["id"] for line in out[3:]] == [18446744073709551615, 1.5]
 
 
+def test_integer_ids_in_64_bits_and_minus_zero_come_back_as_written() -> None:
+    ids = [b"0", b"-0", b"7", b"-7", b"18446744073709551615", b"-9223372036854775808", b"1e3"]
+    stdin = b"".join(b'{"id": ' + i + b', "text": "$AAPL"}\n' for i in ids)
+    result = CliRunner().invoke(app, ["tag"], input=stdin)
+    assert result.exit_code == 0, result.output
+    written = [line.split(b",")[0] for line in result.stdout_bytes.splitlines()]
+    assert written == [b'{"id":' + i for i in ids]
+
+
 def test_error_lines_are_numbered_by_physical_line_blank_ones_included() -> None:
     stdin = b'{"id": 1, "text": "a"}\n\n   \nnot json\n'
     result = CliRunner().invoke(app, ["tag"], input=stdin)

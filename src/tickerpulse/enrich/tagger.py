@@ -32,14 +32,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import ahocorasick
-import pyarrow as pa
 
-from tickerpulse.domain import MENTION_SCHEMA, AssetClass
+from tickerpulse.domain import AssetClass
 from tickerpulse.universe import AssetInfo, Universe
 from tickerpulse.universe.loader import word_names
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 METHODS = ("cashtag", "ticker", "name", "alias", "pair")
 MAX_TEXT = 20_000  # characters read per text: bounds the time any one text can take
@@ -48,6 +50,9 @@ _URL_OR_EMAIL = re.compile(
     r"https?://\S+|www\.\S+|[\w.+-]+@[\w-]+\.[\w.]+"
     r"|\b[\w-]+\.(?:com|io|org|net)(?!,? (?:Inc|Corp)\b)\S*"  # not "Amazon.com Inc."
 )
+_URL_HINT = re.compile(r"://|www\.|@|\.(?:com|io|org|net)")
+"""What every match of :data:`_URL_OR_EMAIL` contains: texts without it skip that scan."""
+_WORD = re.compile(r"[a-z]+")
 _TOKEN = re.compile(r"(?<![\w$.&])(\$?)([A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z])?)(?![\w$&])")
 _PREVIOUS_WORD = re.compile(r"([\w$%+.-]+)[\s,:(]*$")
 _NEXT_WORD = re.compile(r"^[\s,:)]*([\w$%+.-]+)")
@@ -171,11 +176,12 @@ class Tagger:
 
         Same rules as :meth:`mentions_in`; spans are offsets in ``text`` itself.
         """
-        text = _URL_OR_EMAIL.sub(lambda m: " " * len(m.group()), text[:MAX_TEXT])
+        text = text[:MAX_TEXT]
+        if _URL_HINT.search(text) is not None:  # most texts have none: skip the costly scan
+            text = _URL_OR_EMAIL.sub(lambda m: " " * len(m.group()), text)
         lowered = text.lower()
-        crypto_context = _is_crypto_channel(channel) or any(
-            w in CRYPTO_CONTEXT for w in re.findall(r"[a-z]+", lowered)
-        )
+        words: set[str] | None = None  # the lower-case words, split only when needed
+        crypto_context: bool | None = None  # decided only for a symbol several classes share
         # asset → method, first span, count
         found: dict[str, tuple[str, tuple[int, int], int]] = {}
 
@@ -192,36 +198,46 @@ class Tagger:
         for start, form in named:
             if not form.needs_context:
                 record(form.asset_id, form.method, start, start + len(form.text))
-        for match in _CONCATENATED_PAIR.finditer(text):  # ETHUSDT: the base coin
+        pairs = _CONCATENATED_PAIR.finditer(text) if "USD" in text else ()  # every quote has it
+        for match in pairs:  # ETHUSDT: the base coin
             coin = _crypto(self._by_symbol.get(match.group(1), []))
             if coin is not None:
                 record(coin.asset_id, "pair", match.start(), match.end())
         pending: list[tuple[re.Match[str], AssetInfo]] = []
         accepted: list[re.Match[str]] = []
+        by_symbol = self._by_symbol
         for match in _TOKEN.finditer(text):
-            resolved = self._ticker(match, text, lowered, crypto_context)
+            candidates = by_symbol.get(match.group(2).upper())
+            if candidates is None:  # most words are no ticker: no call for them
+                continue
+            if crypto_context is None and len(candidates) > 1:
+                words = set(_WORD.findall(lowered))
+                crypto_context = _is_crypto_channel(channel) or not words.isdisjoint(CRYPTO_CONTEXT)
+            resolved = self._ticker(match, candidates, text, lowered, bool(crypto_context))
             if isinstance(resolved, AssetInfo):
                 pending.append((match, resolved))
             elif resolved is not None:
                 record(resolved[0], resolved[1], match.start(), match.end())
                 accepted.append(match)
-        spans = [(m.start(), m.end()) for m in accepted]
-        spans += [(start, start + len(form.text)) for start, form in named]
-        for match, asset in _listed(text, pending, spans):
-            record(asset.asset_id, "ticker", match.start(), match.end())
+        if pending:
+            spans = [(m.start(), m.end()) for m in accepted]
+            spans += [(start, start + len(form.text)) for start, form in named]
+            for match, asset in _listed(text, pending, spans):
+                record(asset.asset_id, "ticker", match.start(), match.end())
         contextual = [(start, form) for start, form in named if form.needs_context]
-        hints = set(re.findall(r"[a-z]+", lowered)) & _NAME_CONTEXT if contextual else set()
+        if contextual and words is None:
+            words = set(_WORD.findall(lowered))
+        hints = words & _NAME_CONTEXT if contextual and words is not None else set()
         numbers = bool(contextual) and _NUMBER_CONTEXT.search(text) is not None
         firm = set(found)
         for start, form in contextual:
             context = numbers or bool(hints - {form.text.lower()} or firm - {form.asset_id})
             if _name_counts(text, start, start + len(form.text), context):
                 record(form.asset_id, form.method, start, start + len(form.text))
+        ordered = sorted(found.items(), key=_first_span) if len(found) > 1 else found.items()
         return {  # in the order the assets first appear
             asset_id: Found(method, _relevance(start, count), start, end)
-            for asset_id, (method, (start, end), count) in sorted(
-                found.items(), key=lambda item: item[1][1]
-            )
+            for asset_id, (method, (start, end), count) in ordered
         }
 
     def _named(self, text: str, lowered: str) -> list[tuple[int, _Form]]:
@@ -247,13 +263,18 @@ class Tagger:
         return out
 
     def _ticker(
-        self, match: re.Match[str], text: str, lowered: str, crypto_context: bool
+        self,
+        match: re.Match[str],
+        candidates: list[AssetInfo],
+        text: str,
+        lowered: str,
+        crypto_context: bool,
     ) -> tuple[str, str] | AssetInfo | None:
-        """(asset, method) for a ticker that counts; the asset alone when it needs a list."""
+        """(asset, method) for a ticker that counts; the asset alone when it needs a list.
+
+        ``candidates`` are the assets of the matched symbol, most preferred class first.
+        """
         dollar, word = match.group(1), match.group(2)
-        candidates = self._by_symbol.get(word.upper())
-        if not candidates:
-            return None
         start, stop = match.start(), match.end()
         if not dollar and text[start - 1 : start] == "/" and word.upper() in _STABLE_QUOTES:
             return None  # the quote side of BTC/USDT is not what the post is about
@@ -313,6 +334,10 @@ def mention_table(
     labels: Sequence[Sequence[str]] | None = None,
 ) -> pa.Table:
     """:data:`MENTION_SCHEMA` rows of a batch; ``scores``/``labels`` follow each text's mentions."""
+    import pyarrow as pa
+
+    from tickerpulse.domain import MENTION_SCHEMA
+
     columns: dict[str, list[object]] = {name: [] for name in MENTION_SCHEMA.names}
     for i, (doc_id, mentions) in enumerate(zip(doc_ids, found, strict=True)):
         for j, (asset_id, mention) in enumerate(mentions.items()):
@@ -464,5 +489,23 @@ def _choose(candidates: list[AssetInfo], crypto_context: bool) -> AssetInfo:
 
 
 def _relevance(first_offset: int, count: int) -> float:
-    base = 0.8 if first_offset < _LEAD_CHARS else 0.5
+    if count <= _RELEVANCE_COUNTS:
+        return _RELEVANCE[first_offset < _LEAD_CHARS][count]
+    return _relevance_of(first_offset < _LEAD_CHARS, count)
+
+
+def _relevance_of(lead: bool, count: int) -> float:
+    base = 0.8 if lead else 0.5
     return round(min(1.0, base + 0.1 * (count - 1)), 3)
+
+
+_RELEVANCE_COUNTS = 8
+_RELEVANCE = tuple(
+    tuple(_relevance_of(lead, count) if count else 0.0 for count in range(_RELEVANCE_COUNTS + 1))
+    for lead in (False, True)
+)
+"""Relevance by (in the lead, occurrences) for the common counts, computed once."""
+
+
+def _first_span(item: tuple[str, tuple[str, tuple[int, int], int]]) -> tuple[int, int]:
+    return item[1][1]

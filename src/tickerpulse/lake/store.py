@@ -31,6 +31,8 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from tickerpulse.extras import require
+
 _CHUNK = 1 << 16
 
 
@@ -50,10 +52,16 @@ class DamagedLakeFile(ValueError):
     """A strict read met a damaged file."""
 
 
+OBJECT_STORE_SCHEMES = ("gs://", "gcs://", "s3://", "s3a://")
+"""Lake URLs on an object store: they need the ``cloud`` extra (gcsfs, s3fs)."""
+
+
 class Lake:
     """A lake rooted at an fsspec URL or local path."""
 
     def __init__(self, url: str) -> None:
+        if url.startswith(OBJECT_STORE_SCHEMES):
+            require("cloud")
         self.url = url
         self.fs, root = fsspec.core.url_to_fs(url)
         self.root = root.rstrip("/")

@@ -39,6 +39,7 @@ import structlog
 
 from tickerpulse.config import Settings
 from tickerpulse.domain import as_utc
+from tickerpulse.extras import require
 from tickerpulse.sources.base import Cursor, Page, envelope
 from tickerpulse.sources.http import SourceError
 from tickerpulse.universe import AssetInfo, Universe, load_universe
@@ -263,6 +264,7 @@ def missing_credentials(settings: Settings) -> list[str]:
 
 def build(settings: Settings) -> IbkrSource:
     """The source over a fresh ``ib_async.IB`` (connected on first use)."""
+    require("ibkr")
     from ib_async import IB
 
     return IbkrSource(settings, IB(), load_universe(settings.universe_extra))

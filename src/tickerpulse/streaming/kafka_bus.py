@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from tickerpulse.extras import require
 from tickerpulse.streaming.bus import DEFAULT_KAFKA_BOOTSTRAP, TRADES_TOPIC, Message, Position
 
 log = structlog.get_logger(__name__)
@@ -30,6 +31,7 @@ class KafkaBus:
         consumer_config: Mapping[str, Any] | None = None,
     ) -> None:
         """A producer is created now; consumers on demand, with ``consumer_config`` added."""
+        require("kafka")
         from confluent_kafka import Producer
 
         self.bootstrap = bootstrap
@@ -144,6 +146,7 @@ class KafkaConsumer:
         retry_s: float = 120.0,
         config: Mapping[str, Any] | None = None,
     ) -> None:
+        require("kafka")
         from confluent_kafka import Consumer as _Consumer
 
         self.topic = topic

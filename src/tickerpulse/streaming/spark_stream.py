@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tickerpulse.extras import require
 from tickerpulse.streaming.bars import DEFAULT_ALLOWED_LATENESS_MS, DEFAULT_INTERVALS
 from tickerpulse.streaming.bus import DEFAULT_KAFKA_BOOTSTRAP, TRADES_TOPIC
 from tickerpulse.streaming.wire import QUARANTINE_EXCERPT
@@ -84,6 +85,7 @@ def kafka_spark_session(jars: Sequence[str], *, master: str = "local[2]") -> Spa
         RuntimeError: When a session without the connector already runs in this process
             (``spark.jars`` only counts before the JVM starts).
     """
+    require("spark")
     from pyspark.sql import SparkSession
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

