@@ -114,6 +114,10 @@ PAGES = (
     ),
     MainPage("pricing", "/pricing", shows=dict.fromkeys(READERS, "Plans"), hides={}),
     MainPage(
+        "methodology", "/methodology",
+        shows=dict.fromkeys(READERS, "Relation statistics: what they mean"), hides={},
+    ),
+    MainPage(
         "account", "/account",
         shows=_by_tier(SIGN_IN, "Your account", "free"),
         hides={"anonymous": "Your account"},

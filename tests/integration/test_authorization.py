@@ -24,6 +24,7 @@ MATRIX = {
     "/": (OK, OK, OK, OK, OK),
     "/asset/crypto:BTC": (OK, OK, OK, OK, OK),
     "/pricing": (OK, OK, OK, OK, OK),
+    "/methodology": (OK, OK, OK, OK, OK),
     "/posts": (OK, OK, OK, OK, OK),
     "/news": (GATED, GATED, OK, OK, OK),
     "/compare?assets=BTC,TSLA": (GATED, GATED, OK, OK, OK),
