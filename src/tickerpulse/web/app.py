@@ -51,11 +51,13 @@ from tickerpulse.web.routes import (
     pages,
     posts,
     watchlist,
+    webhooks,
 )
 from tickerpulse.web.startup import DEMO_BANNER, check_startup
 from tickerpulse.web.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.web.usage import UsageMiddleware, UsageRecorder
 from tickerpulse.web.viewcache import ViewCache
+from tickerpulse.webhooks.delivery import WebhookSender
 
 HERE = Path(__file__).parent
 GZIP_MIN_BYTES = 1000
@@ -129,17 +131,20 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     usage = UsageRecorder(engine)
     live_hub = LiveHub(conninfo_of(engine))
     mail_sender = MailSender(make_sessionmaker(engine), settings)
+    webhook_sender = WebhookSender(make_sessionmaker(engine), settings, secret_key(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage.start()
         mail_sender.start()
+        webhook_sender.start()
         try:
             yield
         finally:
             try:
                 await live_hub.stop()
             finally:
+                webhook_sender.stop()
                 mail_sender.stop()
                 usage.stop()  # writes the counts still waiting
 
@@ -196,6 +201,7 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     install_outage_handler(app)
     for router in (
         pages, live, account, billing, posts, health, admin, watchlist, alerts, methodology,
+        webhooks,
     ):  # fmt: skip
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
