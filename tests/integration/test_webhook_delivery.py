@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug import Request, Response
 
-from tests.integration.test_alert_delivery import NOW, add_rule, seeded  # noqa: F401
-from tests.integration.test_web_queries import LATEST
+from tests.integration.test_alert_delivery import NOW, add_rule
+from tests.integration.test_web_queries import LATEST, seed_marts
 from tests.web_helpers import add_user, platform_settings
 from tickerpulse.db.platform import WebhookDelivery
 from tickerpulse.web.alert_delivery import AlertDelivery, deliver_window_alerts
@@ -36,6 +36,13 @@ KEY = b"tests-only-secret-key"
 LOCAL = platform_settings(webhook_allow_private=True)
 """What tests (and the demo) use to reach the local server; refused by `serve`."""
 PRODUCTION = platform_settings()
+
+
+@pytest.fixture
+def seeded(engine: Engine) -> Engine:
+    """The page tests' marts: BTC rose 2 % in the newest window."""
+    seed_marts(engine)
+    return engine
 
 
 def factory(engine: Engine) -> sessionmaker[Session]:
@@ -73,7 +80,7 @@ def premium_with_rule(engine: Engine, email: str = "hooks@example.com") -> int:
 
 
 def test_a_windows_alerts_are_posted_once_signed_and_recorded(
-    seeded: Engine,  # noqa: F811
+    seeded: Engine,
     httpserver: HTTPServer,
 ) -> None:
     user = premium_with_rule(seeded)
@@ -102,7 +109,7 @@ def test_a_windows_alerts_are_posted_once_signed_and_recorded(
 
 
 def test_a_plan_without_webhooks_gets_its_alerts_but_no_delivery(
-    seeded: Engine,  # noqa: F811
+    seeded: Engine,
     httpserver: HTTPServer,
 ) -> None:
     pro = add_user(seeded, "pro@example.com", tier="pro")
@@ -113,7 +120,7 @@ def test_a_plan_without_webhooks_gets_its_alerts_but_no_delivery(
 
 
 def test_a_failing_endpoint_is_retried_with_growing_pauses_until_it_answers(
-    seeded: Engine,  # noqa: F811
+    seeded: Engine,
     httpserver: HTTPServer,
 ) -> None:
     endpoint(seeded, premium_with_rule(seeded), httpserver.url_for("/hook"))
@@ -134,7 +141,7 @@ def test_a_failing_endpoint_is_retried_with_growing_pauses_until_it_answers(
     assert backoff(30) == BACKOFF_CAP
 
 
-def test_it_gives_up_after_the_last_attempt(seeded: Engine, httpserver: HTTPServer) -> None:  # noqa: F811
+def test_it_gives_up_after_the_last_attempt(seeded: Engine, httpserver: HTTPServer) -> None:
     endpoint(seeded, premium_with_rule(seeded), httpserver.url_for("/hook"))
     fire(seeded)
     httpserver.expect_request("/hook").respond_with_data("down", status=500)
@@ -147,7 +154,7 @@ def test_it_gives_up_after_the_last_attempt(seeded: Engine, httpserver: HTTPServ
     assert row.delivered_at is None and len(httpserver.log) == MAX_ATTEMPTS
 
 
-def test_only_a_short_snippet_of_an_answer_is_kept(seeded: Engine, httpserver: HTTPServer) -> None:  # noqa: F811
+def test_only_a_short_snippet_of_an_answer_is_kept(seeded: Engine, httpserver: HTTPServer) -> None:
     endpoint(seeded, premium_with_rule(seeded), httpserver.url_for("/hook"))
     fire(seeded)
     httpserver.expect_request("/hook").respond_with_data("x" * 100_000, status=400)
@@ -156,7 +163,7 @@ def test_only_a_short_snippet_of_an_answer_is_kept(seeded: Engine, httpserver: H
     assert row.last_status == 400 and row.last_error == "x" * SNIPPET_BYTES
 
 
-def test_redirects_are_not_followed(seeded: Engine, httpserver: HTTPServer) -> None:  # noqa: F811
+def test_redirects_are_not_followed(seeded: Engine, httpserver: HTTPServer) -> None:
     endpoint(seeded, premium_with_rule(seeded), httpserver.url_for("/hook"))
     fire(seeded)
     httpserver.expect_request("/hook").respond_with_response(
@@ -171,7 +178,7 @@ def test_redirects_are_not_followed(seeded: Engine, httpserver: HTTPServer) -> N
 
 
 def test_a_name_that_resolves_inside_at_delivery_time_is_not_called(
-    seeded: Engine,  # noqa: F811
+    seeded: Engine,
     httpserver: HTTPServer,
 ) -> None:
     """DNS rebinding: public when saved, loopback when sent; the server must see nothing."""
@@ -187,7 +194,7 @@ def test_a_name_that_resolves_inside_at_delivery_time_is_not_called(
 
 
 def test_a_sender_that_died_mid_send_leaves_the_delivery_due_again(
-    seeded: Engine,  # noqa: F811
+    seeded: Engine,
     httpserver: HTTPServer,
 ) -> None:
     endpoint(seeded, premium_with_rule(seeded), httpserver.url_for("/hook"))
@@ -203,7 +210,7 @@ def test_a_sender_that_died_mid_send_leaves_the_delivery_due_again(
 
 
 def test_a_rotated_secret_signs_from_then_on_and_removal_drops_what_is_owed(
-    seeded: Engine,  # noqa: F811
+    seeded: Engine,
     httpserver: HTTPServer,
 ) -> None:
     user = premium_with_rule(seeded)

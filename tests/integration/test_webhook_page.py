@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pytest_httpserver import HTTPServer
@@ -35,7 +36,7 @@ def premium(engine: Engine) -> Iterator[TestClient]:
     client.__exit__(None, None, None)
 
 
-def save(client: TestClient, url: str):  # noqa: ANN201
+def save(client: TestClient, url: str) -> httpx.Response:
     token = csrf_of(client.get("/alerts/webhook", headers=HTML).text)
     return client.post(
         "/alerts/webhook", data={"url": url, "csrf_token": token}, headers=HTML,
