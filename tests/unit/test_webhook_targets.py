@@ -60,12 +60,13 @@ def test_urls_that_reach_this_machine_or_its_network_are_refused(url: str) -> No
 
 
 def test_a_name_resolving_to_the_metadata_service_is_refused() -> None:
-    with pytest.raises(TargetError, match=r"169\.254\.169\.254, a link-local"):
+    with pytest.raises(TargetError, match="resolves to a link-local address") as refused:
         check_target("https://hooks.example.com/x", PRODUCTION, resolves_to("169.254.169.254"))
+    assert "169.254" not in str(refused.value)  # the form is no window on the inside's DNS
 
 
 def test_one_inside_address_among_public_ones_is_enough_to_refuse() -> None:
-    with pytest.raises(TargetError, match=r"10\.0\.0\.7"):
+    with pytest.raises(TargetError, match="a private or reserved address"):
         check_target("https://hooks.example.com/", PRODUCTION, resolves_to(PUBLIC, "10.0.0.7"))
 
 

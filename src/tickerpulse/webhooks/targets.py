@@ -10,9 +10,11 @@ written inside IPv6 (IPv4-mapped, 6to4, NAT64, Teredo). Numeric spellings such
 as ``2130706433`` or ``0x7f.1`` are caught because the check runs on what the
 resolver returns.
 
-The check runs when the URL is saved and again at each delivery, and the
-delivery connects to the very address that passed (no second lookup a
-rebinding DNS server could answer differently) without following redirects.
+The refusal names the kind of address, never the address itself, so the form
+cannot be used to read the internal DNS. The check runs when the URL is saved
+and again at each delivery, and the delivery connects to the very address
+that passed (no second lookup a rebinding DNS server could answer
+differently) without following redirects.
 Tests and the demo may allow private and plain-HTTP targets with
 ``WEBHOOK_ALLOW_PRIVATE`` (refused outside demo mode at start-up).
 """
@@ -171,9 +173,9 @@ def check_target(url: str, policy: TargetPolicy, resolver: Resolver = system_res
             raise TargetError(f"The host {host} resolved to an unusable address.") from None
     if not policy.allow_private:
         for address in parsed:
-            if why := forbidden(address):
+            if why := forbidden(address):  # which address is not said: no map of the inside
                 raise TargetError(
-                    f"The host {host} resolves to {address}, {why}: webhooks go to public"
+                    f"The host {host} resolves to {why.split(' (')[0]}: webhooks go to public"
                     " internet addresses only."
                 )
     return Target(
