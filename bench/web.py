@@ -29,6 +29,7 @@ PAGES = {
     "asset": "/asset/crypto:BTC",
     "news 24 h": "/news?period=24h",
     "compare": "/compare?assets=BTC,ETH,AAPL,NVDA",
+    "methodology": "/methodology",
 }
 REQUESTS = 300
 CONCURRENCY = 50
