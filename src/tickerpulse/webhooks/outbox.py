@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -155,7 +155,7 @@ def alerts_body(
         "type": delivery_type,
         "created": sent_for.isoformat().replace("+00:00", "Z"),
         "window": window,
-        "alerts": [a.__dict__ for a in alerts],
+        "alerts": [asdict(a) for a in alerts],
         "alerts_url": alerts_url,
     }
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
