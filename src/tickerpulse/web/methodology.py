@@ -181,13 +181,19 @@ def source_volumes(session: Session, *, since: datetime, until: datetime) -> lis
             .group_by(d.source)
         ).all()
     )
+    per_asset = (  # grouped twice rather than count(DISTINCT), which sorts every row
+        select(m.source, m.asset_id, func.sum(m.mentions).label("mentions"))
+        .where(m.window_start >= since, m.window_start <= until)
+        .where(m.source != "all", m.source_class != "all")
+        .group_by(m.source, m.asset_id)
+        .subquery()
+    )
     mentions = {
         source: (int(count or 0), int(assets))
         for source, count, assets in session.execute(
-            select(m.source, func.sum(m.mentions), func.count(m.asset_id.distinct()))
-            .where(m.window_start >= since, m.window_start <= until)
-            .where(m.source != "all", m.source_class != "all")
-            .group_by(m.source)
+            select(per_asset.c.source, func.sum(per_asset.c.mentions), func.count()).group_by(
+                per_asset.c.source
+            )
         )
     }
     rows = [
