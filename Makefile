@@ -97,8 +97,9 @@ browser:
 test-browser: setup browser
 	$(BIN)/pytest -m browser
 
-# Every main page for every reader (docs/screenshots-raw, git-ignored); the README's
-# four (1000 px wide, Premium) are copied to docs/screenshots and shrunk with pngquant.
+# Every main page for every reader, light and dark (prefers-color-scheme), desktop and phone
+# (docs/screenshots-raw, git-ignored); the README's (1000 px wide, Premium, a few also dark)
+# are copied to docs/screenshots and shrunk with pngquant.
 screenshots: setup browser
 	rm -rf docs/screenshots-raw
 	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots-raw $(BIN)/pytest -m browser tests/e2e/test_browser_tiers.py

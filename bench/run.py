@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from bench.analytics import analytics_section
+from bench.figures import write_figures
 from bench.pipeline import compare, quality, simulated_lines
 from bench.report import DOC, machine_line, write_section
 from bench.scaling import Point, run_point, scaling_svg
@@ -248,6 +249,8 @@ def main() -> None:
         from bench.sentiment_eval import sentiment_section
 
         write_section("sentiment", sentiment_section())
+    if args.only in (None, "tagging", "sentiment"):
+        write_figures()  # the methodology page's figures follow the sections just written
     if args.only in (None, "web"):
         write_section("web", web_section())
     if args.only in (None, "platform"):

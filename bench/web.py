@@ -36,6 +36,7 @@ PAGES = {
     "search suggest": "/search/suggest?q=nvid",
     "trending CSV": "/export/trending.csv?period=7d&sort=mentions&dir=asc",
     "asset CSV": "/export/asset/crypto:BTC/windows.csv?range=all",
+    "methodology": "/methodology",
 }
 REQUESTS = 300
 CONCURRENCY = 50

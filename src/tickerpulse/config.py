@@ -233,6 +233,18 @@ class Settings(BaseSettings):
         default=None,
         description="Cookies only over HTTPS, with the __Host- prefix; default: on unless demo.",
     )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description=(
+            "Let alert webhooks reach loopback and private addresses over plain HTTP: for"
+            " tests and the demo only (the web server refuses it outside demo mode)."
+        ),
+    )
+    webhook_send_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How often the web server sends due alert webhooks (0: it does not).",
+    )
     smtp_url: SecretStr | None = Field(
         default=None,
         description="smtp://user:pass@host:port (smtps:// TLS); unset: e-mail stays in the outbox.",

@@ -112,7 +112,16 @@ PAGES = (
         shows=_by_tier(f"Alerts {PREMIUM_GATE}", "Latest alerts", "premium"),
         hides=_by_tier("Latest alerts", PREMIUM_GATE, "premium"),
     ),
+    MainPage(
+        "webhook", "/alerts/webhook",
+        shows=_by_tier(f"Alerts by webhook {PREMIUM_GATE}", "Checking a delivery", "premium"),
+        hides=_by_tier("Checking a delivery", PREMIUM_GATE, "premium"),
+    ),
     MainPage("pricing", "/pricing", shows=dict.fromkeys(READERS, "Plans"), hides={}),
+    MainPage(
+        "methodology", "/methodology",
+        shows=dict.fromkeys(READERS, "Relation statistics: what they mean"), hides={},
+    ),
     MainPage(
         "account", "/account",
         shows=_by_tier(SIGN_IN, "Your account", "free"),
@@ -140,7 +149,8 @@ AV_ARTICLES = (
 """Alpha Vantage articles (our label, outlet, Alpha Vantage's published score)."""
 
 README_READER = "premium"
-README_PAGES = {"trending": 1300, "asset": 1600, "news": 2400, "predictions": 1000}
+README_PAGES = {"trending": 1300, "asset": 1600, "news": 2400, "predictions": 1000,
+                "methodology": 1500, "webhook": 1100}  # fmt: skip
 """The README's screenshots and how much of each page they show, in px from the top
 (``make screenshots`` copies them to docs/screenshots)."""
 
@@ -352,3 +362,62 @@ def test_main_pages_fit_a_phone_without_sideways_scrolling(
     context.close()
     assert not wide, f"pages wider than the phone (px): {wide}"
     assert heights and max(heights) < 160, f"verdict cells squeezed into tall rows: {heights}"
+
+
+DARK_PAGES = ("trending", "asset", "news", "compare", "predictions", "live", "watchlist", "alerts",
+              "webhook", "pricing", "methodology", "account")  # fmt: skip
+DARK_README = {"trending": 1300, "asset": 1600}
+
+
+def _luminance_of(page: Page, script: str) -> float:
+    return a11y.relative_luminance(a11y.parse_css_colour(page.evaluate(script)))
+
+
+@pytest.mark.parametrize("reader", ["anonymous", "premium"])
+def test_the_dark_scheme_passes_the_same_contrast_checks_with_dark_charts(
+    browser: Browser, site: str, shots: Path, reader: str
+) -> None:
+    """prefers-color-scheme: dark turns pages and Plotly charts dark, text still ≥ 4.5:1."""
+    context = reader_context(
+        browser, site, reader, viewport={"width": 1000, "height": 800}, color_scheme="dark"
+    )
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    for main in (p for p in PAGES if p.name in DARK_PAGES and reader in p.shows):
+        open_page(page, site + main.path)
+        (shots / f"dark-{reader}").mkdir(exist_ok=True)
+        page.screenshot(path=shots / f"dark-{reader}" / f"{main.name}.png", full_page=True)
+        if reader == README_READER and main.name in DARK_README:
+            save_readme_shot(
+                page, shots / "readme" / f"{main.name}-dark.png", DARK_README[main.name]
+            )
+        body = _luminance_of(page, "getComputedStyle(document.body).backgroundColor")
+        if body > 0.05:
+            found.setdefault(main.name, []).append(f"page background not dark ({body:.2f})")
+        if page.locator(".chart .main-svg").count():
+            paper = _luminance_of(
+                page, "getComputedStyle(document.querySelector('.chart .main-svg')).backgroundColor"
+            )
+            if paper > 0.05:
+                found.setdefault(main.name, []).append(f"chart paper not dark ({paper:.2f})")
+        found.setdefault(main.name, []).extend(a11y.problems(page))
+    context.close()
+    found = {name: sorted(set(p)) for name, p in found.items() if p}
+    assert not found, found
+
+
+def test_main_pages_in_the_dark_scheme_on_a_phone(browser: Browser, site: str, shots: Path) -> None:
+    context = browser.new_context(
+        viewport=MOBILE, is_mobile=True, has_touch=True, color_scheme="dark"
+    )
+    sign_in(context.new_page(), site, "premium@example.com", PASSWORD)
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    for main in (p for p in PAGES if p.name in ("trending", "asset", "alerts", "methodology")):
+        open_page(page, site + main.path)
+        (shots / "mobile-dark").mkdir(exist_ok=True)
+        page.screenshot(path=shots / "mobile-dark" / f"{main.name}.png", full_page=True)
+        if problems := a11y.problems(page):
+            found[main.name] = sorted(set(problems))
+    context.close()
+    assert not found, found

@@ -102,6 +102,7 @@ def test_each_kind_fires_on_the_seeded_window_and_only_premium_users_get_it(
     counts = deliver(seeded, LATEST)
     assert counts == {
         "alert_rules": 5, "alert_rules_invalid": 0, "alert_events": 3, "alert_emails": 1,
+        "alert_webhooks": 0,
     }  # fmt: skip
     assert [(rule, window) for rule, window, _ in events(seeded)] == [(r, LATEST) for r in fired]
     messages = [m for *_, m in events(seeded)]
@@ -158,6 +159,7 @@ def test_an_older_window_gets_events_but_no_email_and_unknown_kinds_are_counted(
 def test_no_rules_or_no_marts_deliver_nothing(engine: Engine) -> None:
     assert deliver(engine, LATEST) == {
         "alert_rules": 0, "alert_rules_invalid": 0, "alert_events": 0, "alert_emails": 0,
+        "alert_webhooks": 0,
     }  # fmt: skip
     premium = add_user(engine, "premium@example.com", tier="premium")
     add_rule(engine, premium, "crypto:BTC", "mention_spike", 1.0)

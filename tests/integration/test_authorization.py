@@ -32,6 +32,7 @@ MATRIX = {
     "/export/news-coverage.csv": (GATED, GATED, OK, OK, OK),
     "/export/predictions.csv": (GATED, GATED, GATED, OK, OK),
     "/export/watchlist.csv": (GATED, GATED, GATED, OK, OK),
+    "/methodology": (OK, OK, OK, OK, OK),
     "/posts": (OK, OK, OK, OK, OK),
     "/news": (GATED, GATED, OK, OK, OK),
     "/compare?assets=BTC,TSLA": (GATED, GATED, OK, OK, OK),

@@ -81,9 +81,9 @@ def test_http_in_platform_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_unit_on_no_layer_is_refused(tmp_path: Path) -> None:
-    root = _tree(tmp_path, {**CLEAN, "extras/__init__.py": "from tickerpulse import config\n"})
+    root = _tree(tmp_path, {**CLEAN, "gadgets/__init__.py": "from tickerpulse import config\n"})
     assert layer_violations(root) == [
-        f"{root / 'extras' / '__init__.py'}: unit 'extras' is on no layer (add it to LAYERS)"
+        f"{root / 'gadgets' / '__init__.py'}: unit 'gadgets' is on no layer (add it to LAYERS)"
     ]
 
 

@@ -251,3 +251,46 @@ class AlertEvent(Base):
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AlertWebhook(Base):
+    """A user's webhook endpoint for alerts and the nonce their signing secret derives from.
+
+    The secret itself is never stored (see :mod:`tickerpulse.platform.webhooks.signing`).
+    """
+
+    __tablename__ = "alert_webhook"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.user_id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    secret_nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WebhookDelivery(Base):
+    """One webhook POST to make: written with the alerts, sent and retried by the sender.
+
+    ``event_key`` makes a window's delivery once per user however often the cycle
+    re-runs; ``attempts``, ``last_status`` and a short ``last_error`` record what
+    happened; ``delivered_at`` or ``gave_up_at`` closes it.
+    """
+
+    __tablename__ = "webhook_delivery"
+
+    delivery_id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("app_user.user_id", ondelete="CASCADE"), index=True
+    )
+    event_key: Mapped[str] = mapped_column(String(120), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

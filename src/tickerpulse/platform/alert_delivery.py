@@ -6,7 +6,8 @@ evaluated. Events are keyed by rule and window and inserted with ``ON
 CONFLICT DO NOTHING``, so a re-run of the window stores nothing twice, and
 only events new in this run are e-mailed: one message per user, and only
 for the newest published window, so backfilling old windows fills the
-in-app history without flooding inboxes.
+in-app history without flooding inboxes. Users with a webhook endpoint are
+owed one delivery for the same new events (:mod:`tickerpulse.platform.webhooks`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from tickerpulse.platform import alerts, mail
 from tickerpulse.platform.accounts import reader_tier
 from tickerpulse.platform.alerts import AlertKind, AssetFigures, Rule, Trigger
 from tickerpulse.platform.tiers import DEFAULT_MATRIX, Feature, TierMatrix
+from tickerpulse.platform.webhooks.fired import queue_webhooks
 
 log = structlog.get_logger(__name__)
 
@@ -77,7 +79,8 @@ def deliver_window_alerts(
             user's when None, as after a cycle.
 
     Returns:
-        Counts: rules evaluated, rules skipped for an unknown kind, new events, e-mails queued.
+        Counts: rules evaluated, rules skipped for an unknown kind, new events, e-mails and
+        webhook deliveries queued.
     """
     with Session(engine) as session:
         rules, recipients, invalid = _entitled_rules(
@@ -85,18 +88,22 @@ def deliver_window_alerts(
         )
         counts = {"alert_rules": len(rules), "alert_rules_invalid": invalid}
         if not rules:
-            return {**counts, "alert_events": 0, "alert_emails": 0}
+            return {**counts, "alert_events": 0, "alert_emails": 0, "alert_webhooks": 0}
         figures = window_figures(
             session, window_start=window_start, asset_ids={r.asset_id for r in rules}
         )
         triggers = alerts.evaluate_rules(rules, figures)
         new = _store_events(session, window_start, triggers, now=now)
-        emails = 0
+        emails = hooks = 0
         newest = last_published(engine)
         if new and (newest is None or window_start >= newest):
             emails = _queue_emails(session, window_start, new, recipients, delivery, now=now)
+            hooks = queue_webhooks(
+                session, window_start, new, matrix=delivery.matrix,
+                alerts_url=f"{delivery.site_url.rstrip('/')}/alerts", now=now,
+            )  # fmt: skip
         session.commit()
-    counts |= {"alert_events": len(new), "alert_emails": emails}
+    counts |= {"alert_events": len(new), "alert_emails": emails, "alert_webhooks": hooks}
     report = log.info if new else log.debug  # quiet in the demo's hundreds of cycles
     report("alerts delivered", window=window_start.isoformat(), **counts)
     return counts

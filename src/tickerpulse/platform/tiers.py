@@ -54,6 +54,7 @@ class Feature(StrEnum):
     LIVE = "live"
     WATCHLISTS = "watchlists"
     ALERTS = "alerts"
+    ALERT_WEBHOOKS = "alert_webhooks"
     API = "api"
 
     @property
@@ -80,6 +81,7 @@ FEATURE_LABELS = {
     Feature.LIVE: "the live stream",
     Feature.WATCHLISTS: "watchlists",
     Feature.ALERTS: "alerts",
+    Feature.ALERT_WEBHOOKS: "alerts by webhook",
     Feature.API: "the REST API",
 }
 
@@ -108,6 +110,8 @@ FEATURE_PREVIEWS = {
     " sentiment, 6-hour return and a 7-day price line, in one glance.",
     Feature.ALERTS: 'Rules such as "BTC moves more than 3 %" or "TSLA\'s mentions triple",'
     " checked after every 6-hour window, on the site and by e-mail.",
+    Feature.ALERT_WEBHOOKS: "Your alerts as signed JSON posted to your own HTTPS endpoint"
+    " (a chat tool, a trading script), retried until it answers.",
     Feature.API: "The site's numbers as JSON over a REST API with your own keys.",
 }
 
@@ -124,6 +128,7 @@ DEFAULT_MATRIX: Mapping[Feature, Tier] = {
     Feature.LIVE: Tier.PREMIUM,
     Feature.WATCHLISTS: Tier.PREMIUM,
     Feature.ALERTS: Tier.PREMIUM,
+    Feature.ALERT_WEBHOOKS: Tier.PREMIUM,
     Feature.API: Tier.PREMIUM,
 }
 

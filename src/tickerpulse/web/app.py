@@ -34,6 +34,7 @@ from tickerpulse.platform.crypto import password_hasher, secret_key
 from tickerpulse.platform.mail import MailSender
 from tickerpulse.platform.tiers import Feature, Gate, Tier, TierMatrix
 from tickerpulse.platform.usage import UsageRecorder
+from tickerpulse.platform.webhooks.delivery import WebhookSender
 from tickerpulse.universe import load_universe
 from tickerpulse.web import formatting
 from tickerpulse.web.api import API_PREFIX, create_api
@@ -54,9 +55,11 @@ from tickerpulse.web.routes import (
     explore,
     health,
     live,
+    methodology,
     pages,
     posts,
     watchlist,
+    webhooks,
 )
 from tickerpulse.web.startup import DEMO_BANNER, check_startup
 from tickerpulse.web.usage import UsageMiddleware
@@ -65,7 +68,7 @@ from tickerpulse.web.viewcache import ViewCache
 HERE = Path(__file__).parent
 GZIP_MIN_BYTES = 1000
 ANONYMOUS = Viewer(user=None, tier=Tier.FREE)
-CACHED_PAGES = ("/", "/asset", "/news", "/compare")
+CACHED_PAGES = ("/", "/asset", "/news", "/compare", "/methodology")
 NOTICES = {
     "verified": "Your e-mail is confirmed. Sign in to continue.",
     "signed_out": "You are signed out.",
@@ -134,17 +137,20 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     usage = UsageRecorder(engine)
     live_hub = LiveHub(conninfo_of(engine))
     mail_sender = MailSender(make_sessionmaker(engine), settings)
+    webhook_sender = WebhookSender(make_sessionmaker(engine), settings, secret_key(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         usage.start()
         mail_sender.start()
+        webhook_sender.start()
         try:
             yield
         finally:
             try:
                 await live_hub.stop()
             finally:
+                webhook_sender.stop()
                 mail_sender.stop()
                 usage.stop()  # writes the counts still waiting
 
@@ -201,8 +207,10 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     install_outage_handler(app)
-    routers = (pages, explore, live, account, billing, posts, health, admin, watchlist, alerts)
-    for router in routers:
+    for router in (
+        pages, explore, live, account, billing, posts, health, admin, watchlist, alerts,
+        methodology, webhooks,
+    ):  # fmt: skip
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
     app.state.views = ViewCache(app.state.sessionmaker, settings.page_cache_seconds)

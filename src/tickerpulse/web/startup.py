@@ -43,6 +43,11 @@ def settings_problems(settings: Settings) -> list[str]:
             "SECRET_KEY is not set: give every web process the same long random value"
             " (e.g. `python -c 'import secrets; print(secrets.token_hex(32))'`)."
         )
+    if settings.webhook_allow_private:
+        problems.append(
+            "WEBHOOK_ALLOW_PRIVATE=1 lets users point alert webhooks at this network's own"
+            " services (server-side request forgery): it is for tests and the demo only."
+        )
     if settings.payments == "sandbox":
         problems.append(
             "PAYMENT_PROVIDER=sandbox is a fake checkout anyone could use to get a paid plan:"

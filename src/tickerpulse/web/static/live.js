@@ -9,7 +9,8 @@ window.addEventListener("DOMContentLoaded", function () {
   const minute = (iso) => iso.slice(0, 16).replace("T", " ");
   symbols.forEach(function (s, i) {
     const div = "live-" + (i + 1) + "-chart";
-    const fig = JSON.parse(document.getElementById("live-" + (i + 1) + "-figure").textContent);
+    const fig = window.tickerpulseTheme(
+      JSON.parse(document.getElementById("live-" + (i + 1) + "-figure").textContent));
     series[s] = {div: div, trace: fig.data[0], layout: fig.layout};
   });
   function load(shot) {
