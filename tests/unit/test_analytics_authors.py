@@ -19,7 +19,9 @@ def test_stance_needs_a_clear_lean() -> None:
     assert stance(None) == 0
 
 
-def test_a_call_is_judged_by_the_sign_of_the_return_and_a_flat_or_missing_one_judges_nothing() -> None:
+def test_a_call_is_judged_by_the_sign_of_the_return_and_a_flat_or_missing_one_judges_nothing() -> (
+    None
+):
     assert judge(1, 0.02) is True
     assert judge(-1, 0.02) is False
     assert judge(-1, -0.001) is True
@@ -42,16 +44,46 @@ def test_record_has_a_wilson_interval_and_needs_the_minimum_sample() -> None:
 
 def test_author_calls_leave_out_news_anonymous_and_spam_but_count_flagged_posts() -> None:
     documents = [
-        {"doc_id": "r:1", "kind": "post", "source": "reddit", "author_hash": "a", "engagement": 5,
-         "sentiment_flags": None},
-        {"doc_id": "r:2", "kind": "post", "source": "reddit", "author_hash": "a", "engagement": 3,
-         "sentiment_flags": None},
-        {"doc_id": "r:3", "kind": "post", "source": "reddit", "author_hash": "b", "engagement": 1,
-         "sentiment_flags": "spam"},
-        {"doc_id": "n:1", "kind": "news", "source": "news", "author_hash": "c", "engagement": 0,
-         "sentiment_flags": None},
-        {"doc_id": "x:1", "kind": "post", "source": "x", "author_hash": None, "engagement": 9,
-         "sentiment_flags": None},
+        {
+            "doc_id": "r:1",
+            "kind": "post",
+            "source": "reddit",
+            "author_hash": "a",
+            "engagement": 5,
+            "sentiment_flags": None,
+        },
+        {
+            "doc_id": "r:2",
+            "kind": "post",
+            "source": "reddit",
+            "author_hash": "a",
+            "engagement": 3,
+            "sentiment_flags": None,
+        },
+        {
+            "doc_id": "r:3",
+            "kind": "post",
+            "source": "reddit",
+            "author_hash": "b",
+            "engagement": 1,
+            "sentiment_flags": "spam",
+        },
+        {
+            "doc_id": "n:1",
+            "kind": "news",
+            "source": "news",
+            "author_hash": "c",
+            "engagement": 0,
+            "sentiment_flags": None,
+        },
+        {
+            "doc_id": "x:1",
+            "kind": "post",
+            "source": "x",
+            "author_hash": None,
+            "engagement": 9,
+            "sentiment_flags": None,
+        },
     ]
     mentions = [
         {"doc_id": "r:1", "asset_id": "crypto:BTC", "sentiment_score": 0.6},

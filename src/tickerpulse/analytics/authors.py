@@ -1,4 +1,4 @@
-"""Authors' calls and their out-of-sample record: what a social author said, judged by what came next.
+"""Authors' calls and their out-of-sample record: what an author said, judged by what came next.
 
 An author's **call** on an asset in window ``t`` is the mean sentiment of their
 mentions of it in that window: bullish at :data:`STANCE_MIN` or above, bearish
@@ -108,13 +108,13 @@ def author_calls(
     scores: dict[tuple[str, str], list[float]] = {}
     per_asset: dict[tuple[str, str], dict[str, Any]] = {}
     for mention in mentions:
-        doc = authored.get(mention["doc_id"])
-        if doc is None or "spam" in (doc.get("sentiment_flags") or ""):
+        post = authored.get(mention["doc_id"])
+        if post is None or "spam" in (post.get("sentiment_flags") or ""):
             continue
-        key = (doc["author_hash"], mention["asset_id"])
-        row = per_asset.setdefault(key, _row(key[0], key[1], doc["source"]))
+        key = (post["author_hash"], mention["asset_id"])
+        row = per_asset.setdefault(key, _row(key[0], key[1], post["source"]))
         row["posts"] += 1
-        row["reach"] += int(doc.get("engagement") or 0)
+        row["reach"] += int(post.get("engagement") or 0)
         if mention.get("sentiment_score") is not None:
             scores.setdefault(key, []).append(float(mention["sentiment_score"]))
     for key, row in per_asset.items():

@@ -16,6 +16,7 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
+from tickerpulse.db.insight_marts import publish_insights
 from tickerpulse.db.models import (
     Asset,
     Base,
@@ -81,6 +82,9 @@ def publish_window(
     with engine.begin() as conn:
         for model, rows in marts:
             _replace(conn, _table(model), window_start, rows)
+        counts |= publish_insights(
+            conn, window_start, aggregates.window_documents, aggregates.document_assets
+        )
         mark_finished(conn, window_start, STAGE, status="ok", counts=counts)
     return counts
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from tickerpulse.config import Settings
-from tickerpulse.web import api_keys, queries, views
+from tickerpulse.web import api_keys, insight_api, queries, views
 from tickerpulse.web.accounts import reader_tier
 from tickerpulse.web.api_schema import document_schema
 from tickerpulse.web.auth import Viewer, ViewerDep, remembered, utcnow
@@ -288,6 +288,8 @@ def create_api(parent: FastAPI) -> FastAPI:
         if view.model is not None:
             record = ModelRecord.model_validate(view.model, from_attributes=True)
         return PredictionsOut(model=record, calls=view.calls)
+
+    insight_api.install(api, api_viewer)
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:

@@ -46,6 +46,7 @@ from tickerpulse.web.routes import (
     alerts,
     billing,
     health,
+    insights,
     live,
     pages,
     posts,
@@ -59,7 +60,7 @@ from tickerpulse.web.viewcache import ViewCache
 HERE = Path(__file__).parent
 GZIP_MIN_BYTES = 1000
 ANONYMOUS = Viewer(user=None, tier=Tier.FREE)
-CACHED_PAGES = ("/", "/asset", "/news", "/compare")
+CACHED_PAGES = ("/", "/asset", "/news", "/compare", "/movers", "/overview")
 NOTICES = {
     "verified": "Your e-mail is confirmed. Sign in to continue.",
     "signed_out": "You are signed out.",
@@ -193,7 +194,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
         app.add_exception_handler(status, http_error)
     app.add_exception_handler(Gate, gated)
     install_outage_handler(app)
-    for router in (pages, live, account, billing, posts, health, admin, watchlist, alerts):
+    routers = (pages, insights, live, account, billing, posts, health, admin, watchlist, alerts)
+    for router in routers:
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))
     app.state.views = ViewCache(app.state.sessionmaker, settings.page_cache_seconds)

@@ -50,6 +50,8 @@ class Feature(StrEnum):
     WATCHLISTS = "watchlists"
     ALERTS = "alerts"
     API = "api"
+    MOVERS_ALL = "movers_all"
+    AUTHORS = "authors"
 
     @property
     def label(self) -> str:
@@ -73,6 +75,8 @@ FEATURE_LABELS = {
     Feature.WATCHLISTS: "watchlists",
     Feature.ALERTS: "alerts",
     Feature.API: "the REST API",
+    Feature.MOVERS_ALL: "every mover with live windows",
+    Feature.AUTHORS: "authors' track records",
 }
 
 FEATURE_PREVIEWS = {
@@ -95,6 +99,11 @@ FEATURE_PREVIEWS = {
     Feature.ALERTS: 'Rules such as "BTC moves more than 3 %" or "TSLA\'s mentions triple",'
     " checked after every 6-hour window, on the site and by e-mail.",
     Feature.API: "The site's numbers as JSON over a REST API with your own keys.",
+    Feature.MOVERS_ALL: "Every asset whose mentions or sentiment broke from its own last 7 days,"
+    " as soon as a window is published, instead of the top 10 a day later.",
+    Feature.AUTHORS: "Who talks most about each asset and how far they reach, and each"
+    " author's honest record: how often their bullish or bearish calls matched the next"
+    " 6-hour window's price move, with a confidence interval.",
 }
 
 DEFAULT_MATRIX: Mapping[Feature, Tier] = {
@@ -108,9 +117,12 @@ DEFAULT_MATRIX: Mapping[Feature, Tier] = {
     Feature.WATCHLISTS: Tier.PREMIUM,
     Feature.ALERTS: Tier.PREMIUM,
     Feature.API: Tier.PREMIUM,
+    Feature.MOVERS_ALL: Tier.PRO,
+    Feature.AUTHORS: Tier.PREMIUM,
 }
 
 FREE_TRENDING_ROWS = 20
+FREE_MOVERS_ROWS = 10
 FREE_DELAY = timedelta(hours=24)
 FREE_SENTIMENT_HISTORY = timedelta(days=7)
 
@@ -184,6 +196,16 @@ class Access:
     def trending_rows(self) -> int | None:
         """Most trending rows the reader sees (None: the page's own limit)."""
         return None if self.allows(Feature.TRENDING_LIVE) else FREE_TRENDING_ROWS
+
+    @property
+    def movers_rows(self) -> int | None:
+        """Most movers the reader sees (None: every one)."""
+        return None if self.allows(Feature.MOVERS_ALL) else FREE_MOVERS_ROWS
+
+    @property
+    def movers_delay(self) -> timedelta:
+        """How far behind the newest window the reader's movers and overview are."""
+        return timedelta(0) if self.allows(Feature.MOVERS_ALL) else FREE_DELAY
 
     @property
     def daily_sentiment_only(self) -> bool:
