@@ -143,3 +143,14 @@ def test_the_pages_say_so_before_the_first_cycle(empty_site: TestClient) -> None
         page = empty_site.get(path, headers=HTML)
         assert page.status_code == 200 and "No cycle has been published yet" in page.text
     assert "No author has" in empty_site.get("/authors", headers=HTML).text
+
+
+def test_the_pricing_page_lists_movers_overview_and_authors_by_plan(world: Engine) -> None:
+    with reader(world, "anonymous") as client:
+        page = unescape(client.get("/pricing", headers=HTML).text)
+    plans = {m.group(1): m.group(2) for m in re.finditer(
+        r'<h2 id="plan-(\w+)">.*?<ul>(.*?)</ul>', page, re.S)}  # fmt: skip
+    assert "Top 10 movers and the market overview, 24 h delayed" in plans["free"]
+    assert "Every mover with live windows" in plans["pro"]
+    assert "Authors' track records" not in plans["pro"]
+    assert "Authors' track records" in plans["premium"]

@@ -69,6 +69,7 @@ def install(api: FastAPI, api_viewer: Callable[..., Any]) -> None:
         asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
     ) -> MoversOut:
         """Mention z-score and change, sentiment change and share of voice per asset."""
+        asset_class = asset_class if asset_class in insight_views.ASSET_CLASSES else None
         view = await cache.get(
             ("api_movers", sort, asset_class),
             lambda s: insight_views.movers_view(s, sort=sort, asset_class=asset_class),

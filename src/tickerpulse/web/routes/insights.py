@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from tickerpulse.web import insight_views
 from tickerpulse.web.auth import AccessDep, require
 from tickerpulse.web.deps import TemplatesDep, ViewsDep
+from tickerpulse.web.insight_queries import MOVER_SORTS
 from tickerpulse.web.tiers import Feature
 
 router = APIRouter()
@@ -31,6 +32,9 @@ async def movers_page(
     asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
 ) -> Response:
     """Assets whose mentions or sentiment broke most from their own last 7 days."""
+    # Keys from known values only, so odd query strings cannot fill the cache.
+    sort = sort if sort in MOVER_SORTS else None
+    asset_class = asset_class if asset_class in insight_views.ASSET_CLASSES else None
     view = await cache.get(
         ("movers", sort, asset_class, access.tier),
         lambda s: insight_views.movers_view(s, sort=sort, asset_class=asset_class, access=access),
