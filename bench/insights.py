@@ -42,6 +42,7 @@ REQUESTS = 1000
 START_TIMEOUT_S = 180.0
 """Importing the app takes long on a busy shared machine."""
 ROUTES = {
+    "trending, for reference (Premium session)": ("/", "cookie"),
     "movers (Premium session)": ("/movers", "cookie"),
     "movers by sentiment change, crypto": ("/movers?sort=sentiment_change&class=crypto", "cookie"),
     "overview (Premium session)": ("/overview", "cookie"),

@@ -61,6 +61,9 @@ def test_movers_sort_by_sentiment_change_and_filter_by_class(world: Engine) -> N
         by_tone = body_rows(client.get("/movers?sort=sentiment_change", headers=HTML).text)
         crypto = body_rows(client.get("/movers?class=crypto", headers=HTML).text)
         odd = client.get("/movers?sort=<script>&class=nope", headers=HTML)
+    with reader(world, "free") as client:
+        capped = body_rows(client.get("/movers?show=all", headers=HTML).text)
+    assert len(capped) == 10
     assert "crypto:BTC" in by_tone[0]
     assert len(crypto) == 4 and all("crypto:" in r for r in crypto)
     assert odd.status_code == 200 and "<script>" not in odd.text.split("<main", 1)[1]

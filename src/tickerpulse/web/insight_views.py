@@ -8,7 +8,7 @@ by the route.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import cast
 
@@ -28,10 +28,12 @@ from tickerpulse.web.insight_records import (
 )
 from tickerpulse.web.records import AssetOverview
 from tickerpulse.web.tiers import FULL_ACCESS, Access
-from tickerpulse.web.treemap import legend, treemap_svg
+from tickerpulse.web.treemap import MAX_TILES_PER_CLASS, drawn_tiles, legend, treemap_svg
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
 AUTHOR_PERIOD = timedelta(days=30)
+MOVERS_SHOWN = 50
+"""Movers a page lists unless the reader asks for every one (rendering 500 rows is slow)."""
 METHOD = {
     "lookback": Z_LOOKBACK,
     "min_history": MIN_HISTORY,
@@ -60,9 +62,15 @@ class MoversView:
     rows: list[MoverRow] = field(default_factory=list)
     row_cap: int | None = None
     delayed: bool = False
+    show_all: bool = False
     sorts: dict[str, str] = field(default_factory=lambda: MOVER_SORTS)
     classes: tuple[str, ...] = ASSET_CLASSES
     method: dict[str, float] = field(default_factory=lambda: dict(METHOD))
+
+    @property
+    def more(self) -> bool:
+        """Whether the page lists its first rows only and the reader may ask for every one."""
+        return self.row_cap is None and not self.show_all and len(self.rows) >= MOVERS_SHOWN
 
 
 def movers_view(
@@ -71,6 +79,7 @@ def movers_view(
     sort: str | None = None,
     asset_class: str | None = None,
     access: Access = FULL_ACCESS,
+    show_all: bool = True,
 ) -> MoversView:
     """Gather the movers page for the newest window the reader may see.
 
@@ -79,6 +88,8 @@ def movers_view(
         sort: One of :data:`MOVER_SORTS` (anything else: mention z-score).
         asset_class: One of :data:`ASSET_CLASSES` (anything else: all).
         access: The reader's access (Free: the top 10, a day behind).
+        show_all: Every mover (the API) instead of the first :data:`MOVERS_SHOWN` (a page);
+            never past the tier's cap.
 
     Returns:
         The view; ``window`` is None before the first publish.
@@ -87,19 +98,18 @@ def movers_view(
     klass = asset_class if asset_class in ASSET_CLASSES else None
     window = visible_window(session, access.movers_delay)
     cap = access.movers_rows
+    every = show_all and cap is None
     base = MoversView(
         window=window, sort=chosen, asset_class=klass, row_cap=cap,
-        delayed=bool(access.movers_delay),
+        delayed=bool(access.movers_delay), show_all=every,
     )  # fmt: skip
     if window is None:
         return base
     rows = insight_queries.movers(
-        session, window_start=window, sort=cast(MoverSort, chosen), asset_class=klass, limit=cap
-    )
-    return MoversView(
-        window=window, sort=chosen, asset_class=klass, rows=rows, row_cap=cap,
-        delayed=bool(access.movers_delay),
+        session, window_start=window, sort=cast(MoverSort, chosen), asset_class=klass,
+        limit=cap or (None if every else MOVERS_SHOWN),
     )  # fmt: skip
+    return replace(base, rows=rows)
 
 
 @dataclass(frozen=True)
@@ -108,9 +118,13 @@ class OverviewView:
 
     window: datetime | None
     tiles: list[OverviewTile] = field(default_factory=list)
+    """Every mentioned asset (the API's answer)."""
+    drawn: list[OverviewTile] = field(default_factory=list)
+    """The tiles on the map (the busiest per class), which the page's table lists too."""
     svg: Markup = field(default_factory=lambda: Markup(""))
     legend: list[tuple[str, str, str]] = field(default_factory=legend)
     delayed: bool = False
+    per_class: int = MAX_TILES_PER_CLASS
 
 
 def overview_view(session: Session, *, access: Access = FULL_ACCESS) -> OverviewView:
@@ -119,9 +133,11 @@ def overview_view(session: Session, *, access: Access = FULL_ACCESS) -> Overview
     if window is None:
         return OverviewView(window=None, delayed=bool(access.movers_delay))
     tiles = insight_queries.overview_tiles(session, window_start=window)
+    shown = drawn_tiles(tiles)
     return OverviewView(
-        window=window, tiles=tiles, svg=treemap_svg(tiles), delayed=bool(access.movers_delay)
-    )
+        window=window, tiles=tiles, drawn=shown, svg=treemap_svg(shown),
+        delayed=bool(access.movers_delay),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

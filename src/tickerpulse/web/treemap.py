@@ -148,6 +148,21 @@ def _tile(tile: OverviewTile, rect: Rect) -> str:
     )
 
 
+def drawn_tiles(tiles: Sequence[OverviewTile]) -> list[OverviewTile]:
+    """The tiles the map draws: mentioned ones, the busiest :data:`MAX_TILES_PER_CLASS` per class.
+
+    Returns:
+        Them busiest first.
+    """
+    kept: dict[str, int] = {}
+    out = []
+    for tile in sorted(tiles, key=lambda t: (-t.mentions, t.asset_id)):
+        if tile.mentions > 0 and kept.get(tile.asset_class, 0) < MAX_TILES_PER_CLASS:
+            kept[tile.asset_class] = kept.get(tile.asset_class, 0) + 1
+            out.append(tile)
+    return out
+
+
 def treemap_svg(tiles: Sequence[OverviewTile]) -> Markup:
     """The overview heatmap as an inline SVG element (empty markup without tiles).
 
@@ -159,13 +174,10 @@ def treemap_svg(tiles: Sequence[OverviewTile]) -> Markup:
         linked tiles.
     """
     by_class: dict[str, list[OverviewTile]] = {}
-    for tile in sorted(tiles, key=lambda t: (-t.mentions, t.asset_id)):
-        if tile.mentions > 0:
-            by_class.setdefault(tile.asset_class, []).append(tile)
+    for tile in drawn_tiles(tiles):
+        by_class.setdefault(tile.asset_class, []).append(tile)
     if not by_class:
         return Markup("")
-    for name in by_class:
-        by_class[name] = by_class[name][:MAX_TILES_PER_CLASS]
     classes = sorted(by_class, key=lambda c: -sum(t.mentions for t in by_class[c]))
     boxes = squarify(
         [sum(t.mentions for t in by_class[c]) for c in classes], Rect(0, 0, WIDTH, HEIGHT)

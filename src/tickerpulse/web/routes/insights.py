@@ -30,14 +30,21 @@ async def movers_page(
     access: AccessDep,
     sort: Annotated[str | None, Query(max_length=32)] = None,
     asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
+    show: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    """Assets whose mentions or sentiment broke most from their own last 7 days."""
+    """Assets whose mentions or sentiment broke most from their own last 7 days.
+
+    The first 50 are listed; ``show=all`` lists every one (Pro and up).
+    """
     # Keys from known values only, so odd query strings cannot fill the cache.
     sort = sort if sort in MOVER_SORTS else None
     asset_class = asset_class if asset_class in insight_views.ASSET_CLASSES else None
+    every = show == "all"
     view = await cache.get(
-        ("movers", sort, asset_class, access.tier),
-        lambda s: insight_views.movers_view(s, sort=sort, asset_class=asset_class, access=access),
+        ("movers", sort, asset_class, access.tier, every),
+        lambda s: insight_views.movers_view(
+            s, sort=sort, asset_class=asset_class, access=access, show_all=every
+        ),
     )
     return templates.TemplateResponse(request, "movers.html", {"view": view})
 
