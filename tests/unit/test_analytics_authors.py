@@ -102,3 +102,10 @@ def test_author_calls_leave_out_news_anonymous_and_spam_but_count_flagged_posts(
     assert rows[("a", "stock:AAPL")]["stance"] == -1
     assert rows[("a", ALL_ASSETS)]["posts"] == 2
     assert rows[("b", ALL_ASSETS)]["flagged_posts"] == 1
+
+
+def test_a_perfect_or_empty_record_keeps_its_interval_inside_0_and_1() -> None:
+    for hits in (0, 39):
+        judged = record(39, hits)
+        assert judged.ci_low is not None and judged.ci_high is not None
+        assert 0.0 <= judged.ci_low <= judged.ci_high <= 1.0

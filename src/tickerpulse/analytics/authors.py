@@ -74,7 +74,8 @@ def record(calls: int, hits: int) -> Record:
     if calls <= 0:
         return Record(0, 0, None, None, None)
     rate, low, high = wilson_interval(hits, calls)
-    return Record(calls, hits, rate, low, high)
+    # Rounding can put a bound a hair outside [0, 1] (a page would show "-0 %").
+    return Record(calls, hits, rate, max(0.0, low), min(1.0, high))
 
 
 def author_calls(
