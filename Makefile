@@ -87,10 +87,10 @@ test-browser: setup browser
 	$(BIN)/pytest -m browser
 
 # Every main page for every reader (docs/screenshots-raw, git-ignored); the README's
-# four (1000 px wide, Premium) are copied to docs/screenshots and shrunk with pngquant.
+# six (1000 px wide, Premium) are copied to docs/screenshots and shrunk with pngquant.
 screenshots: setup browser
 	rm -rf docs/screenshots-raw
-	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots-raw $(BIN)/pytest -m browser tests/e2e/test_browser_tiers.py
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots-raw $(BIN)/pytest -m browser tests/e2e/test_browser_tiers.py tests/e2e/test_browser_insights.py
 	mkdir -p docs/screenshots
 	cp docs/screenshots-raw/readme/*.png docs/screenshots/
 	@if command -v pngquant >/dev/null; then pngquant --force --skip-if-larger --strip --quality 70-95 --ext .png docs/screenshots/*.png; \

@@ -24,11 +24,13 @@ from tests.web_helpers import PASSWORD, add_user, platform_settings
 from tickerpulse.web.app import create_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext
+    from playwright.sync_api import Browser, BrowserContext, Page
 
 pytestmark = BROWSER_MARKS
 
 READERS = ("anonymous", "free", "pro", "premium")
+README_SHOTS = {"movers": 1150, "overview": 950}
+"""The README's pictures of these pages (Premium reader): the top, at most this many px."""
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +61,16 @@ def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
 
 
+def save_readme_shot(page: Page, shots: Path, name: str) -> None:
+    """The top of the page for the README (``make screenshots`` copies it to docs/screenshots)."""
+    (shots / "readme").mkdir(exist_ok=True)
+    height = min(page.evaluate("document.documentElement.scrollHeight"), README_SHOTS[name])
+    page.screenshot(
+        path=shots / "readme" / f"{name}.png", full_page=True,
+        clip={"x": 0, "y": 0, "width": 1000, "height": height},
+    )  # fmt: skip
+
+
 def context_for(browser: Browser, site: str, reader: str) -> BrowserContext:
     context = browser.new_context(viewport={"width": 1000, "height": 800})
     if reader != "anonymous":
@@ -85,6 +97,8 @@ def test_movers_and_overview_show_each_plan_its_share_and_pass_the_basics(
         expect(rows).to_have_count(12)
         expect(rows.first).to_contain_text("BTC")
     page.screenshot(path=shots / reader / "movers.png", full_page=True)
+    if reader == "premium":
+        save_readme_shot(page, shots, "movers")
     found["movers"] = a11y.problems(page) + a11y.keyboard_problems(page)
     page.get_by_label("Rank by").select_option("share_of_voice")
     page.get_by_role("button", name="Show").click()
@@ -94,6 +108,8 @@ def test_movers_and_overview_show_each_plan_its_share_and_pass_the_basics(
     expect(tiles).to_have_count(12)
     expect(page.get_by_text("bullish (≥ +0.50)")).to_be_visible()
     page.screenshot(path=shots / reader / "overview.png", full_page=True)
+    if reader == "premium":
+        save_readme_shot(page, shots, "overview")
     found["overview"] = a11y.problems(page) + a11y.keyboard_problems(page)
     context.close()
     assert not {k: v for k, v in found.items() if v}, found

@@ -32,7 +32,7 @@ from tickerpulse.web.treemap import MAX_TILES_PER_CLASS, drawn_tiles, legend, tr
 
 ASSET_CLASSES = ("stock", "etf", "crypto", "fx")
 AUTHOR_PERIOD = timedelta(days=30)
-MOVERS_SHOWN = 50
+MOVERS_SHOWN = 25
 """Movers a page lists unless the reader asks for every one (rendering 500 rows is slow)."""
 METHOD = {
     "lookback": Z_LOOKBACK,

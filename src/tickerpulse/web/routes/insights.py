@@ -34,7 +34,7 @@ async def movers_page(
 ) -> Response:
     """Assets whose mentions or sentiment broke most from their own last 7 days.
 
-    The first 50 are listed; ``show=all`` lists every one (Pro and up).
+    The first 25 are listed, as on trending; ``show=all`` lists every one (Pro and up).
     """
     # Keys from known values only, so odd query strings cannot fill the cache.
     sort = sort if sort in MOVER_SORTS else None
