@@ -1,4 +1,4 @@
-"""A small world published window by window through the real publish stage, for the insight pages.
+"""A small world published window by window as the publish stage does, for the insight pages.
 
 Twelve assets over :data:`N_WINDOWS` windows; every price alternates up and
 down each window, so a call judged against the *same* window's return and
@@ -21,8 +21,9 @@ from typing import Any
 import pyarrow as pa
 from sqlalchemy import Engine
 
-from tickerpulse.db.marts import publish_window, sync_assets
+from tickerpulse.db.marts import sync_assets
 from tickerpulse.db.state import mark_started
+from tickerpulse.jobs.insights import publish_window_with_insights
 from tickerpulse.jobs.window_data import WindowAggregates
 from tickerpulse.universe import load_universe
 
@@ -128,7 +129,7 @@ def window_aggregates(i: int) -> WindowAggregates:
 def publish(engine: Engine, i: int) -> None:
     """Publish window ``i`` as the cycle's publish stage does (started, then published)."""
     mark_started(engine, WINDOWS[i], "publish")
-    publish_window(engine, WINDOWS[i], window_aggregates(i))
+    publish_window_with_insights(engine, WINDOWS[i], window_aggregates(i))
 
 
 def publish_world(engine: Engine, windows: int = N_WINDOWS) -> None:

@@ -8,7 +8,7 @@ leaves the previous state intact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -16,7 +16,6 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from tickerpulse.db.insight_marts import publish_insights
 from tickerpulse.db.models import (
     Asset,
     Base,
@@ -37,12 +36,18 @@ TEXT_LIMIT = 1000  # characters of a document kept for the pages
 
 
 def publish_window(
-    engine: Engine, window_start: datetime, aggregates: WindowAggregates
+    engine: Engine,
+    window_start: datetime,
+    aggregates: WindowAggregates,
+    *,
+    extra: Callable[[Connection], Mapping[str, int]] | None = None,
 ) -> dict[str, int | str | None]:
     """Replace the marts of one window and mark the publish stage done, atomically.
 
     The ledger's counts name the sentiment model version of the window (``mixed``
     when its documents were scored by several), as the admin ledger shows.
+    ``extra`` runs in the same transaction once the window's marts are in (the
+    insight marts, :mod:`tickerpulse.jobs.insights`); its counts join the ledger's.
     """
     documents = [
         {
@@ -82,9 +87,8 @@ def publish_window(
     with engine.begin() as conn:
         for model, rows in marts:
             _replace(conn, _table(model), window_start, rows)
-        counts |= publish_insights(
-            conn, window_start, aggregates.window_documents, aggregates.document_assets
-        )
+        if extra is not None:
+            counts |= extra(conn)
         mark_finished(conn, window_start, STAGE, status="ok", counts=counts)
     return counts
 

@@ -1,10 +1,11 @@
 """Publishing the insight marts of one window: attention (movers) and authors' calls and records.
 
-Called by :func:`tickerpulse.db.marts.publish_window` inside the transaction
-that publishes the window, after its ``mart_asset_window`` and
-``mart_price_window`` rows are in, so a window's insights appear together
-with its marts and a re-run replaces them. The work is incremental: one
-window's attention from its 28 predecessors, the window's author calls, the
+:func:`publish_window_with_insights` runs :func:`publish_insights` inside the
+transaction of :func:`tickerpulse.db.marts.publish_window`, after the window's
+``mart_asset_window`` and ``mart_price_window`` rows are in, so a window's
+insights appear together with its marts and a re-run replaces them. (It
+lives here, not in ``db``, because it uses the analytics core.) The work is
+incremental: one window's attention from its 28 predecessors, the window's author calls, the
 calls of the window before judged by this window's returns (and this
 window's calls, when a backfill already published the next one), and the
 records of the authors those calls belong to.
@@ -19,12 +20,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from tickerpulse.analytics import authors
 from tickerpulse.analytics.attention import attention_arrays, share_of_voice
 from tickerpulse.analytics.signals import Z_LOOKBACK
+from tickerpulse.db.marts import publish_window
 from tickerpulse.db.models import (
     Asset,
     MartAssetWindow,
@@ -34,6 +36,21 @@ from tickerpulse.db.models import (
     MartPriceWindow,
 )
 from tickerpulse.domain import WINDOW
+from tickerpulse.jobs.window_data import WindowAggregates
+
+
+def publish_window_with_insights(
+    engine: Engine, window_start: datetime, aggregates: WindowAggregates
+) -> dict[str, int | str | None]:
+    """Publish a window's marts and its insight marts in one transaction (the publish stage)."""
+    return publish_window(
+        engine,
+        window_start,
+        aggregates,
+        extra=lambda conn: publish_insights(
+            conn, window_start, aggregates.window_documents, aggregates.document_assets
+        ),
+    )
 
 
 def publish_insights(
