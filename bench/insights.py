@@ -117,13 +117,15 @@ def seed(engine: Engine) -> SeedReport:
     with engine.begin() as conn:
         for statement in _SEED:
             conn.execute(text(statement), params if ":" in statement else {})
-    seconds = time.perf_counter() - started
+    return SeedReport(_counts(engine), time.perf_counter() - started)
+
+
+def _counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        rows = {
+        return {
             table: int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
             for table in ("mart_attention", "mart_author_call", "mart_author_record")
         }
-    return SeedReport(rows, seconds)
 
 
 def cold_views(engine: Engine) -> dict[str, float]:
@@ -167,7 +169,7 @@ def _measure(home: Path) -> tuple[SeedReport, dict[str, float], list[RouteLatenc
     runtime = open_runtime(settings)
     with runtime.engine.connect() as conn:
         seeded = conn.execute(text("SELECT count(*) FROM mart_author_record")).scalar_one()
-    report = seed(runtime.engine) if not seeded else SeedReport({}, 0.0)
+    report = seed(runtime.engine) if not seeded else SeedReport(_counts(runtime.engine), 0.0)
     print(report, flush=True)
     cold = cold_views(runtime.engine)
     print(cold, flush=True)
