@@ -102,7 +102,7 @@ test-browser: setup browser
 # are copied to docs/screenshots and shrunk with pngquant.
 screenshots: setup browser
 	rm -rf docs/screenshots-raw
-	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots-raw $(BIN)/pytest -m browser tests/e2e/test_browser_tiers.py
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots-raw $(BIN)/pytest -m browser tests/e2e/test_browser_tiers.py tests/e2e/test_browser_insights.py
 	mkdir -p docs/screenshots
 	cp docs/screenshots-raw/readme/*.png docs/screenshots/
 	@if command -v pngquant >/dev/null; then pngquant --force --skip-if-larger --strip --quality 70-95 --ext .png docs/screenshots/*.png; \

@@ -239,6 +239,7 @@ def main() -> None:
             "sentiment",
             "page_weight",
             "cli",
+            "insights",
         ],
         help="run one benchmark instead of all",
     )
@@ -271,6 +272,11 @@ def main() -> None:
         from bench.live_latency import measure as measure_live
 
         write_section("live", live_section(measure_live()))
+    if args.only in (None, "insights"):
+        from bench.insights import insights_section
+        from bench.insights import measure as measure_insights
+
+        write_section("insights", insights_section(*measure_insights()))
     if args.only in (None, "page_weight"):
         from bench.page_weight import measure as measure_weight
         from bench.page_weight import page_weight_section

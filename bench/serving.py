@@ -57,7 +57,10 @@ def serving(app: FastAPI, port: int | None = None, **options: Any) -> Iterator[s
 
 @contextmanager
 def serving_process(
-    env: dict[str, str], workers: int = 1, port: int | None = None
+    env: dict[str, str],
+    workers: int = 1,
+    port: int | None = None,
+    start_timeout_s: float = START_TIMEOUT_S,
 ) -> Iterator[str]:
     """Run the app in its own uvicorn process(es), built by ``app_from_env`` from ``env``.
 
@@ -65,7 +68,7 @@ def serving_process(
         The base URL, once ``/healthz`` answers.
 
     Raises:
-        RuntimeError: If the server does not answer within ``START_TIMEOUT_S``.
+        RuntimeError: If the server does not answer within ``start_timeout_s``.
     """
     port = port or free_port()
     command = [
@@ -76,7 +79,7 @@ def serving_process(
     server = subprocess.Popen(command, env={**os.environ, **env})
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
+        deadline = time.monotonic() + start_timeout_s
         while not _answers(base + "/healthz"):
             if time.monotonic() > deadline or server.poll() is not None:
                 raise RuntimeError(f"the web server did not start on port {port}")

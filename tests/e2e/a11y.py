@@ -138,7 +138,8 @@ _FACTS_JS = """
     if (el.tagName === "IMG") return !el.hasAttribute("alt");
     if (el.closest("[role=img][aria-label]")) return false;  // a chart's container names it
     const role = el.getAttribute("role");
-    return !(role === "img" && (el.getAttribute("aria-label") || el.querySelector("title")));
+    // role=group: an SVG of links (the overview's treemap) names itself and each link
+    return !((role === "img" || role === "group") && (el.getAttribute("aria-label") || el.querySelector("title")));
   }).map(path);
   const texts = [];
   for (const el of document.body.querySelectorAll("*")) {

@@ -29,6 +29,9 @@ MART_QUERIES = {
     "mart_document": "SELECT * FROM mart_document ORDER BY doc_id",
     "mart_document_asset": "SELECT * FROM mart_document_asset ORDER BY 1, 2",
     "mart_price_gap": "SELECT * FROM mart_price_gap ORDER BY 1, 2",
+    "mart_attention": "SELECT * FROM mart_attention ORDER BY 1, 2",
+    "mart_author_call": "SELECT * FROM mart_author_call ORDER BY 1, 2, 3",
+    "mart_author_record": "SELECT * FROM mart_author_record ORDER BY 1",
 }
 
 

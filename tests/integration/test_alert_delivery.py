@@ -204,3 +204,23 @@ def test_the_cycle_stores_events_and_one_email_per_window_and_a_forced_rerun_add
         report = run_cycle(ctx, window, force=True)
         assert report.stages["publish"]["counts"]["alert_events"] == 0
     assert events(engine) == stored and outbox(engine) == mails
+
+
+def test_a_sentiment_shift_rule_fires_with_the_movers_pages_number(engine: Engine) -> None:
+    from tests.integration.insight_world import LAST, publish_world
+    from tickerpulse.db.models import MartAttention
+
+    publish_world(engine)
+    user = add_user(engine, "shift@example.com", tier="premium")
+    add_rule(engine, user, "crypto:BTC", "sentiment_shift", 0.5)
+    add_rule(engine, user, "stock:AAPL", "sentiment_shift", 0.5)
+    assert deliver(engine, LAST)["alert_events"] == 1
+    ((_, window, message),) = events(engine)
+    with Session(engine) as session:
+        change = session.scalar(
+            select(MartAttention.sentiment_change).where(
+                MartAttention.window_start == LAST, MartAttention.asset_id == "crypto:BTC"
+            )
+        )
+    assert window == LAST and change is not None
+    assert f"{abs(change):.2f} down on its 7-day mean" in message

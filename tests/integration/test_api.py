@@ -92,7 +92,7 @@ def test_the_openapi_document_lists_every_route_with_its_errors(engine: Engine) 
         docs = client.get("/api/v1/docs")
     assert set(spec["paths"]) == {
         "/trending", "/assets/{asset_id}/windows", "/assets/{asset_id}/relation", "/news",
-        "/predictions", "/search",
+        "/predictions", "/search", "/movers", "/overview", "/authors", "/assets/{asset_id}/authors",
     }  # fmt: skip
     for path in spec["paths"].values():
         assert {"401", "403", "429"} <= set(path["get"]["responses"])

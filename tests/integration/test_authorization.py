@@ -41,6 +41,10 @@ MATRIX = {
     "/alerts": (GATED, GATED, GATED, OK, OK),
     "/live": (GATED, GATED, GATED, OK, OK),
     "/live/stream": (GATED, GATED, GATED, OK, OK),
+    "/movers": (OK, OK, OK, OK, OK),
+    "/overview": (OK, OK, OK, OK, OK),
+    "/authors": (GATED, GATED, GATED, OK, OK),
+    "/asset/crypto:BTC/authors": (GATED, GATED, GATED, OK, OK),
     "/account": (AUTH, OK, OK, OK, OK),
     "/account/export": (AUTH, OK, OK, OK, OK),
     "/staff/posts": (AUTH, GATED, GATED, GATED, OK),
@@ -55,6 +59,10 @@ MATRIX = {
     "/api/v1/assets/crypto:BTC/windows": (AUTH, GATED, GATED, OK, OK),
     "/api/v1/assets/crypto:BTC/relation": (AUTH, GATED, GATED, OK, OK),
     "/api/v1/search?q=btc": (AUTH, GATED, GATED, OK, OK),
+    "/api/v1/movers": (AUTH, GATED, GATED, OK, OK),
+    "/api/v1/overview": (AUTH, GATED, GATED, OK, OK),
+    "/api/v1/authors": (AUTH, GATED, GATED, OK, OK),
+    "/api/v1/assets/crypto:BTC/authors": (AUTH, GATED, GATED, OK, OK),
 }
 
 
@@ -159,6 +167,7 @@ def test_the_nav_links_every_part_and_a_gated_part_opens_a_preview_of_it(
     for role in ROLES:
         nav = clients[role].get("/", headers=HTML).text
         assert 'href="/live"' in nav and 'href="/predictions"' in nav
+        assert 'href="/movers"' in nav and 'href="/overview"' in nav and 'href="/authors"' in nav
         assert ('href="/watchlist"' in nav) == (role != "anonymous")
         assert ('href="/alerts"' in nav) == (role != "anonymous")
     for role in ("free", "pro"):
@@ -166,6 +175,7 @@ def test_the_nav_links_every_part_and_a_gated_part_opens_a_preview_of_it(
             ("/live", "1-minute price bars"),
             ("/watchlist", "Your own list of assets on one page"),
             ("/alerts", "checked after every 6-hour window"),
+            ("/authors", "how often their bullish or bearish calls matched"),
         ):
             page = clients[role].get(path, headers=HTML)
             assert page.status_code == 403 and preview in page.text

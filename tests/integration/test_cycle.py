@@ -296,3 +296,23 @@ def test_postgres_cut_off_mid_publish_fails_the_window_and_the_rerun_publishes_i
     after = snapshot_marts(engine)
     run_cycle(ctx, window, force=True)
     assert snapshot_marts(engine) == after and after["mart_asset_window"]
+
+
+def test_the_cycle_fills_the_insight_marts_from_the_posts_authors_and_reach(
+    engine: Engine, lake_dir: Path, world: SimulatedWorld
+) -> None:
+    run_all(engine, lake_dir, world)
+    with engine.connect() as conn:
+        attention = conn.execute(text("SELECT count(*), count(mention_z) FROM mart_attention"))
+        rows, scored = attention.one()
+        calls = conn.execute(
+            text(
+                "SELECT count(*), sum(reach), count(hit) FROM mart_author_call WHERE asset_id <> '*'"
+            )
+        ).one()
+        news = conn.execute(
+            text("SELECT count(*) FROM mart_author_call WHERE source IN ('news', 'rss')")
+        ).scalar()
+    assert rows > 0 and scored > 0  # the later windows have a week of history
+    assert calls[0] > 0 and calls[1] > 0 and calls[2] > 0  # authors, engagement, judged calls
+    assert news == 0

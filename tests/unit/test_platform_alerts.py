@@ -185,3 +185,30 @@ def test_describe_and_the_summary_email_list_every_trigger_with_its_rule() -> No
     assert subject == "tickerpulse: 2 alerts in the window 2026-03-03 12:00–18:00 UTC"
     assert "- BTC: price rose 3.00 % in 6 hours (price move of at least ±1 %)" in body
     assert "sentiment turned bullish" in body and body.endswith("http://site/alerts\n")
+
+
+TONES = (0.1, 0.2, 0.0, 0.1, 0.2, 0.0, 0.1)
+
+
+def test_sentiment_shift_fires_on_a_move_from_the_7_day_mean_either_way() -> None:
+    bearish = figures(mentions=10, sentiment=-0.4, sentiment_history=TONES)
+    trigger = evaluate(rule(AlertKind.SENTIMENT_SHIFT, 0.3), bearish)
+    assert trigger is not None and trigger.value == pytest.approx(-0.4 - 0.1)
+    assert "0.50 down on its 7-day mean" in trigger.message
+    bullish = figures(mentions=10, sentiment=0.45, sentiment_history=TONES)
+    assert evaluate(rule(AlertKind.SENTIMENT_SHIFT, 0.3), bullish) is not None
+    assert evaluate(rule(AlertKind.SENTIMENT_SHIFT, 0.36), bullish) is None
+
+
+def test_sentiment_shift_needs_a_history_and_a_sentiment() -> None:
+    short = figures(mentions=10, sentiment=-0.9, sentiment_history=TONES[:3])
+    silent = figures(mentions=0, sentiment=None, sentiment_history=TONES)
+    assert evaluate(rule(AlertKind.SENTIMENT_SHIFT, 0.05), short) is None
+    assert evaluate(rule(AlertKind.SENTIMENT_SHIFT, 0.05), silent) is None
+
+
+def test_sentiment_shift_threshold_is_checked_and_described() -> None:
+    assert parse_rule("sentiment_shift", "0,3") == (AlertKind.SENTIMENT_SHIFT, 0.3)
+    with pytest.raises(RuleError, match=r"between 0\.05 and 1\.5"):
+        parse_rule("sentiment_shift", "2")
+    assert describe(AlertKind.SENTIMENT_SHIFT, 0.3) == "sentiment moves ≥ ±0.3 from its 7-day mean"

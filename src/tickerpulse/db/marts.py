@@ -10,7 +10,7 @@ mentioned assets).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
@@ -38,12 +38,18 @@ TEXT_LIMIT = 1000  # characters of a document kept for the pages
 
 
 def publish_window(
-    engine: Engine, window_start: datetime, aggregates: WindowAggregates
+    engine: Engine,
+    window_start: datetime,
+    aggregates: WindowAggregates,
+    *,
+    extra: Callable[[Connection], Mapping[str, int]] | None = None,
 ) -> dict[str, int | str | None]:
     """Replace the marts of one window and mark the publish stage done, atomically.
 
     The ledger's counts name the sentiment model version of the window (``mixed``
     when its documents were scored by several), as the admin ledger shows.
+    ``extra`` runs in the same transaction once the window's marts are in (the
+    insight marts, :mod:`tickerpulse.jobs.insights`); its counts join the ledger's.
     """
     documents = [
         {
@@ -83,6 +89,8 @@ def publish_window(
     with engine.begin() as conn:
         for model, rows in marts:
             _replace(conn, _table(model), window_start, rows)
+        if extra is not None:
+            counts |= extra(conn)
         mark_finished(conn, window_start, STAGE, status="ok", counts=counts)
     return counts
 

@@ -267,6 +267,79 @@ class MartPrediction(Base):
     """How many out-of-sample calls on this asset the asset's record rests on."""
 
 
+class MartAttention(Base):
+    """Unusual attention of one asset in one window against its own trailing windows.
+
+    Computed at publish from ``mart_asset_window`` (all sources) by
+    :mod:`tickerpulse.analytics.attention`; the movers page reads one window.
+    """
+
+    __tablename__ = "mart_attention"
+
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    asset_class: Mapped[str] = mapped_column(String(16))
+    mentions: Mapped[int] = mapped_column(Integer)
+    mention_z: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mention_change: Mapped[float | None] = mapped_column(Float, nullable=True)
+    """Mentions against the trailing mean, as a fraction (1.0: twice the usual)."""
+    sentiment: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sentiment_change: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sentiment_z: Mapped[float | None] = mapped_column(Float, nullable=True)
+    share_of_voice: Mapped[float] = mapped_column(Float)
+    """The asset's share of its class's mentions in the window."""
+
+
+class MartAuthorCall(Base):
+    """A social author's posts on one asset in one window, their stance and how it turned out.
+
+    ``asset_id`` ``*`` is the author's whole window (posts and flagged posts over
+    every asset). ``hit`` is filled when the next window's return is published.
+    """
+
+    __tablename__ = "mart_author_call"
+
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    author_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    asset_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    posts: Mapped[int] = mapped_column(Integer)
+    reach: Mapped[int] = mapped_column(Integer)
+    """Likes, comments, views… the posts drew, as each provider counts engagement."""
+    sentiment: Mapped[float | None] = mapped_column(Float, nullable=True)
+    stance: Mapped[int] = mapped_column(Integer)
+    """+1 bullish call, -1 bearish call, 0 no call."""
+    flagged_posts: Mapped[int] = mapped_column(Integer, server_default="0")
+    hit: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    """Whether the call matched the next window's return; null: no call or not yet known."""
+
+    __table_args__ = (
+        Index("ix_mart_author_call_asset", "asset_id", "window_start"),
+        Index("ix_mart_author_call_author", "author_hash", "window_start"),
+    )
+
+
+class MartAuthorRecord(Base):
+    """A social author's whole history: activity, spam flags and the judged calls' hit rate."""
+
+    __tablename__ = "mart_author_record"
+
+    author_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32))
+    posts: Mapped[int] = mapped_column(Integer)
+    reach: Mapped[int] = mapped_column(Integer)
+    flagged_posts: Mapped[int] = mapped_column(Integer)
+    calls: Mapped[int] = mapped_column(Integer)
+    """Judged calls (a stance and a next-window return)."""
+    hits: Mapped[int] = mapped_column(Integer)
+    hit_rate: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_low: Mapped[float | None] = mapped_column(Float, nullable=True)
+    ci_high: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_window: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_mart_author_record_rank", "calls", "ci_low"),)
+
+
 class LiveBar(Base):
     """One event-time bar of the live trade stream; provisional until ``final``."""
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import structlog
 
-from tickerpulse.db.marts import publish_window
 from tickerpulse.db.state import mark_finished, mark_started, stage_status
 from tickerpulse.domain import Window
 from tickerpulse.jobs.aggregate import aggregate_run, load_window_aggregates
 from tickerpulse.jobs.context import CycleContext
+from tickerpulse.jobs.insights import publish_window_with_insights
 from tickerpulse.jobs.land import land_sources
 from tickerpulse.jobs.transform import enrich_run, normalize_run
 from tickerpulse.platform.alert_delivery import deliver_window_alerts
@@ -50,7 +50,8 @@ class CycleReport:
 
 
 def _publish(ctx: CycleContext, window: Window) -> dict[str, Any]:
-    counts = publish_window(ctx.engine, window.start, load_window_aggregates(ctx, window))
+    aggregates = load_window_aggregates(ctx, window)
+    counts = publish_window_with_insights(ctx.engine, window.start, aggregates)
     # Alerts read the marts just published; idempotent, so a failed publish can simply re-run.
     alerted = deliver_window_alerts(
         ctx.engine, window.start, delivery=ctx.alerts, now=datetime.now(UTC)

@@ -189,6 +189,7 @@ def window_figures(
             float(stats.get((asset_id, w), (0, None))[0]) if w in published else math.nan
             for w in history_windows
         )
+        tones = tuple(stats.get((asset_id, w), (0, None))[1] for w in history_windows)
         mentions, sentiment = stats.get((asset_id, window_start), (0, None))
         _, previous = stats.get((asset_id, window_start - WINDOW), (0, None))
         figures[asset_id] = AssetFigures(
@@ -199,6 +200,7 @@ def window_figures(
             sentiment=sentiment,
             previous_sentiment=previous,
             return_pct=returns.get(asset_id),
+            sentiment_history=tones,
         )
     return figures
 

@@ -9,7 +9,10 @@ A rule watches one asset for one :class:`AlertKind`:
   the window before, and both are at least ``threshold`` away from zero
   (0: any strict sign change);
 * **price move** — the window's close-to-close return is at least
-  ``threshold`` percent either way.
+  ``threshold`` percent either way;
+* **sentiment shift** — the window's mean sentiment lies at least ``threshold``
+  (on the −1…+1 scale) above or below its mean over the 28 windows before,
+  the movers page's "sentiment change" (:mod:`tickerpulse.analytics.attention`).
 
 Nothing here touches the database: rules and one window's figures in,
 triggers out, so every edge is a fast unit test. Validation of what a user
@@ -26,6 +29,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from tickerpulse.analytics.attention import attention
 from tickerpulse.analytics.signals import Z_CAP, Z_LOOKBACK, trailing_zscore
 from tickerpulse.domain import Window
 
@@ -39,6 +43,7 @@ class AlertKind(StrEnum):
     MENTION_SPIKE = "mention_spike"
     SENTIMENT_FLIP = "sentiment_flip"
     PRICE_MOVE = "price_move"
+    SENTIMENT_SHIFT = "sentiment_shift"
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,11 @@ KINDS: Mapping[AlertKind, KindSpec] = {
     AlertKind.PRICE_MOVE: KindSpec(
         "Price move", "return at least ±", 0.1, 100.0, 5.0,
         "a percentage between 0.1 and 100 (5 means a 6-hour move of 5 % up or down)",
+    ),
+    AlertKind.SENTIMENT_SHIFT: KindSpec(
+        "Sentiment shift", "change at least ±", 0.05, 1.5, 0.3,
+        "a change between 0.05 and 1.5 on the −1…+1 scale against the last 7 days' mean"
+        " (0.3 is a large swing)",
     ),
 }  # fmt: skip
 
@@ -100,6 +110,8 @@ class AssetFigures:
     sentiment: float | None = None
     previous_sentiment: float | None = None
     return_pct: float | None = None
+    sentiment_history: tuple[float | None, ...] = ()
+    """Mean sentiment of the windows before, oldest first (None: no mention to score)."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +140,8 @@ def parse_rule(kind: str, threshold: str) -> tuple[AlertKind, float]:
         chosen = AlertKind(kind)
     except ValueError:
         raise RuleError(
-            "Choose what to watch for: mention spike, sentiment flip or price move."
+            "Choose what to watch for: mention spike, sentiment flip, sentiment shift or"
+            " price move."
         ) from None
     spec = KINDS[chosen]
     text = threshold.strip().replace(",", ".").removesuffix("%").strip()
@@ -149,6 +162,8 @@ def describe(kind: AlertKind, threshold: float) -> str:
         if threshold == 0:
             return "sentiment changes sign"
         return f"sentiment flips across zero, ≥ {threshold:g} on both sides"
+    if kind is AlertKind.SENTIMENT_SHIFT:
+        return f"sentiment moves ≥ ±{threshold:g} from its 7-day mean"
     return f"price move of at least ±{threshold:g} %"
 
 
@@ -189,6 +204,19 @@ def evaluate(rule: Rule, figures: AssetFigures | None) -> Trigger | None:
         turn = "bullish" if now > 0 else "bearish"
         message = f"{symbol}: sentiment turned {turn}, from {before:+.2f} to {now:+.2f}"
         return Trigger(rule, now, message)
+    if kind is AlertKind.SENTIMENT_SHIFT:
+        change = attention(
+            figures.mentions, figures.mention_history, figures.sentiment,
+            figures.sentiment_history,
+        ).sentiment_change  # fmt: skip
+        if change is None or abs(change) < threshold:
+            return None
+        way = "up" if change > 0 else "down"
+        message = (
+            f"{symbol}: sentiment {figures.sentiment:+.2f}, {abs(change):.2f} {way} on its"
+            " 7-day mean"
+        )
+        return Trigger(rule, change, message)
     move = figures.return_pct
     if move is None or abs(move) * 100 < threshold:
         return None

@@ -56,6 +56,8 @@ class Feature(StrEnum):
     ALERTS = "alerts"
     ALERT_WEBHOOKS = "alert_webhooks"
     API = "api"
+    MOVERS_ALL = "movers_all"
+    AUTHORS = "authors"
 
     @property
     def label(self) -> str:
@@ -83,6 +85,8 @@ FEATURE_LABELS = {
     Feature.ALERTS: "alerts",
     Feature.ALERT_WEBHOOKS: "alerts by webhook",
     Feature.API: "the REST API",
+    Feature.MOVERS_ALL: "every mover with live windows",
+    Feature.AUTHORS: "authors' track records",
 }
 
 FEATURE_PREVIEWS = {
@@ -113,6 +117,11 @@ FEATURE_PREVIEWS = {
     Feature.ALERT_WEBHOOKS: "Your alerts as signed JSON posted to your own HTTPS endpoint"
     " (a chat tool, a trading script), retried until it answers.",
     Feature.API: "The site's numbers as JSON over a REST API with your own keys.",
+    Feature.MOVERS_ALL: "Every asset whose mentions or sentiment broke from its own last 7 days,"
+    " as soon as a window is published, instead of the top 10 a day later.",
+    Feature.AUTHORS: "Who talks most about each asset and how far they reach, and each"
+    " author's honest record: how often their bullish or bearish calls matched the next"
+    " 6-hour window's price move, with a confidence interval.",
 }
 
 DEFAULT_MATRIX: Mapping[Feature, Tier] = {
@@ -130,9 +139,12 @@ DEFAULT_MATRIX: Mapping[Feature, Tier] = {
     Feature.ALERTS: Tier.PREMIUM,
     Feature.ALERT_WEBHOOKS: Tier.PREMIUM,
     Feature.API: Tier.PREMIUM,
+    Feature.MOVERS_ALL: Tier.PRO,
+    Feature.AUTHORS: Tier.PREMIUM,
 }
 
 FREE_TRENDING_ROWS = 20
+FREE_MOVERS_ROWS = 10
 FREE_DELAY = timedelta(hours=24)
 FREE_SENTIMENT_HISTORY = timedelta(days=7)
 
@@ -215,6 +227,16 @@ class Access:
             ranges_plan=self.matrix.required(Feature.HISTORY_RANGE).label,
             custom_plan=self.matrix.required(Feature.CUSTOM_RANGE).label,
         )  # fmt: skip
+
+    @property
+    def movers_rows(self) -> int | None:
+        """Most movers the reader sees (None: every one)."""
+        return None if self.allows(Feature.MOVERS_ALL) else FREE_MOVERS_ROWS
+
+    @property
+    def movers_delay(self) -> timedelta:
+        """How far behind the newest window the reader's movers and overview are."""
+        return timedelta(0) if self.allows(Feature.MOVERS_ALL) else FREE_DELAY
 
     @property
     def daily_sentiment_only(self) -> bool:

@@ -28,7 +28,7 @@ from tickerpulse.platform import api_keys
 from tickerpulse.platform.accounts import reader_tier
 from tickerpulse.platform.crypto import digest
 from tickerpulse.platform.tiers import FULL_ACCESS, Access, Feature, TierMatrix
-from tickerpulse.web import queries, tables
+from tickerpulse.web import insight_api, queries, tables
 from tickerpulse.web.api_schema import document_schema
 from tickerpulse.web.auth import Viewer, ViewerDep, remembered, utcnow
 from tickerpulse.web.deps import ViewsDep, get_session
@@ -423,6 +423,8 @@ def create_api(parent: FastAPI) -> FastAPI:
         return SearchOut(
             query=q, results=[SearchHitOut.model_validate(h, from_attributes=True) for h in hits]
         )
+
+    insight_api.install(api, api_viewer)
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:

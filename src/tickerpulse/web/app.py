@@ -54,6 +54,7 @@ from tickerpulse.web.routes import (
     billing,
     explore,
     health,
+    insights,
     live,
     methodology,
     pages,
@@ -68,7 +69,7 @@ from tickerpulse.web.viewcache import ViewCache
 HERE = Path(__file__).parent
 GZIP_MIN_BYTES = 1000
 ANONYMOUS = Viewer(user=None, tier=Tier.FREE)
-CACHED_PAGES = ("/", "/asset", "/news", "/compare", "/methodology")
+CACHED_PAGES = ("/", "/asset", "/news", "/compare", "/methodology", "/movers", "/overview")
 NOTICES = {
     "verified": "Your e-mail is confirmed. Sign in to continue.",
     "signed_out": "You are signed out.",
@@ -208,8 +209,8 @@ def create_app(settings: Settings, engine: Engine) -> FastAPI:
     app.add_exception_handler(Gate, gated)
     install_outage_handler(app)
     for router in (
-        pages, explore, live, account, billing, posts, health, admin, watchlist, alerts,
-        methodology, webhooks,
+        pages, explore, insights, live, account, billing, posts, health, admin, watchlist,
+        alerts, methodology, webhooks,
     ):  # fmt: skip
         app.include_router(router.router)
     app.mount(API_PREFIX, create_api(app))

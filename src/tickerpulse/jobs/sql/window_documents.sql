@@ -1,11 +1,11 @@
 -- Documents created inside the window, one row per doc_id (the newest run wins when a
 -- document was landed twice), with the sentiment computed from that same run and the
 -- provider's own published score where it has one (Alpha Vantage), the scoring model's
--- version and the text's sentiment flags.
+-- version, the text's sentiment flags and its engagement (authors' reach).
 -- Inputs: documents, sentiment (both with run_id). Parameters: $window_start, $window_end.
 SELECT
     d.doc_id, d.kind, d.source, d.channel, d.author_hash, d.created_at, d.title, d.text,
-    d.url, d.run_id, s.score AS sentiment_score, s.label AS sentiment_label,
+    d.url, d.engagement, d.run_id, s.score AS sentiment_score, s.label AS sentiment_label,
     s.model AS sentiment_model, s.flags AS sentiment_flags, d.provider_sentiment
 FROM (
     SELECT *, row_number() OVER (PARTITION BY doc_id ORDER BY run_id DESC) AS run_rank

@@ -1,0 +1,152 @@
+"""Movers, the market overview and authors in headless Chromium, per reader.
+
+One app over the insight world (:mod:`tests.integration.insight_world`),
+published through the real publish stage; each reader gets a browser context.
+Pages are checked for what the plan shows or gates, the accessibility basics
+of :mod:`tests.e2e.a11y`, and the overview's tiles for keyboard use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from bench.serving import free_port, serving
+from sqlalchemy import create_engine
+
+from tests.conftest import fresh_database
+from tests.e2e import a11y
+from tests.e2e.browser import BROWSER_MARKS, launch, screenshot_dir, sign_in
+from tests.integration.insight_world import SAGE, publish_world
+from tests.web_helpers import PASSWORD, add_user, platform_settings
+from tickerpulse.web.app import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page
+
+pytestmark = BROWSER_MARKS
+
+READERS = ("anonymous", "free", "pro", "premium")
+README_SHOTS = {"movers": 1150, "overview": 950}
+"""The README's pictures of these pages (Premium reader): the top, at most this many px."""
+
+
+@pytest.fixture(scope="module")
+def site(pg_admin_uri: str) -> Iterator[str]:
+    with fresh_database(pg_admin_uri) as url:
+        engine = create_engine(url)
+        publish_world(engine)
+        for reader in READERS[1:]:
+            add_user(engine, f"{reader}@example.com", tier=reader)
+        port = free_port()
+        with serving(create_app(platform_settings(web_port=port), engine), port) as base:
+            yield base
+        engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = launch(p)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return screenshot_dir(tmp_path_factory.mktemp("screenshots"))
+
+
+def save_readme_shot(page: Page, shots: Path, name: str) -> None:
+    """The top of the page for the README (``make screenshots`` copies it to docs/screenshots)."""
+    (shots / "readme").mkdir(exist_ok=True)
+    height = min(page.evaluate("document.documentElement.scrollHeight"), README_SHOTS[name])
+    page.screenshot(
+        path=shots / "readme" / f"{name}.png", full_page=True,
+        clip={"x": 0, "y": 0, "width": 1000, "height": height},
+    )  # fmt: skip
+
+
+def context_for(browser: Browser, site: str, reader: str) -> BrowserContext:
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    if reader != "anonymous":
+        sign_in(context.new_page(), site, f"{reader}@example.com", PASSWORD)
+    return context
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_movers_and_overview_show_each_plan_its_share_and_pass_the_basics(
+    browser: Browser, site: str, shots: Path, reader: str
+) -> None:
+    from playwright.sync_api import expect
+
+    context = context_for(browser, site, reader)
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    (shots / reader).mkdir(exist_ok=True)
+    page.goto(f"{site}/movers")
+    rows = page.locator("table.movers tbody tr")
+    if reader in ("anonymous", "free"):
+        expect(page.get_by_text("Free plan: the top 10, a day behind")).to_be_visible()
+        expect(rows).to_have_count(10)
+    else:
+        expect(rows).to_have_count(12)
+        expect(rows.first).to_contain_text("BTC")
+    page.screenshot(path=shots / reader / "movers.png", full_page=True)
+    if reader == "premium":
+        save_readme_shot(page, shots, "movers")
+    found["movers"] = a11y.problems(page) + a11y.keyboard_problems(page)
+    page.get_by_label("Rank by").select_option("share_of_voice")
+    page.get_by_role("button", name="Show").click()
+    expect(page).to_have_url(f"{site}/movers?sort=share_of_voice&class=")
+    page.goto(f"{site}/overview")
+    tiles = page.locator("svg.treemap a")
+    expect(tiles).to_have_count(12)
+    expect(page.get_by_text("bullish (≥ +0.50)")).to_be_visible()
+    page.screenshot(path=shots / reader / "overview.png", full_page=True)
+    if reader == "premium":
+        save_readme_shot(page, shots, "overview")
+    found["overview"] = a11y.problems(page) + a11y.keyboard_problems(page)
+    context.close()
+    assert not {k: v for k, v in found.items() if v}, found
+
+
+def test_a_tile_of_the_overview_opens_its_asset_by_keyboard(browser: Browser, site: str) -> None:
+    from playwright.sync_api import expect
+
+    context = context_for(browser, site, "pro")
+    page = context.new_page()
+    page.goto(f"{site}/overview")
+    btc = page.locator('svg.treemap a[href="/asset/crypto:BTC"]')
+    btc.focus()
+    expect(btc).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{site}/asset/crypto:BTC")
+    context.close()
+
+
+@pytest.mark.parametrize("reader", ("pro", "premium"))
+def test_authors_are_shown_to_premium_and_previewed_to_pro(
+    browser: Browser, site: str, shots: Path, reader: str
+) -> None:
+    from playwright.sync_api import expect
+
+    context = context_for(browser, site, reader)
+    page = context.new_page()
+    page.goto(f"{site}/authors")
+    (shots / reader).mkdir(exist_ok=True)
+    page.screenshot(path=shots / reader / "authors.png", full_page=True)
+    if reader == "pro":
+        expect(page.get_by_text("comes with the Premium plan").first).to_be_visible()
+        expect(page.get_by_text(SAGE)).to_have_count(0)
+    else:
+        expect(page.locator("table.authors tbody tr").first).to_contain_text(SAGE)
+        page.goto(f"{site}/asset/crypto:BTC/authors")
+        expect(page.get_by_role("heading", name="Who talks about BTC")).to_be_visible()
+    problems = a11y.problems(page)
+    context.close()
+    assert not problems, problems
