@@ -39,7 +39,6 @@ from tickerpulse.streaming.stages import StageClock
 from tickerpulse.streaming.wire import (
     MalformedMessage,
     Reject,
-    encode_trade,
     excerpt,
     parse_server_message,
     subscription_message,
@@ -309,6 +308,5 @@ async def forward_trades(
     while True:
         trades = await queue.get()
         with clock.timing("publish", len(trades)):
-            for trade in trades:
-                bus.publish(topic, trade.symbol, encode_trade(trade))
+            bus.publish_trades(topic, trades)
         queue.task_done()

@@ -43,7 +43,6 @@ from tickerpulse.streaming.processor import DEFAULT_GROUP, BarProcessor
 from tickerpulse.streaming.replay import ReplayServer
 from tickerpulse.streaming.stages import StageClock, merge
 from tickerpulse.streaming.supervisor import SupervisedProcessor
-from tickerpulse.streaming.wire import encode_trade
 from tickerpulse.streaming.world import LiveAnchor, load_anchors, world_trades
 
 log = structlog.get_logger(__name__)
@@ -217,8 +216,7 @@ async def _stream(
             warmup_minutes=settings.stream_warmup_minutes,
             resume_ms=resume_after_ms(engine, symbols),
         )  # fmt: skip
-        for trade in past:
-            bus.publish(TRADES_TOPIC, trade.symbol, encode_trade(trade))
+        bus.publish_trades(TRADES_TOPIC, past)
         report.warmup_trades = len(past)
         server = ReplayServer(
             live, rate=settings.stream_replay_rate, trades_per_message=10, await_symbols=symbols
