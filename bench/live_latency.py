@@ -418,7 +418,7 @@ def _stage_table(result: LatencyResult, seconds: float) -> list[str]:
         f" {other / trades * 1e6:,.2f} | {other / whole:.0%} | | |",
         f"| **whole stream process** | **{whole / trades * 1e6:,.2f}** | 100% | | |",
         "| fan-out: LISTEN → SSE client (web process), latency added at p50 / p99 |"
-        f" {fan_out[0]:,.0f} / {fan_out[1]:,.0f} ms | | | |",
+        f" {round(fan_out[0]):,} / {round(fan_out[1]):,} ms | | | |",
     ]
     return lines
 
