@@ -94,6 +94,9 @@ def test_the_section_gives_each_bus_its_rows_verdicts_load_and_the_slowest_rates
     # the profile is the 50k run's: per trade, 0.5 CPU s over 100,000 trades is 5 µs
     assert "Where the time goes at 50,000 trades/s on the in-process bus" in section
     assert "| decode: websocket JSON → trades (client) | 5.00 | 50% | 0.60 | 400 |" in section
-    assert "| other: websocket frames, event loop, threads, GC, start-up | 2.00 | 20% |" in section
+    assert (
+        "| other: websocket frames, event loop, GC, librdkafka's own threads (Kafka) | 2.00 | 20% |"
+        in section
+    )
     assert "latency added at p50 / p99 | 1 / 2 ms |" in section
     assert "at 10,000 trades/s on" not in section

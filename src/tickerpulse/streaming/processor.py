@@ -205,7 +205,9 @@ class BarProcessor:
         with self.clock.timing("bars", len(fresh)):
             for number, state, offset, trade in fresh:
                 touched.add(number)
-                closed.extend((number, bar) for bar in self._add(state, offset, trade))
+                bars = self._add(state, offset, trade)
+                if bars:  # rare: only when the watermark passes a bar's end
+                    closed.extend((number, bar) for bar in bars)
             updated = [
                 bar
                 for number in sorted(touched)
@@ -271,9 +273,10 @@ class BarProcessor:
         """
         fresh: list[tuple[int, _Partition, int, Trade | None]] = []
         expected: dict[int, int] = {}
+        partitions = self._partitions
         for message in messages:
             number = message.partition
-            state = self._partition(number)
+            state = partitions.get(number) or self._partition(number)
             next_offset = expected.get(number, state.next_offset)
             if message.offset < next_offset:
                 continue  # delivered twice (a rebalance): already in the builder
