@@ -303,7 +303,7 @@ def measure(
                             with throwaway_broker(Path(home) / f"kafka-{rate}") as broker:
                                 kafka_env = env | {"KAFKA_BOOTSTRAP": broker.bootstrap}
                                 results.append(run(kafka_env, Path(home)))
-                        except BrokerUnavailable as exc:
+                        except (BrokerUnavailable, subprocess.TimeoutExpired) as exc:
                             reason = str(exc).strip().splitlines()
                             results.append(Skipped(bus, " ".join(reason[-3:])[:300]))
                             print(f"Kafka rows skipped: {results[-1]}", flush=True)
