@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import importlib.util
 import json
 import math
 import os
@@ -297,6 +298,9 @@ def measure(
                     run = functools.partial(_one_rate, bus, rate, seconds, base, cookie)
                     if bus == "in-process":
                         results.append(run(env, Path(home)))
+                    elif importlib.util.find_spec("confluent_kafka") is None:
+                        results.append(Skipped(bus, "confluent-kafka is not installed"))
+                        break
                     else:
                         # a fresh broker per rate: no offsets or trades left from the last run
                         try:
