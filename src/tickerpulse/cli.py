@@ -475,6 +475,13 @@ def stream_command(
     seconds: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (default: Ctrl+C).")
     ] = None,
+    report_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write what the run did as JSON here: counters and CPU/wall time per stage.",
+        ),
+    ] = None,
 ) -> None:
     """Run the live path: trades → bus → 1-minute bars → online model, into Postgres for /live.
 
@@ -512,6 +519,11 @@ def stream_command(
         f" {report.counters.get('malformed', 0) + processed['malformed']:,},"
         f" late {processed['late_dropped']}."
     )
+    if report_to is not None:
+        import dataclasses
+        import json
+
+        report_to.write_text(json.dumps(dataclasses.asdict(report), indent=1, default=str))
 
 
 @contextmanager

@@ -72,6 +72,30 @@ def test_retention_bounds_the_log_releases_committed_messages_and_counts_misses(
     assert bus.expired == 3 + 11
 
 
+def test_trades_published_as_objects_keep_their_symbols_partition_and_order() -> None:
+    bus = InProcessBus(partitions=3, retention=40)
+    trades = [Trade(f"S{i % 4}", 10.0 + i, T0 + i, 1) for i in range(48)]
+    consumer = bus.consumer("t", "g")
+    threading.Timer(0.05, bus.publish_trades, args=("t", trades[:24])).start()
+    first = consumer.poll(100, 5)  # a waiting consumer wakes, and gets the objects themselves
+    assert {id(m.value) for m in first} == {id(t) for t in trades[:24]}
+    bus.publish("t", "S1", encode_trade(trades[24]))  # bytes and objects share the log
+    bus.publish_trades("t", trades[25:])
+    messages = consumer.poll(100, 0)
+    assert [m.value for m in messages if not isinstance(m.value, Trade)] == [
+        encode_trade(trades[24])
+    ]
+    carried = [m for m in messages if isinstance(m.value, Trade)]
+    assert len(carried) == 23 and all(m.key == m.value.symbol for m in carried)
+    for key in {m.key for m in carried}:
+        mine = [m for m in carried if m.key == key]
+        assert {m.partition for m in mine} == {partition_for(key, 3)}
+        assert [m.value.ts_ms for m in mine] == sorted(m.value.ts_ms for m in mine)
+    bus.publish_trades("t", [trades[0]] * 40)  # over retention + 25% on one partition: trimmed
+    late = bus.consumer("t", "late").poll(1_000, 0)
+    assert sum(m.partition == partition_for("S0", 3) for m in late) == 40
+
+
 # --- Kafka ---------------------------------------------------------------------------------------
 
 
@@ -123,8 +147,7 @@ def test_kafka_processor_gives_the_same_bars_as_the_pure_builder(
         Trade(f"S{i % 5}", 100 + (i * 7919 % 101) / 10, T0 + i * 250, 1 + i % 4)
         for i in range(4_000)
     ]
-    for t in trades:
-        kafka_bus.publish(topic, t.symbol, encode_trade(t))
+    kafka_bus.publish_trades(topic, trades)  # each as its JSON record, keyed by symbol
     assert kafka_bus.flush(10) == 0
     proc = BarProcessor(
         kafka_bus.consumer(topic, f"bars-{uuid.uuid4().hex[:8]}"), engine, Lake(str(lake_dir))

@@ -51,7 +51,12 @@ def expected_bars(trades: list[Trade]) -> list[Bar]:
     return [b for t in trades for b in builder.add(t)] + builder.flush()
 
 
-def publish(bus: InProcessBus, trades: list[Trade]) -> None:
+def publish(bus: InProcessBus, trades: list[Trade], carried: str = "json") -> None:
+    """Put trades on the bus as JSON records one by one, or as objects a message's worth at a time."""
+    if carried == "objects":
+        for start in range(0, len(trades), 40):
+            bus.publish_trades(TRADES_TOPIC, trades[start : start + 40])
+        return
     for t in trades:
         bus.publish(TRADES_TOPIC, t.symbol, encode_trade(t))
 
@@ -178,6 +183,7 @@ def test_a_provisional_row_never_replaces_a_final_one(engine: Engine) -> None:
     assert db_rows(engine) == as_rows([final])
 
 
+@pytest.mark.parametrize("carried", ["json", "objects"])
 @pytest.mark.parametrize(
     ("committed_batches", "crashes_in_replay"),
     [(0, 0), (3, 0), (9, 0), (6, 2)],
@@ -189,24 +195,25 @@ def test_kill_and_restart_midway_gives_identical_bars(
     tmp_path: Path,
     committed_batches: int,
     crashes_in_replay: int,
+    carried: str,
 ) -> None:
     trades = disordered_trades()
     reference_bus = InProcessBus()
-    publish(reference_bus, trades)
+    publish(reference_bus, trades)  # the reference always goes through JSON
     whole = processor(reference_bus, engine, Lake(str(tmp_path / "whole")))
     whole.run(idle_exit_s=0.05)
     whole.finish()
 
     bus = InProcessBus()
     half = len(trades) // 2
-    publish(bus, trades[:half])  # the rest arrives while the processor is down
+    publish(bus, trades[:half], carried)  # the rest arrives while the processor is down
     lake = Lake(str(tmp_path / "crashed"))
     first = processor(bus, other_engine, lake)
     for _ in range(committed_batches):
         assert first.step()
     # one more batch written to Postgres and the lake, never committed: the crash
     first.handle(first.consumer.poll(BATCH, 0.01))
-    publish(bus, trades[half:])
+    publish(bus, trades[half:], carried)
     for _ in range(crashes_in_replay):
         again = processor(bus, other_engine, lake, batch_size=80)
         again.step()  # a whole batch, commit included, still inside the replay …
@@ -244,6 +251,22 @@ def test_bar_notifications_arrive_through_listen(engine: Engine, database_url: s
         (60, 1),
         (300, 2),
     ]
+
+
+def test_trades_carried_as_objects_give_the_bars_of_their_json_records(engine: Engine) -> None:
+    trades = disordered_trades(minutes=4)
+    bus = InProcessBus()
+    publish(bus, trades, "objects")
+    (message, *_) = bus.consumer(TRADES_TOPIC, "look").poll(1, 0)
+    assert message.value is trades[0] and message.key == trades[0].symbol  # not re-encoded
+    proc = processor(bus, engine)
+    proc.run(idle_exit_s=0.05)
+    proc.finish()
+    assert proc.stats.malformed == 0
+    assert db_rows(engine) == as_rows(expected_bars(trades))
+    timed = proc.clock.as_dict()
+    assert {"poll", "bus decode", "bars", "write", "commit"} <= set(timed)
+    assert timed["bars"]["items"] == len(trades) and timed["write"]["calls"] >= 1
 
 
 def test_malformed_bus_messages_are_skipped_and_counted(engine: Engine) -> None:

@@ -70,6 +70,12 @@ def test_the_stream_command_path_fills_live_bars_and_calls(engine: Engine) -> No
         calls = conn.execute(text("SELECT count(*) FROM live_prediction")).scalar_one()
     assert sorted(symbols) == ["BINANCE:BTCUSDT", "BINANCE:ETHUSDT"]
     assert calls == report.calls >= 2 * 3
+    # where the time went: every stage of the path timed, each trade counted once per stage
+    stages = report.stages
+    assert {"decode", "publish", "poll", "bus decode", "bars", "write", "commit"} <= set(stages)
+    assert stages["decode"]["items"] == stages["publish"]["items"] == report.counters["trades"]
+    assert stages["bars"]["items"] == report.processor["messages"]
+    assert 0 < sum(s["cpu_s"] for s in stages.values()) <= report.cpu_s
 
 
 @pytest.mark.kafka

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from bench.live_latency import AttributionError, _latencies
+from bench.live_latency import AttributionError, LatencyResult, Skipped, _latencies, live_section
 
 T0 = 1_772_461_800_000  # a minute boundary
 
@@ -62,3 +62,41 @@ def test_a_trade_shown_before_it_was_made_raises() -> None:
 def test_a_bar_counting_more_trades_than_were_sent_raises() -> None:
     with pytest.raises(AttributionError, match="counts 2 trades, only 1"):
         _latencies([("A", T0 + 100)], [event((T0 + 400) / 1000, "A", 2)], since_ms=T0)
+
+
+def _result(bus: str, rate: int, p99: float) -> LatencyResult:
+    stages = {
+        "decode": {"cpu_s": 0.5, "wall_s": 0.6, "calls": 400, "items": 100_000},
+        "bars": {"cpu_s": 0.25, "wall_s": 0.3, "calls": 40, "items": 100_000},
+        "write": {"cpu_s": 0.05, "wall_s": 0.9, "calls": 40, "items": 480},
+    }
+    return LatencyResult(
+        bus=bus, rate=rate, sent=100_000, measured=90_000, visible=90_000, p50=p99 / 2, p99=p99,
+        worst=p99 + 1, listen_p50=p99 / 2 - 1, listen_p99=p99 - 2, load_before=0.4, load=1.1,
+        sent_rate=rate, stream_cpu_s=1.0, stages=stages,
+    )  # fmt: skip
+
+
+def test_the_section_gives_each_bus_its_rows_verdicts_load_and_the_slowest_rates_profile() -> None:
+    section = live_section(
+        [
+            _result("in-process", 10_000, 150.0),
+            _result("in-process", 50_000, 800.0),
+            Skipped("kafka", "kafka.sh start failed: no java"),
+        ],
+        seconds=20,
+    )
+    assert "| in-process | 50,000 | 50,000 | 90,000 | 90,000 | 400 | 800 |" in section
+    assert "| kafka | — | skipped: kafka.sh start failed: no java |" in section
+    assert "in-process at 10,000/s met (p99 150 ms, load 1.1)" in section
+    assert "in-process at 50,000/s **not met** (p99 800 ms, load 1.1)" in section
+    assert "0.4 → 1.1" in section
+    # the profile is the 50k run's: per trade, 0.5 CPU s over 100,000 trades is 5 µs
+    assert "Where the time goes at 50,000 trades/s on the in-process bus" in section
+    assert "| decode: websocket JSON → trades (client) | 5.00 | 50% | 0.60 | 400 |" in section
+    assert (
+        "| other: websocket frames, event loop, GC, librdkafka's own threads (Kafka) | 2.00 | 20% |"
+        in section
+    )
+    assert "latency added at p50 / p99 | 1 / 2 ms |" in section
+    assert "at 10,000 trades/s on" not in section

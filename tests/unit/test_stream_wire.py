@@ -1,5 +1,5 @@
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tickerpulse.domain import Trade
@@ -76,3 +76,46 @@ def test_client_messages_round_trip_and_bad_ones_are_refused() -> None:
     for bad in ['{"type":"subscribe"}', '{"type":"buy","symbol":"A"}', "{"]:
         with pytest.raises(MalformedMessage):
             parse_client_message(bad)
+
+
+# What a record's fields may hold on the wire, good and bad alike.
+field_values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**60), max_value=2**60),
+    st.floats(),  # NaN and infinities included
+    st.text(max_size=3),
+    st.lists(st.one_of(st.text(max_size=2), st.integers(), st.booleans()), max_size=3),
+)
+records = st.fixed_dictionaries(
+    {},
+    optional={
+        "s": st.one_of(st.text(max_size=5), field_values),
+        "p": field_values,
+        "t": st.one_of(st.integers(min_value=0, max_value=2**55), field_values),
+        "v": field_values,
+        "c": field_values,
+    },
+)
+
+
+def _outcome(read: object, record: object) -> object:
+    try:
+        return read(record)  # type: ignore[operator]
+    except MalformedMessage:
+        return "malformed"
+
+
+@given(st.one_of(records, field_values))
+@example({"s": "AAPL", "p": 187.2, "t": 1767366000123, "v": 100, "c": ["1", "12"]})
+@example({"s": "AAPL", "p": 187, "t": 1767366000123, "v": 0.5, "c": None})
+@example({"s": "AAPL", "p": 187.2, "t": 2**53, "v": 1})
+@example({"s": "AAPL", "p": 187.2, "t": 1767366000123.0, "v": 1, "c": [1, "2"]})
+@example({"s": "AAPL", "p": True, "t": 1, "v": 1})
+@example({"s": "AAPL", "p": 1.0, "t": 1, "v": -0.0})
+def test_the_quick_check_of_usual_records_agrees_with_the_field_by_field_one(
+    record: object,
+) -> None:
+    from tickerpulse.streaming.wire import _checked_trade, trade_from_record
+
+    assert _outcome(trade_from_record, record) == _outcome(_checked_trade, record)

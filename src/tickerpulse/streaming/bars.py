@@ -178,6 +178,8 @@ class BarBuilder:
         self._open: dict[int, dict[int, dict[str, _OpenBar]]] = {i: {} for i in self.intervals}
         self._starts: dict[int, list[int]] = {i: [] for i in self.intervals}
         self._touched: set[tuple[int, int, str]] = set()
+        self._next_end: float = math.inf
+        """The earliest end of an open bar: the watermark closes nothing before it."""
 
     @property
     def watermark_ms(self) -> int | None:
@@ -186,36 +188,45 @@ class BarBuilder:
 
     def add(self, trade: Trade, seq: int | None = None) -> list[Bar]:
         """Add one trade; return the bars its watermark advance closed, in closing order."""
-        if not is_valid_trade(trade):
+        # called once per trade: the checks of is_valid_trade and bar_start_ms are inlined
+        price, volume = trade.price, trade.volume
+        if not (0 < price < math.inf and 0 <= volume < math.inf):
             self.stats.rejected += 1
             return []
         self.stats.trades += 1
-        ts, watermark = trade.ts_ms, self._watermark
+        ts, symbol, watermark = trade.ts_ms, trade.symbol, self._watermark
+        touched = self._touched
         accepted = False
         for interval in self.intervals:
-            start = bar_start_ms(ts, interval)
-            if watermark is not None and start + interval * 1000 <= watermark:
+            width = interval * 1000
+            start = ts - ts % width
+            if watermark is not None and start + width <= watermark:
                 self.stats.late_dropped[interval] += 1
                 continue
             accepted = True
-            by_symbol = self._open[interval].get(start)
+            by_start = self._open[interval]
+            by_symbol = by_start.get(start)
             if by_symbol is None:
-                by_symbol = self._open[interval][start] = {}
+                by_symbol = by_start[start] = {}
                 heapq.heappush(self._starts[interval], start)
-            bar = by_symbol.get(trade.symbol)
+                if start + width < self._next_end:
+                    self._next_end = start + width
+            bar = by_symbol.get(symbol)
             if bar is None:
-                by_symbol[trade.symbol] = _OpenBar(trade, seq)
+                by_symbol[symbol] = _OpenBar(trade, seq)
             else:
                 bar.add(trade, seq)
-            self._touched.add((interval, start, trade.symbol))
-        if self._newest is not None and ts < self._newest and accepted:
+            touched.add((interval, start, symbol))
+        newest = self._newest
+        if newest is not None and ts < newest and accepted:
             self.stats.out_of_order += 1
-        if self._newest is None or ts > self._newest:
+        if newest is None or ts > newest:
             self._newest = ts
         candidate = ts - self.allowed_lateness_ms
         if watermark is None or candidate > watermark:
             self._watermark = candidate
-            return self._close_until(candidate)
+            if candidate >= self._next_end:
+                return self._close_until(candidate)
         return []
 
     def updated(self) -> list[Bar]:
@@ -269,5 +280,8 @@ class BarBuilder:
                 for symbol, bar in open_bars.pop(start).items():
                     closed.append(bar.snapshot(symbol, interval, start, final=True))
                     self._touched.discard((interval, start, symbol))
+        self._next_end = min(
+            (starts[0] + i * 1000 for i, starts in self._starts.items() if starts), default=math.inf
+        )
         closed.sort(key=_close_order)
         return closed

@@ -1,6 +1,7 @@
 r"""The bus between the websocket client and the processor: in-process or Kafka.
 
-Both speak the same small protocol: ``publish(topic, key, value)`` on one side;
+Both speak the same small protocol: ``publish(topic, key, value)`` — or
+``publish_trades(topic, trades)``, each keyed by its symbol — on one side;
 on the other a consumer in a group that ``poll``\\ s messages with their partition
 and offset and ``commit``\\ s, per partition, the offset to resume from with a short
 note (the processor's checkpoint). A committed offset is the next one to read, as
@@ -9,7 +10,10 @@ in Kafka. Messages of one key always go to one partition, in order.
 * :class:`InProcessBus` (default): a partitioned log in memory, thread-safe, so the
   processor can run in its own thread and resume from a commit after a restart
   within the process. ``retention`` bounds each partition; offsets nobody may need
-  again (below every group's commit) are released first.
+  again (below every group's commit) are released first. Trades published with
+  ``publish_trades`` stay :class:`~tickerpulse.domain.Trade` objects (immutable,
+  and they never leave the process): no JSON encoding on the way in, no decoding
+  on the way out; a message's ``value`` is then the trade itself.
 * :class:`~tickerpulse.streaming.kafka_bus.KafkaBus`: the same over a Kafka broker.
 """
 
@@ -18,11 +22,13 @@ from __future__ import annotations
 import threading
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import structlog
+
+from tickerpulse.domain import Trade
 
 log = structlog.get_logger(__name__)
 
@@ -30,15 +36,15 @@ TRADES_TOPIC = "trades.raw"
 DEFAULT_KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message read from the bus."""
+class Message(NamedTuple):
+    """One message read from the bus (a named tuple: made once per trade, it must be cheap)."""
 
     topic: str
     partition: int
     offset: int
     key: str
-    value: bytes
+    value: bytes | Trade
+    """The bytes published, or the trade itself when an in-process bus carried it."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,10 @@ class Bus(Protocol):
         """Append ``value`` under ``key``; may wait while the bus is full."""
         ...
 
+    def publish_trades(self, topic: str, trades: Sequence[Trade]) -> None:
+        """Append each trade under its symbol, in order; may wait while the bus is full."""
+        ...
+
     def flush(self, timeout_s: float = 10.0) -> int:
         """Wait until published messages are stored; return how many are still not."""
         ...
@@ -105,7 +115,7 @@ def partition_for(key: str, partitions: int) -> int:
 class _Log:
     base: int = 0
     """Offset of the first entry still held."""
-    entries: list[tuple[str, bytes]] = field(default_factory=list)
+    entries: list[tuple[str, bytes | Trade]] = field(default_factory=list)
 
     @property
     def end(self) -> int:
@@ -126,6 +136,7 @@ class InProcessBus:
         self._logs: dict[str, list[_Log]] = {}
         self._commits: dict[tuple[str, str, int], Position] = {}
         self._changed = threading.Condition()
+        self._partition_of: dict[str, int] = {}
 
     def publish(self, topic: str, key: str, value: bytes) -> None:
         """Append a message to the partition of ``key``."""
@@ -135,6 +146,24 @@ class InProcessBus:
             log_.entries.append((key, value))
             if len(log_.entries) > self.retention + self.retention // 4:
                 self._trim(topic, partition)
+            self._changed.notify_all()
+
+    def publish_trades(self, topic: str, trades: Sequence[Trade]) -> None:
+        """Append each trade, as the object itself, to the partition of its symbol."""
+        if not trades:
+            return
+        with self._changed:
+            logs = self._topic(topic)
+            partition_of = self._partition_of
+            for trade in trades:
+                symbol = trade.symbol
+                partition = partition_of.get(symbol)
+                if partition is None:
+                    partition = partition_of[symbol] = partition_for(symbol, self.partitions)
+                logs[partition].entries.append((symbol, trade))
+            for partition, log_ in enumerate(logs):
+                if len(log_.entries) > self.retention + self.retention // 4:
+                    self._trim(topic, partition)
             self._changed.notify_all()
 
     def flush(self, timeout_s: float = 10.0) -> int:

@@ -35,10 +35,10 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from tickerpulse.domain import Trade
 from tickerpulse.streaming.bus import TRADES_TOPIC, Bus
+from tickerpulse.streaming.stages import StageClock
 from tickerpulse.streaming.wire import (
     MalformedMessage,
     Reject,
-    encode_trade,
     excerpt,
     parse_server_message,
     subscription_message,
@@ -132,6 +132,8 @@ class TradingStreaming:
         self.queue: asyncio.Queue[list[Trade]] = asyncio.Queue(maxsize=buffer_size)
         self.counters = StreamCounters()
         self.quarantine: deque[Reject] = deque(maxlen=quarantine_size)
+        self.clock = StageClock()
+        """Time spent decoding messages (``decode``) and publishing them (``publish``)."""
         self.put_timeout_s = put_timeout_s
         self.backoff = backoff or Backoff()
         self.idle_timeout_s = idle_timeout_s
@@ -230,7 +232,9 @@ class TradingStreaming:
     async def _handle(self, raw: str | bytes) -> None:
         self.counters.messages += 1
         try:
-            message = parse_server_message(raw)
+            with self.clock.timing("decode") as timed:
+                message = parse_server_message(raw)
+                timed.items += len(message.trades)
         except MalformedMessage as exc:
             self._reject(Reject(str(exc), excerpt(raw)))
             return
@@ -289,16 +293,20 @@ def _power_of_two(n: int) -> bool:
 
 
 async def forward_trades(
-    queue: asyncio.Queue[list[Trade]], bus: Bus, topic: str = TRADES_TOPIC
+    queue: asyncio.Queue[list[Trade]],
+    bus: Bus,
+    topic: str = TRADES_TOPIC,
+    clock: StageClock | None = None,
 ) -> None:
     """Publish every trade from ``queue`` onto ``bus``, keyed by symbol, until cancelled.
 
     Publishing returns at once unless the bus is full (Kafka's local queue); then it
     waits, this pump stalls, and the client's bounded buffer — with its drop
-    counter — takes the strain.
+    counter — takes the strain. ``clock`` (when given) times it as ``publish``.
     """
+    clock = clock or StageClock()
     while True:
         trades = await queue.get()
-        for trade in trades:
-            bus.publish(topic, trade.symbol, encode_trade(trade))
+        with clock.timing("publish", len(trades)):
+            bus.publish_trades(topic, trades)
         queue.task_done()

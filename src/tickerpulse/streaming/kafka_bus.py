@@ -9,13 +9,15 @@ wait out a broker or coordinator that is briefly away.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import structlog
 
+from tickerpulse.domain import Trade
 from tickerpulse.extras import require
 from tickerpulse.streaming.bus import DEFAULT_KAFKA_BOOTSTRAP, TRADES_TOPIC, Message, Position
+from tickerpulse.streaming.wire import encode_trade
 
 log = structlog.get_logger(__name__)
 
@@ -68,16 +70,23 @@ class KafkaBus:
 
     def publish(self, topic: str, key: str, value: bytes) -> None:
         """Queue a message; when the local queue is full, wait for deliveries first."""
+        self._produce(topic, key.encode(), value)
+        self._producer.poll(0)
+
+    def publish_trades(self, topic: str, trades: Sequence[Trade]) -> None:
+        """Queue each trade as its JSON record (:func:`~.wire.encode_trade`), keyed by symbol."""
+        for trade in trades:
+            self._produce(topic, trade.symbol.encode(), encode_trade(trade))
+        self._producer.poll(0)  # delivery reports: once per batch, not per trade
+
+    def _produce(self, topic: str, key: bytes, value: bytes) -> None:
         while True:
             try:
-                self._producer.produce(
-                    topic, key=key.encode(), value=value, on_delivery=self._delivered
-                )
-                break
+                self._producer.produce(topic, key=key, value=value, on_delivery=self._delivered)
+                return
             except BufferError:
                 self.producer_waits += 1
                 self._producer.poll(0.1)
-        self._producer.poll(0)
 
     def _on_error(self, error: Any) -> None:
         # librdkafka reconnects and resends by itself; only a fatal error ends the producer
@@ -180,6 +189,7 @@ class KafkaConsumer:
         from confluent_kafka import KafkaException
 
         batch = []
+        topic = self.topic  # the one topic this consumer subscribed to
         for raw in self._consumer.consume(num_messages=max_messages, timeout=timeout_s):
             error = raw.error()
             if error is not None:
@@ -190,11 +200,11 @@ class KafkaConsumer:
             key, value = raw.key(), raw.value()
             batch.append(
                 Message(
-                    topic=raw.topic() or self.topic,
-                    partition=raw.partition() or 0,
-                    offset=raw.offset() or 0,
-                    key=key.decode() if isinstance(key, bytes) else (key or ""),
-                    value=value.encode() if isinstance(value, str) else (value or b""),
+                    topic,
+                    raw.partition() or 0,
+                    raw.offset() or 0,
+                    key.decode() if isinstance(key, bytes) else (key or ""),
+                    value.encode() if isinstance(value, str) else (value or b""),
                 )
             )
         return batch

@@ -37,6 +37,7 @@ from sqlalchemy import Connection, Engine, func, or_, text
 from sqlalchemy.dialects.postgresql import insert
 
 from tickerpulse.db.models import LiveBar
+from tickerpulse.domain import Trade
 from tickerpulse.lake.layout import LakeLayout
 from tickerpulse.lake.store import Lake
 from tickerpulse.streaming.bars import (
@@ -47,6 +48,7 @@ from tickerpulse.streaming.bars import (
     BarStats,
 )
 from tickerpulse.streaming.bus import Consumer, Message, Position
+from tickerpulse.streaming.stages import StageClock
 from tickerpulse.streaming.wire import MalformedMessage, decode_trade, excerpt
 
 log = structlog.get_logger(__name__)
@@ -129,7 +131,7 @@ class BarProcessor:
         *,
         intervals: tuple[int, ...] = DEFAULT_INTERVALS,
         allowed_lateness_ms: int = DEFAULT_ALLOWED_LATENESS_MS,
-        batch_size: int = 5_000,
+        batch_size: int = 20_000,
         poll_timeout_s: float = 0.2,
         layout: LakeLayout | None = None,
         on_closed: Callable[[Connection, Sequence[Bar]], None] | None = None,
@@ -149,6 +151,8 @@ class BarProcessor:
         self.poll_timeout_s = poll_timeout_s
         self.on_closed = on_closed
         self.stats = ProcessorStats()
+        self.clock = StageClock()
+        """Time per stage: poll, bus decode, bars, write (upsert + NOTIFY + model), lake, commit."""
         self._partitions: dict[int, _Partition] = {}
 
     def bar_stats(self) -> BarStats:
@@ -165,7 +169,9 @@ class BarProcessor:
 
     def step(self) -> int:
         """Poll one batch, process it, commit; return how many messages it had."""
-        messages = self.consumer.poll(self.batch_size, self.poll_timeout_s)
+        with self.clock.timing("poll") as timed:
+            messages = self.consumer.poll(self.batch_size, self.poll_timeout_s)
+            timed.items += len(messages)
         if messages:
             self.commit(self.handle(messages))
         return len(messages)
@@ -192,22 +198,25 @@ class BarProcessor:
         """Build bars from ``messages`` and write them; return the positions to commit."""
         for partition in self.consumer.take_revoked():
             self._partitions.pop(partition, None)  # its next owner resumes from the commit
+        with self.clock.timing("bus decode", len(messages)):
+            fresh = self._decode(messages)
         closed: list[tuple[int, Bar]] = []
         touched: set[int] = set()
-        for message in messages:
-            state = self._partition(message.partition)
-            if message.offset < state.next_offset:
-                continue  # delivered twice (a rebalance): already in the builder
-            touched.add(message.partition)
-            closed.extend((message.partition, bar) for bar in self._add(state, message))
-        updated = [
-            bar
-            for number in sorted(touched)
-            for bar in self._partitions[number].builder.updated()
-            if not self._partitions[number].replaying
-        ]
+        with self.clock.timing("bars", len(fresh)):
+            for number, state, offset, trade in fresh:
+                touched.add(number)
+                bars = self._add(state, offset, trade)
+                if bars:  # rare: only when the watermark passes a bar's end
+                    closed.extend((number, bar) for bar in bars)
+            updated = [
+                bar
+                for number in sorted(touched)
+                for bar in self._partitions[number].builder.updated()
+                if not self._partitions[number].replaying
+            ]
         self._write([bar for _, bar in closed], updated)
-        self._write_lake(closed)
+        with self.clock.timing("lake", len(closed)):
+            self._write_lake(closed)
         self.stats.batches += 1
         # a partition still re-reading keeps its commit: the rebuilt bars are not complete yet
         return {
@@ -220,7 +229,8 @@ class BarProcessor:
         """Commit positions returned by :meth:`handle` (after its writes are durable)."""
         positions = {n: p for n, p in positions.items() if n in self._partitions}
         if positions:
-            self.consumer.commit(positions)
+            with self.clock.timing("commit"):
+                self.consumer.commit(positions)
 
     def finish(self) -> list[Bar]:
         """End of a finite stream: close every open bar, write it, commit; return the bars."""
@@ -253,23 +263,47 @@ class BarProcessor:
                 )
         return state
 
-    def _add(self, state: _Partition, message: Message) -> list[Bar]:
+    def _decode(
+        self, messages: Sequence[Message]
+    ) -> list[tuple[int, _Partition, int, Trade | None]]:
+        """The trade of each message not read before, with its partition and offset.
+
+        A message that does not decode gets ``None`` (counted and quarantined unless it
+        is being re-read after a restart, when the run before already did).
+        """
+        fresh: list[tuple[int, _Partition, int, Trade | None]] = []
+        expected: dict[int, int] = {}
+        partitions = self._partitions
+        for message in messages:
+            number = message.partition
+            state = partitions.get(number) or self._partition(number)
+            next_offset = expected.get(number, state.next_offset)
+            if message.offset < next_offset:
+                continue  # delivered twice (a rebalance): already in the builder
+            expected[number] = message.offset + 1
+            value = message.value
+            if isinstance(value, Trade):  # carried as is by the in-process bus
+                fresh.append((number, state, message.offset, value))
+                continue
+            try:
+                trade: Trade | None = decode_trade(value)
+            except MalformedMessage as exc:
+                trade = None
+                if next_offset >= state.replay_until:
+                    self.stats.malformed += 1
+                    self.stats.quarantine = [*self.stats.quarantine[-99:], excerpt(message.value)]
+                    log.warning(
+                        "stream processor skipped a message", reason=str(exc), offset=message.offset
+                    )
+            fresh.append((number, state, message.offset, trade))
+        return fresh
+
+    def _add(self, state: _Partition, offset: int, trade: Trade | None) -> list[Bar]:
         replaying = state.replaying
-        state.next_offset = message.offset + 1
+        state.next_offset = offset + 1
         self.stats.messages += 1
         self.stats.replayed += replaying
-        closed: list[Bar] = []
-        try:
-            trade = decode_trade(message.value)
-        except MalformedMessage as exc:
-            if not replaying:
-                self.stats.malformed += 1
-                self.stats.quarantine = [*self.stats.quarantine[-99:], excerpt(message.value)]
-                log.warning(
-                    "stream processor skipped a message", reason=str(exc), offset=message.offset
-                )
-        else:
-            closed = state.builder.add(trade, seq=message.offset)
+        closed = [] if trade is None else state.builder.add(trade, seq=offset)
         if replaying and not state.replaying:
             # the run before the restart counted and wrote what the re-read trades did
             state.builder.stats = BarStats(late_dropped=dict.fromkeys(self.intervals, 0))
@@ -290,7 +324,7 @@ class BarProcessor:
         if not bars:
             return
         ordered = sorted(bars.values(), key=lambda b: (b.start_ms, b.interval_s, b.symbol))
-        with self.engine.begin() as conn:
+        with self.clock.timing("write", len(ordered)), self.engine.begin() as conn:
             upsert_live_bars(conn, ordered)
             notify_live_bars(conn, ordered)
             if closed and self.on_closed is not None:

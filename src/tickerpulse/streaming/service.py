@@ -41,8 +41,8 @@ from tickerpulse.streaming.online import OnlineDirectionModel, river_classifier
 from tickerpulse.streaming.predictions import PredictionWriter
 from tickerpulse.streaming.processor import DEFAULT_GROUP, BarProcessor
 from tickerpulse.streaming.replay import ReplayServer
+from tickerpulse.streaming.stages import StageClock, merge
 from tickerpulse.streaming.supervisor import SupervisedProcessor
-from tickerpulse.streaming.wire import encode_trade
 from tickerpulse.streaming.world import LiveAnchor, load_anchors, world_trades
 
 log = structlog.get_logger(__name__)
@@ -60,6 +60,10 @@ class LiveReport:
     counters: dict[str, Any] = field(default_factory=dict)
     processor: dict[str, Any] = field(default_factory=dict)
     calls: int = 0
+    stages: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    """CPU and wall seconds per stage of the path (:mod:`~tickerpulse.streaming.stages`)."""
+    cpu_s: float = 0.0
+    """CPU seconds the whole process used over the run, every thread included."""
 
 
 def make_bus(settings: Settings) -> Bus:
@@ -155,8 +159,12 @@ def run_live(
         target=supervised.run, kwargs={"stop": halt}, name="bar-processor", daemon=True
     )
     processing.start()
+    cpu_at_start = time.process_time()
+    client_clock = StageClock()
     try:
-        asyncio.run(_stream(settings, engine, bus, symbols, report, stop, seconds, ready))
+        asyncio.run(
+            _stream(settings, engine, bus, symbols, report, stop, seconds, ready, client_clock)
+        )
         _drain(processor)
     finally:
         halt.set()
@@ -171,6 +179,8 @@ def run_live(
         "restarts": supervised.restarts,
     }
     report.calls = writer.calls
+    report.cpu_s = round(time.process_time() - cpu_at_start, 6)
+    report.stages = merge(client_clock, processor.clock).as_dict()
     return report
 
 
@@ -193,6 +203,7 @@ async def _stream(
     stop: threading.Event,
     seconds: float | None,
     ready: threading.Event | None,
+    clock: StageClock,
 ) -> None:
     server: ReplayServer | None = None
     key = settings.finnhub_api_key
@@ -205,16 +216,16 @@ async def _stream(
             warmup_minutes=settings.stream_warmup_minutes,
             resume_ms=resume_after_ms(engine, symbols),
         )  # fmt: skip
-        for trade in past:
-            bus.publish(TRADES_TOPIC, trade.symbol, encode_trade(trade))
+        bus.publish_trades(TRADES_TOPIC, past)
         report.warmup_trades = len(past)
         server = ReplayServer(
             live, rate=settings.stream_replay_rate, trades_per_message=10, await_symbols=symbols
         )
         url = await server.start()
     client = TradingStreaming(url, symbols, idle_timeout_s=60.0)
+    client.clock = clock
     reading = asyncio.create_task(client.run())
-    pumping = asyncio.create_task(forward_trades(client.queue, bus))
+    pumping = asyncio.create_task(forward_trades(client.queue, bus, clock=clock))
     log.info("live stream started", url=redact(url), symbols=symbols, source=report.source)
     try:
         await client.wait_connected(READY_TIMEOUT_S)

@@ -70,12 +70,45 @@ def _number(record: dict[str, Any], key: str) -> float:
     return number
 
 
+_SAFE_TS_MS = 2**53
+"""Integer milliseconds below this survive the trip through a float unchanged."""
+
+
 def trade_from_record(record: Any) -> Trade:
     """A :class:`Trade` from one ``{"s", "p", "t", "v", "c"}`` record.
+
+    The usual record — a symbol, finite numbers in range, integer milliseconds and
+    no conditions or a list of code strings — is checked in one expression; any
+    other goes through the field-by-field checks that say what is wrong.
 
     Raises:
         MalformedMessage: When a field is missing or out of range.
     """
+    if type(record) is dict:
+        symbol: Any = record.get("s")
+        price: Any = record.get("p")
+        ts: Any = record.get("t")
+        volume: Any = record.get("v")
+        codes: Any = record.get("c")
+        price_type, volume_type = type(price), type(volume)
+        if (
+            type(symbol) is str
+            and symbol
+            and (price_type is float or price_type is int)
+            and (volume_type is float or volume_type is int)
+            and type(ts) is int
+            and 0 < price < math.inf
+            and 0 <= volume < math.inf
+            and 0 <= ts < _SAFE_TS_MS
+        ):
+            if codes is None:
+                return Trade(symbol, float(price), ts, float(volume))
+            if type(codes) is list and all(type(c) is str for c in codes):
+                return Trade(symbol, float(price), ts, float(volume), tuple(codes))
+    return _checked_trade(record)
+
+
+def _checked_trade(record: Any) -> Trade:
     if not isinstance(record, dict):
         raise MalformedMessage(f"a trade record is an object, not {type(record).__name__}")
     symbol = record.get("s")
