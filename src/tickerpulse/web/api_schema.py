@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tickerpulse.analytics.authors import STANCE_MIN
 from tickerpulse.domain import TEXT_SOURCES
 
 ASSET_CLASSES = ["stock", "etf", "crypto", "fx"]
@@ -143,6 +144,63 @@ PARAMETER_DOCS: dict[str, str] = {
 }
 """Query and path parameter → description."""
 
+SCHEMA_DOCS: dict[tuple[str, str], str] = {
+    # movers (/api/v1/movers): attention against the asset's own last 7 days (28 windows)
+    ("MoversOut", "sort"): "The column the movers are ranked by.",
+    ("MoversOut", "asset_class"): "The one asset class ranked, or null for all classes.",
+    ("MoversOut", "rows"): "The movers, most unusual first; assets without the figure last.",
+    ("MoverRow", "mentions"): "Posts and articles that mention the asset in the window.",
+    ("MoverRow", "mention_z"): "z-score of the log mention count against the asset's 28 windows"
+    " before (capped at ±10); null with fewer than 5 windows of history or none that varies.",
+    ("MoverRow", "mention_change"): f"Mentions against the trailing mean, {FRACTION}"
+    " (1.0 = twice the usual); null without history.",
+    ("MoverRow", "sentiment"): "Mean sentiment of the window's mentions, -1 to +1.",
+    ("MoverRow", "sentiment_change"): "Mean sentiment minus its trailing mean, on the -1 to +1"
+    " scale (so between -2 and +2); null without history.",
+    ("MoverRow", "sentiment_z"): "z-score of mean sentiment against the trailing windows;"
+    " null without history or with none that varies.",
+    ("MoverRow", "share_of_voice"): "The asset's share of its class's mentions in the window,"
+    " 0 to 1.",
+    # the market overview (/api/v1/overview)
+    ("OverviewOut", "tiles"): "Every mentioned asset in the window, most mentioned first.",
+    ("OverviewTile", "mentions"): "Posts and articles that mention the asset in the window.",
+    ("OverviewTile", "sentiment"): "Mean sentiment of the window's mentions, -1 to +1.",
+    # authors (/api/v1/authors, /api/v1/assets/{id}/authors)
+    ("AuthorsOut", "min_calls"): "Judged calls an author needs before a record is shown.",
+    ("AuthorsOut", "qualified"): "How many authors have at least min_calls judged calls.",
+    ("AuthorsOut", "rows"): "Authors with a record, best hit rate first.",
+    ("AssetAuthorsOut", "since"): "Start of the period counted (30 days back from the newest"
+    " window); null before any data.",
+    ("AssetAuthorsOut", "rows"): "The asset's most active authors in the period, most posts first.",
+    ("AuthorRecordRow", "author"): "The author's pseudonymous id: a hash of source and handle"
+    " (handles are never stored).",
+    ("AuthorRecordRow", "source"): "The social source the author posts on.",
+    ("AuthorRecordRow", "posts"): "The author's posts counted, spam excluded.",
+    ("AuthorRecordRow", "reach"): "Engagement summed over those posts (likes, shares, replies"
+    " as the source counts them).",
+    ("AuthorRecordRow", "calls"): "The author's bullish or bearish calls judged against the"
+    " next window's return.",
+    ("AuthorRecordRow", "hits"): "Judged calls whose direction the next window's return matched.",
+    ("AuthorRecordRow", "hit_rate"): "hits / calls, 0 to 1; null below min_calls.",
+    ("AuthorRecordRow", "ci_low"): "Lower end of the 95 % Wilson interval of hit_rate.",
+    ("AuthorRecordRow", "ci_high"): "Upper end of the 95 % Wilson interval of hit_rate.",
+    ("AuthorRecordRow", "last_window"): "Start of the newest window with a post by the author.",
+    ("AssetAuthorRow", "author"): "The author's pseudonymous id: a hash of source and handle"
+    " (handles are never stored).",
+    ("AssetAuthorRow", "source"): "The social source the author posts on.",
+    ("AssetAuthorRow", "posts"): "The author's posts on the asset in the period, spam excluded.",
+    ("AssetAuthorRow", "reach"): "Engagement summed over those posts.",
+    ("AssetAuthorRow", "sentiment"): "Mean of the author's per-window sentiment on the asset,"
+    " -1 to +1.",
+    ("AssetAuthorRow", "bullish_calls"): "Windows in which the author's stance on the asset was"
+    f" bullish (mean sentiment ≥ +{STANCE_MIN:.2f}).",
+    ("AssetAuthorRow", "bearish_calls"): "Windows in which the author's stance on the asset was"
+    f" bearish (mean sentiment ≤ −{STANCE_MIN:.2f}).",
+    ("AssetAuthorRow", "record"): "The author's record over every asset; null when it rests on"
+    " fewer than min_calls calls.",
+}
+"""(Schema, field) → description, where a field's meaning differs from :data:`FIELD_DOCS`."""
+
 FIELD_UNITS: dict[str, dict[str, Any]] = {
     "return_pct": {"deprecated": True},
 }
@@ -159,8 +217,9 @@ def document_schema(spec: dict[str, Any]) -> dict[str, Any]:
     """
     for schema_name, component in spec.get("components", {}).get("schemas", {}).items():
         for name, prop in component.get("properties", {}).items():
-            if name in FIELD_DOCS:
-                prop.setdefault("description", FIELD_DOCS[name])
+            description = SCHEMA_DOCS.get((schema_name, name), FIELD_DOCS.get(name))
+            if description is not None:
+                prop.setdefault("description", description)
             values = SCHEMA_VALUES.get((schema_name, name), FIELD_VALUES.get(name))
             if values is not None:
                 _allow(prop, values)

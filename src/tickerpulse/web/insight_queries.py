@@ -72,7 +72,7 @@ def movers(
         select(
             a.asset_id, Asset.symbol, Asset.name, a.asset_class, a.mentions, a.mention_z,
             a.mention_change, a.sentiment, a.sentiment_change, a.sentiment_z,
-            a.share_of_voice, p.return_pct,
+            a.share_of_voice, p.return_pct.label("return_fraction"),
         )
         .join(Asset, Asset.asset_id == a.asset_id)
         .outerjoin(p, and_(p.asset_id == a.asset_id, p.window_start == a.window_start))

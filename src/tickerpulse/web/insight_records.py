@@ -25,7 +25,7 @@ class MoverRow:
     sentiment_z: float | None
     share_of_voice: float
     """The asset's share of its class's mentions in the window (0…1)."""
-    return_pct: float | None
+    return_fraction: float | None
     """The window's close-to-close return as a fraction."""
 
 
