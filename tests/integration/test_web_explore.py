@@ -430,4 +430,7 @@ def test_relation_csvs_of_an_unknown_asset_are_not_found(
     readers: dict[str, TestClient], chart: str
 ) -> None:
     assert readers["premium"].get(f"/export/asset/crypto:NOPE/{chart}.csv").status_code == 404
-    assert readers["premium"].get(f"/export/asset/crypto:BTC/{chart}.csv").status_code == 200
+    by_id = readers["premium"].get(f"/export/asset/crypto:BTC/{chart}.csv")
+    by_symbol = readers["premium"].get(f"/export/asset/BTC/{chart}.csv")
+    assert by_id.status_code == by_symbol.status_code == 200 and by_id.text == by_symbol.text
+    assert readers["premium"].get(f"/export/asset/NOPE/{chart}.csv").status_code == 404

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from tickerpulse.db.marts import asset_id_for_symbol
 from tickerpulse.db.models import Asset
@@ -214,6 +215,13 @@ async def asset_authors_csv(
     return csv_response(f"{view.asset.asset_id}-authors", tables.ASSET_AUTHORS_CSV, view.rows)
 
 
+def known_asset(session: Session, asked: str) -> str | None:
+    """The id of the asset ``asked`` names (an id, or a bare symbol as the pages take); None."""
+    if session.get(Asset, asked) is not None:
+        return asked
+    return None if ":" in asked else asset_id_for_symbol(session, symbol=asked)
+
+
 @router.get(
     "/export/asset/{asset_id}/{chart}.csv",
     dependencies=[Depends(require(Feature.RELATION)), Exports],
@@ -222,9 +230,10 @@ async def relation_csv(asset_id: str, chart: str, cache: ViewsDep) -> Response:
     """The relation panel's charts: ``lead-lag`` correlations or the ``events`` study."""
     if chart not in ("lead-lag", "events"):
         raise HTTPException(404, "The asset's charts are windows, lead-lag and events.")
-    known = await cache.get(("asset_known", asset_id), lambda s: s.get(Asset, asset_id) is not None)
-    if not known:
+    found = await cache.get(("asset_known", asset_id), lambda s: known_asset(s, asset_id))
+    if found is None:
         raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
+    asset_id = found
     if chart == "lead-lag":
         lags = await cache.get(
             ("lead_lag", asset_id),
