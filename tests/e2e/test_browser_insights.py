@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 pytestmark = BROWSER_MARKS
 
 READERS = ("anonymous", "free", "pro", "premium")
-README_SHOTS = {"movers": 1150, "overview": 950}
+README_SHOTS = {"movers": 1150, "overview": 950, "authors": 900}
 """The README's pictures of these pages (Premium reader): the top, at most this many px."""
 
 
@@ -145,8 +145,56 @@ def test_authors_are_shown_to_premium_and_previewed_to_pro(
         expect(page.get_by_text(SAGE)).to_have_count(0)
     else:
         expect(page.locator("table.authors tbody tr").first).to_contain_text(SAGE)
+        save_readme_shot(page, shots, "authors")
         page.goto(f"{site}/asset/crypto:BTC/authors")
         expect(page.get_by_role("heading", name="Who talks about BTC")).to_be_visible()
     problems = a11y.problems(page)
     context.close()
     assert not problems, problems
+
+
+PHONE = {"width": 390, "height": 844}
+INSIGHT_PAGES = {
+    "movers": "/movers",
+    "overview": "/overview",
+    "authors": "/authors",
+    "asset-authors": "/asset/crypto:BTC/authors",
+    "movers-sorted": "/movers?sort=symbol&dir=asc",
+}
+
+
+@pytest.mark.parametrize(
+    ("scheme", "width"), [("dark", "desktop"), ("dark", "phone"), ("light", "phone")]
+)
+def test_insight_pages_fit_a_phone_and_pass_contrast_in_both_schemes(
+    browser: Browser, site: str, shots: Path, scheme: str, width: str
+) -> None:
+    """Movers, overview and authors: no sideways scrolling on a phone, dark text still ≥ 4.5:1."""
+    viewport = PHONE if width == "phone" else {"width": 1000, "height": 800}
+    context = browser.new_context(
+        viewport=viewport, is_mobile=width == "phone", has_touch=width == "phone",
+        color_scheme=scheme,
+    )  # fmt: skip
+    sign_in(context.new_page(), site, "premium@example.com", PASSWORD)
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    folder = shots / f"{'mobile' if width == 'phone' else 'desktop'}-{scheme}-insights"
+    folder.mkdir(exist_ok=True)
+    for name, path in INSIGHT_PAGES.items():
+        page.goto(site + path)
+        page.screenshot(path=folder / f"{name}.png", full_page=True)
+        problems = a11y.problems(page)
+        if overflow := a11y.horizontal_overflow(page):
+            problems.append(f"{overflow} px wider than the screen")
+        if scheme == "dark":
+            body = a11y.relative_luminance(
+                a11y.parse_css_colour(
+                    page.evaluate("getComputedStyle(document.body).backgroundColor")
+                )
+            )
+            if body > 0.05:
+                problems.append(f"page background not dark ({body:.2f})")
+        if problems:
+            found[name] = sorted(set(problems))
+    context.close()
+    assert not found, found

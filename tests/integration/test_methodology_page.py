@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from tests.integration.test_web_queries import LATEST, W, document, stat
-from tests.web_helpers import HTML, platform_settings
+from tests.web_helpers import HTML, add_user, platform_settings, sign_in
 from tickerpulse.db.marts import sync_assets
 from tickerpulse.universe import load_universe
 from tickerpulse.web.app import create_app
@@ -126,3 +126,10 @@ def test_the_counted_week_ends_with_the_newest_window(client: TestClient) -> Non
     first = LATEST - (VOLUME_WINDOWS - 1) * W
     assert f'datetime="{first:%Y-%m-%dT%H:%M:%SZ}"' in html
     assert f'datetime="{LATEST + timedelta(hours=6):%Y-%m-%dT%H:%M:%SZ}"' in html
+
+
+def test_a_signed_in_reader_stays_signed_in_on_it(engine: Engine, client: TestClient) -> None:
+    add_user(engine, "reader@example.com", tier="pro")
+    sign_in(client, "reader@example.com")
+    page = client.get("/methodology", headers=HTML).text
+    assert "reader@example.com" in page and "Sign out" in page and "Sign in" not in page

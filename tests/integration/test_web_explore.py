@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -317,6 +318,9 @@ EXPORTS = {
     "/export/news-coverage.csv": (403, 403, 200, 200),
     "/export/predictions.csv": (403, 403, 403, 200),
     "/export/watchlist.csv": (403, 403, 403, 200),
+    "/export/movers.csv": (403, 403, 200, 200),
+    "/export/authors.csv": (403, 403, 403, 200),
+    "/export/asset/crypto:BTC/authors.csv": (403, 403, 403, 200),
 }
 
 
@@ -398,3 +402,35 @@ def test_the_pricing_page_lists_the_new_features_under_their_plans(
     assert "CSV export" not in free and "CSV export" in pro and "CSV export" in premium
     assert "History ranges" not in free and "History ranges" in pro
     assert "Custom date ranges" in premium and "Custom date ranges" not in pro
+
+
+def test_the_news_groups_table_sorts_on_its_own_and_exports_as_shown(
+    readers: dict[str, TestClient],
+) -> None:
+    client = readers["premium"]
+    page = client.get("/news?by=outlet&gsort=group&gdir=asc&sort=articles&dir=asc", headers=HTML)
+    caption = page.text.index("Articles and tone by")
+    table = page.text[caption : page.text.index("</tbody>", caption)]
+    shown = [unescape(g) for g in re.findall(r"<tr><td>([^<]*)</td>", table)]
+    assert len(shown) > 2 and shown == sorted(shown, key=str.casefold)
+    assert 'aria-sort="ascending"' in table
+    links = re.findall(r'class="sort" href="([^"]+)"', table)
+    assert all("sort=articles" in unescape(h) and "dir=asc" in unescape(h) for h in links)
+    exported = rows_of(client.get("/export/news-groups.csv?by=outlet&gsort=group&gdir=asc").text)
+    assert [r["group"].lstrip("'") for r in exported] == [g.lstrip("'") for g in shown]
+    assert covered_last(page.text) == "TSLA"  # the coverage table kept its own sort
+
+
+def covered_last(html: str) -> str:
+    return symbols_in_table(html, "Assets by news articles")[-1]
+
+
+@pytest.mark.parametrize("chart", ["lead-lag", "events"])
+def test_relation_csvs_of_an_unknown_asset_are_not_found(
+    readers: dict[str, TestClient], chart: str
+) -> None:
+    assert readers["premium"].get(f"/export/asset/crypto:NOPE/{chart}.csv").status_code == 404
+    by_id = readers["premium"].get(f"/export/asset/crypto:BTC/{chart}.csv")
+    by_symbol = readers["premium"].get(f"/export/asset/BTC/{chart}.csv")
+    assert by_id.status_code == by_symbol.status_code == 200 and by_id.text == by_symbol.text
+    assert readers["premium"].get(f"/export/asset/NOPE/{chart}.csv").status_code == 404

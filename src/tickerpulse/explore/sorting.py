@@ -108,20 +108,24 @@ class SortLinks:
     params: tuple[tuple[str, str], ...] = field(default=())
     """The page's other (already validated) parameters, kept in every link."""
     path: str = ""
+    names: tuple[str, str] = ("sort", "dir")
+    """The query parameters of this table's column and direction (a page with two sortable
+    tables gives the second its own, e.g. ``gsort`` and ``gdir``)."""
 
     def href(self, key: str) -> str:
         """The link that sorts by ``key``: the other direction when it is already sorted by it."""
         column = self.spec.column(key)
         numeric = column.numeric if column else True
         descending = not self.choice.descending if self.choice.column == key else numeric
-        query = [*self.params, ("sort", key), ("dir", "desc" if descending else "asc")]
+        sort_name, dir_name = self.names
+        query = [*self.params, (sort_name, key), (dir_name, "desc" if descending else "asc")]
         return f"{self.path}?{urlencode(query)}"
 
     def query(self) -> str:
         """The current view's query string (its parameters and sort), for an export link."""
         pairs = list(self.params)
         if self.choice.column:
-            pairs += [("sort", self.choice.column), ("dir", self.choice.direction)]
+            pairs += [(self.names[0], self.choice.column), (self.names[1], self.choice.direction)]
         return urlencode(pairs)
 
     def aria(self, key: str) -> str | None:

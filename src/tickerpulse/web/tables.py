@@ -214,3 +214,94 @@ def range_summary(rows: Sequence[AssetWindowRow]) -> RangeSummary:
         mentions=sum(r.social_mentions + r.news_mentions for r in rows),
         social_sentiment=sum(s * n for s, n in weights) / total if total else None,
     )  # fmt: skip
+
+
+def _magnitude(name: str) -> Any:
+    """A signed field by its size, for columns ranked "either way"."""
+    return lambda row: None if getattr(row, name) is None else abs(getattr(row, name))
+
+
+def _record(name: str) -> Any:
+    """A field of an asset author's overall record; None without one."""
+    return lambda row: None if row.record is None else getattr(row.record, name)
+
+
+MOVERS = TableSpec(
+    "movers",
+    (
+        Column("symbol", "Asset", _get("symbol"), numeric=False),
+        Column("asset_class", "Class", _get("asset_class"), numeric=False),
+        Column("mentions", "Mentions", _get("mentions")),
+        Column("mention_z", "Mention z", _get("mention_z")),
+        Column("mention_change", "Change", _get("mention_change")),
+        Column("sentiment", "Sentiment", _get("sentiment")),
+        Column("sentiment_change", "Sentiment change", _magnitude("sentiment_change")),
+        Column("share_of_voice", "Share of voice", _get("share_of_voice")),
+        Column("return_pct", "Return", _get("return_pct")),
+    ),
+)
+"""The movers' columns; the page's "rank by" keys (which rows make the list) are among them."""
+AUTHORS = TableSpec(
+    "authors",
+    (
+        Column("author", "Author", _get("author"), numeric=False),
+        Column("source", "Source", _get("source"), numeric=False),
+        Column("posts", "Posts", _get("posts")),
+        Column("reach", "Reach", _get("reach")),
+        Column("calls", "Judged calls", _get("calls")),
+        Column("hit_rate", "Hit rate", _get("hit_rate")),
+        Column("ci_low", "95 % interval", _get("ci_low")),
+    ),
+)
+ASSET_AUTHORS = TableSpec(
+    "asset_authors",
+    (
+        Column("author", "Author", _get("author"), numeric=False),
+        Column("source", "Source", _get("source"), numeric=False),
+        Column("posts", "Posts", _get("posts")),
+        Column("reach", "Reach", _get("reach")),
+        Column("sentiment", "Sentiment", _get("sentiment")),
+        Column("calls", "Calls", lambda r: r.bullish_calls + r.bearish_calls),
+        Column("hit_rate", "Record", _record("hit_rate")),
+    ),
+)
+
+MOVERS_CSV = (
+    CsvColumn("asset_id", _get("asset_id")),
+    CsvColumn("symbol", _get("symbol")),
+    CsvColumn("name", _get("name")),
+    CsvColumn("asset_class", _get("asset_class")),
+    CsvColumn("mentions (count)", _get("mentions")),
+    CsvColumn("mention_z (standard deviations of log mentions)", _get("mention_z")),
+    CsvColumn("mention_change (% against the 7-day mean)", lambda r: percent(r.mention_change)),
+    CsvColumn(f"sentiment {SENTIMENT}", _get("sentiment")),
+    CsvColumn("sentiment_change (against the 7-day mean, -1 to +1)", _get("sentiment_change")),
+    CsvColumn("sentiment_z (standard deviations)", _get("sentiment_z")),
+    CsvColumn("share_of_voice (% of its class's mentions)", lambda r: percent(r.share_of_voice)),
+    CsvColumn("return_pct (%)", lambda r: percent(r.return_pct)),
+)
+AUTHORS_CSV = (
+    CsvColumn("author (pseudonymous id)", _get("author")),
+    CsvColumn("source", _get("source")),
+    CsvColumn("posts (count)", _get("posts")),
+    CsvColumn("reach (likes, comments, views…)", _get("reach")),
+    CsvColumn("calls (judged, count)", _get("calls")),
+    CsvColumn("hits (count)", _get("hits")),
+    CsvColumn("hit_rate (%)", lambda r: percent(r.hit_rate)),
+    CsvColumn("ci_low (%, 95% Wilson)", lambda r: percent(r.ci_low)),
+    CsvColumn("ci_high (%, 95% Wilson)", lambda r: percent(r.ci_high)),
+    CsvColumn("last_window (UTC)", _get("last_window")),
+)
+ASSET_AUTHORS_CSV = (
+    CsvColumn("author (pseudonymous id)", _get("author")),
+    CsvColumn("source", _get("source")),
+    CsvColumn("posts (count)", _get("posts")),
+    CsvColumn("reach (likes, comments, views…)", _get("reach")),
+    CsvColumn(f"sentiment {SENTIMENT}", _get("sentiment")),
+    CsvColumn("bullish_calls (count)", _get("bullish_calls")),
+    CsvColumn("bearish_calls (count)", _get("bearish_calls")),
+    CsvColumn("record_calls (judged, every asset)", _record("calls")),
+    CsvColumn("record_hit_rate (%)", lambda r: percent(_record("hit_rate")(r))),
+    CsvColumn("record_ci_low (%, 95% Wilson)", lambda r: percent(_record("ci_low")(r))),
+    CsvColumn("record_ci_high (%, 95% Wilson)", lambda r: percent(_record("ci_high")(r))),
+)

@@ -17,8 +17,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from tickerpulse.db.marts import asset_id_for_symbol
+from tickerpulse.db.models import Asset
 from tickerpulse.explore.csv_export import CsvColumn, csv_chunks
 from tickerpulse.explore.search import MAX_QUERY, RESULTS, SUGGESTIONS, AssetSearch
 from tickerpulse.explore.sorting import choose
@@ -28,7 +30,15 @@ from tickerpulse.web.auth import AccessDep, SignedInDep, ViewerDep, require
 from tickerpulse.web.deps import SessionDep, TemplatesDep, ViewsDep
 from tickerpulse.web.routes.pages import FromParam, SortParam, asset_context, compare
 from tickerpulse.web.routes.watchlist import sorted_watchlist
-from tickerpulse.web.table_views import known_class, news_table, predictions_table, trending_table
+from tickerpulse.web.table_views import (
+    asset_authors_table,
+    authors_table,
+    known_class,
+    movers_table,
+    news_table,
+    predictions_table,
+    trending_table,
+)
 
 router = APIRouter()
 Query64 = Annotated[str, Query(max_length=200)]
@@ -37,6 +47,7 @@ Dir = Annotated[str | None, Query(alias="dir", max_length=8)]
 RangeParam = Annotated[str | None, Query(alias="range", max_length=16)]
 ToParam = Annotated[str | None, Query(alias="to", max_length=32)]
 Exports = Depends(require(Feature.CSV_EXPORT))
+AuthorsEntitled = Depends(require(Feature.AUTHORS))
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -129,12 +140,18 @@ async def news_csv(
     period: Short = None,
     sort: SortParam = None,
     direction: Dir = None,
+    gsort: SortParam = None,
+    gdir: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    """The news page's tables: ``groups`` (by outlet, region or class) or ``coverage``."""
+    """The news page's tables: ``groups`` (by outlet, region or class) or ``coverage``.
+
+    As on the page, ``sort``/``dir`` sort the coverage table and ``gsort``/``gdir`` the groups.
+    """
     if table not in ("groups", "coverage"):
         raise HTTPException(404, "The news tables are news-groups.csv and news-coverage.csv.")
     choice = choose(tables.NEWS_COVERAGE, sort, direction)
-    view = await news_table(cache, by=by, period=period, choice=choice)
+    group_choice = choose(tables.NEWS_GROUPS, gsort, gdir)
+    view = await news_table(cache, by=by, period=period, choice=choice, group_choice=group_choice)
     stamp = f"{view.period}-{_stamp(view.window)}"
     if table == "groups":
         return csv_response(f"news-by-{view.by}-{stamp}", tables.NEWS_GROUPS_CSV, view.groups)
@@ -186,6 +203,25 @@ async def asset_windows_csv(
     return csv_response(name, tables.windows_csv(unit), view.rows)
 
 
+@router.get("/export/asset/{asset_id}/authors.csv", dependencies=[AuthorsEntitled, Exports])
+async def asset_authors_csv(
+    asset_id: str, cache: ViewsDep, sort: SortParam = None, direction: Dir = None
+) -> Response:
+    """An asset's most active authors, as on its authors page."""
+    choice = choose(tables.ASSET_AUTHORS, sort, direction)
+    view = await asset_authors_table(cache, asset_id=asset_id, choice=choice)
+    if view is None:
+        raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
+    return csv_response(f"{view.asset.asset_id}-authors", tables.ASSET_AUTHORS_CSV, view.rows)
+
+
+def known_asset(session: Session, asked: str) -> str | None:
+    """The id of the asset ``asked`` names (an id, or a bare symbol as the pages take); None."""
+    if session.get(Asset, asked) is not None:
+        return asked
+    return None if ":" in asked else asset_id_for_symbol(session, symbol=asked)
+
+
 @router.get(
     "/export/asset/{asset_id}/{chart}.csv",
     dependencies=[Depends(require(Feature.RELATION)), Exports],
@@ -194,6 +230,10 @@ async def relation_csv(asset_id: str, chart: str, cache: ViewsDep) -> Response:
     """The relation panel's charts: ``lead-lag`` correlations or the ``events`` study."""
     if chart not in ("lead-lag", "events"):
         raise HTTPException(404, "The asset's charts are windows, lead-lag and events.")
+    found = await cache.get(("asset_known", asset_id), lambda s: known_asset(s, asset_id))
+    if found is None:
+        raise HTTPException(404, f"No asset {asset_id!r}; ids look like stock:AAPL.")
+    asset_id = found
     if chart == "lead-lag":
         lags = await cache.get(
             ("lead_lag", asset_id),
@@ -204,6 +244,31 @@ async def relation_csv(asset_id: str, chart: str, cache: ViewsDep) -> Response:
         ("events", asset_id), lambda s: relation_queries.asset_event_study(s, asset_id=asset_id)
     )
     return csv_response(f"{asset_id}-events", EVENTS_CSV, events)
+
+
+@router.get("/export/movers.csv", dependencies=[Exports])
+async def movers_csv(
+    cache: ViewsDep,
+    access: AccessDep,
+    asset_class: Annotated[str | None, Query(alias="class", max_length=16)] = None,
+    show: Short = None,
+    sort: SortParam = None,
+    direction: Dir = None,
+) -> Response:
+    """The movers table as on the page with the same parameters (the reader's rows only)."""
+    choice = choose(tables.MOVERS, sort, direction)
+    view = await movers_table(
+        cache, access, asset_class=asset_class, show_all=show == "all", choice=choice
+    )
+    name = f"movers-{view.sort}-{view.asset_class or 'all'}-{_stamp(view.window)}"
+    return csv_response(name, tables.MOVERS_CSV, view.rows)
+
+
+@router.get("/export/authors.csv", dependencies=[AuthorsEntitled, Exports])
+async def authors_csv(cache: ViewsDep, sort: SortParam = None, direction: Dir = None) -> Response:
+    """The authors ranking, as on ``/authors``."""
+    view = await authors_table(cache, choice=choose(tables.AUTHORS, sort, direction))
+    return csv_response("authors", tables.AUTHORS_CSV, view.rows)
 
 
 @router.get("/export/compare.csv", dependencies=[Depends(require(Feature.COMPARE)), Exports])

@@ -75,13 +75,29 @@ async def news_page(
     period: str | None = None,
     sort: SortParam = None,
     direction: DirParam = None,
+    gsort: SortParam = None,
+    gdir: Annotated[str | None, Query(max_length=8)] = None,
 ) -> Response:
-    """News volume and tone by outlet, region or asset class, and the most covered assets."""
+    """News volume and tone by outlet, region or asset class, and the most covered assets.
+
+    ``sort``/``dir`` sort the most-covered table, ``gsort``/``gdir`` the groups' table.
+    """
     choice = choose(tables.NEWS_COVERAGE, sort, direction)
-    view = await news_table(cache, by=by, period=period, choice=choice)
+    group_choice = choose(tables.NEWS_GROUPS, gsort, gdir)
+    view = await news_table(cache, by=by, period=period, choice=choice, group_choice=group_choice)
     kept = {"by": view.by, "period": view.period}
-    sorting = SortLinks(tables.NEWS_COVERAGE, choice, kept_params(kept), "/news")
-    context = {"view": view, "sorting": sorting, "kept": kept}
+    coverage_kept = {
+        **kept,
+        "gsort": group_choice.column,
+        "gdir": group_choice.direction if group_choice.column else None,
+    }
+    groups_kept = {**kept, "sort": choice.column,
+                   "dir": choice.direction if choice.column else None}  # fmt: skip
+    sorting = SortLinks(tables.NEWS_COVERAGE, choice, kept_params(coverage_kept), "/news")
+    group_sorting = SortLinks(
+        tables.NEWS_GROUPS, group_choice, kept_params(groups_kept), "/news", ("gsort", "gdir")
+    )
+    context = {"view": view, "sorting": sorting, "group_sorting": group_sorting, "kept": kept}
     return templates.TemplateResponse(request, "news.html", context)
 
 
