@@ -4,10 +4,12 @@ Twelve assets over :data:`N_WINDOWS` windows; every price alternates up and
 down each window, so a call judged against the *same* window's return and
 one judged against the *next* disagree on every single call. Authors:
 
-* ``SAGE`` calls each window what the next one does (right every time);
+* ``SAGE`` calls each window what the next one does (right every time), and one
+  of their posts is flagged spam (a false flag: one in 41 keeps the record);
 * ``ECHO`` calls what the current window did (right every time if the same
   window were the judge; wrong every time against the next one);
-* ``SPAMMER`` is as right as the sage but one post of theirs is flagged spam;
+* ``SPAMMER`` is as right as the sage but every other window also posts spam
+  (a third of their posts flagged: taken for a spam account and left out);
 * ``NEWBIE`` posts on BTC twice (too few calls for a record).
 
 BTC's mentions spike and its sentiment swings bearish in the last window.
@@ -113,8 +115,10 @@ def window_aggregates(i: int) -> WindowAggregates:
     call(SAGE, "crypto:BTC", next_up)
     call(ECHO, "crypto:BTC", now_up)
     call(SPAMMER, "crypto:BTC", next_up)
-    if i == 3:
+    if i % 2 == 0:
         call(SPAMMER, "crypto:ETH", True, flags="spam")
+    if i == 3:
+        call(SAGE, "crypto:ETH", True, flags="spam")
     if i in (10, 11):
         call(NEWBIE, "crypto:BTC", True)
     return WindowAggregates(

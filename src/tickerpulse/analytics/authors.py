@@ -11,8 +11,10 @@ under way. A next window without a price or with a flat close judges nothing.
 The record is the share of judged calls that were right, with a 95 % Wilson
 interval, and is shown only from :data:`MIN_CALLS` judged calls on: below that
 the interval is too wide to tell skill from luck. Spam and bot posts are left
-out before (the enrich stage's ``spam`` flag); authors with any flagged post
-are left out of the rankings altogether (:data:`MAX_FLAGGED_SHARE`). News
+out before (the enrich stage's ``spam`` flag); authors with more than
+:data:`MAX_FLAGGED_SHARE` of their posts flagged are taken for spam or bot
+accounts and left out of the rankings altogether (one flag now and then, which
+any detector gives honest authors, does not remove a record). News
 articles have outlets, not authors, and are not counted. Pure functions.
 """
 
@@ -29,7 +31,7 @@ STANCE_MIN = 0.1
 """Mean sentiment at which an author's mentions count as a bullish (or, negated, bearish) call."""
 MIN_CALLS = 30
 """Judged calls from which an author's hit rate is published (about ±18 points of CI at 50 %)."""
-MAX_FLAGGED_SHARE = 0.0
+MAX_FLAGGED_SHARE = 0.1
 """Share of an author's posts flagged as spam or bot above which the author is left out."""
 ALL_ASSETS = "*"
 """``asset_id`` of an author's row over every asset of a window (posts, spam included)."""

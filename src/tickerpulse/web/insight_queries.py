@@ -15,7 +15,7 @@ from typing import Literal
 from sqlalchemy import and_, case, func, nulls_last, select
 from sqlalchemy.orm import Session
 
-from tickerpulse.analytics.authors import ALL_ASSETS, MIN_CALLS
+from tickerpulse.analytics.authors import ALL_ASSETS, MAX_FLAGGED_SHARE, MIN_CALLS
 from tickerpulse.db.models import (
     Asset,
     MartAttention,
@@ -113,14 +113,14 @@ def ranked_authors(session: Session, *, limit: int = 50) -> tuple[list[AuthorRec
     """Authors with at least the minimum of judged calls, by the lower end of their interval.
 
     Ranking by the Wilson interval's lower bound rewards a record that is both
-    good and long, not a lucky streak. Authors with any post flagged as spam or
-    bot are left out.
+    good and long, not a lucky streak. Authors with more than
+    :data:`MAX_FLAGGED_SHARE` of their posts flagged as spam or bot are left out.
 
     Returns:
         The top ``limit`` rows and how many authors qualify in all.
     """
     r = MartAuthorRecord
-    qualified = (r.calls >= MIN_CALLS, r.flagged_posts == 0)
+    qualified = (r.calls >= MIN_CALLS, r.flagged_posts <= MAX_FLAGGED_SHARE * r.posts)
     rows = session.scalars(
         select(r).where(*qualified).order_by(r.ci_low.desc(), r.calls.desc(), r.author_hash)
         .limit(limit)
@@ -141,7 +141,8 @@ def asset_authors(
         limit: Most authors.
 
     Returns:
-        Rows by posts, most first; authors with a post flagged as spam or bot are left out.
+        Rows by posts, most first; authors with more than :data:`MAX_FLAGGED_SHARE` of
+        their posts flagged as spam or bot are left out.
     """
     c, r = MartAuthorCall, MartAuthorRecord
     posts = func.sum(c.posts)
@@ -154,7 +155,7 @@ def asset_authors(
         )
         .outerjoin(r, r.author_hash == c.author_hash)
         .where(c.asset_id == asset_id, c.asset_id != ALL_ASSETS, c.window_start >= since)
-        .where(func.coalesce(r.flagged_posts, 0) == 0)
+        .where(func.coalesce(r.flagged_posts, 0) <= MAX_FLAGGED_SHARE * func.coalesce(r.posts, 0))
         .group_by(c.author_hash)
         .order_by(posts.desc(), c.author_hash)
         .limit(limit)

@@ -237,7 +237,7 @@ MOVERS = TableSpec(
         Column("sentiment", "Sentiment", _get("sentiment")),
         Column("sentiment_change", "Sentiment change", _magnitude("sentiment_change")),
         Column("share_of_voice", "Share of voice", _get("share_of_voice")),
-        Column("return_pct", "Return", _get("return_pct")),
+        Column("return_pct", "Return", _get("return_fraction")),
     ),
 )
 """The movers' columns; the page's "rank by" keys (which rows make the list) are among them."""
@@ -278,7 +278,7 @@ MOVERS_CSV = (
     CsvColumn("sentiment_change (against the 7-day mean, -1 to +1)", _get("sentiment_change")),
     CsvColumn("sentiment_z (standard deviations)", _get("sentiment_z")),
     CsvColumn("share_of_voice (% of its class's mentions)", lambda r: percent(r.share_of_voice)),
-    CsvColumn("return_pct (%)", lambda r: percent(r.return_pct)),
+    CsvColumn("return_pct (%)", lambda r: percent(r.return_fraction)),
 )
 AUTHORS_CSV = (
     CsvColumn("author (pseudonymous id)", _get("author")),
