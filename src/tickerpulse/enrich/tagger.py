@@ -153,6 +153,10 @@ class _Form:
     needs_context: bool = False  # counts only in a market or business context
 
 
+_Key = tuple[str | None, tuple[tuple[int, str, tuple[_Form, ...]], ...]]
+"""A key of the tagger's automaton: its symbol or None; its forms (length, lower case, entries)."""
+
+
 class Tagger:
     """Finds asset mentions in batches of texts against one universe."""
 
@@ -169,15 +173,21 @@ class Tagger:
                 forms.setdefault(form.text.lower(), []).append(form)
         for candidates in self._by_symbol.values():
             candidates.sort(key=lambda a: _CLASS_PREFERENCE[a.asset_class])
-        self._automaton = ahocorasick.Automaton()
+        # One automaton over the texts' _skeleton: each written form (lower-cased) under its
+        # skeleton, and each symbol under its skeleton between separators. A key's value is
+        # (the symbol or None, the forms: (length, lower-cased form, entries), ...).
+        keys: dict[str, tuple[str | None, list[tuple[int, str, tuple[_Form, ...]]]]] = {}
         for key, entries in forms.items():
-            self._automaton.add_word(key, (len(key), tuple(entries)))
-        self._automaton.make_automaton()
-        self._symbols = ahocorasick.Automaton()
+            found = keys.setdefault(_skeleton(key)[1:-1], (None, []))
+            found[1].append((len(key), key, tuple(entries)))
         for symbol in self._by_symbol:
             if _TOKEN_WORD.fullmatch(symbol):  # others never match :data:`_TOKEN`
-                self._symbols.add_word(_skeleton(symbol), (len(symbol), symbol))
-        self._symbols.make_automaton()
+                spelled = _skeleton(symbol)
+                keys[spelled] = (symbol, keys.get(spelled, (None, []))[1])
+        self._automaton = ahocorasick.Automaton()
+        for key, (written, named) in keys.items():
+            self._automaton.add_word(key, (written, tuple(named)))
+        self._automaton.make_automaton()
 
     def mentions_in(self, text: str, channel: str | None = None) -> dict[str, tuple[str, float]]:
         """Mentions in one text: asset_id → (method, relevance in [0, 1]).
@@ -231,7 +241,15 @@ class Tagger:
             else:
                 found[asset_id] = (seen[0], seen[1], seen[2], seen[3] + 1)
 
-        named = self._named(text, lowered)
+        # Names are matched in the skeleton of the lower-cased text, tokens in the text's:
+        # the same unless lower-casing changed the length (a dotted capital I). (Where the
+        # Kelvin sign became a "k" no token can stand: the sign is a word character.)
+        hits = list(self._automaton.iter(_skeleton(lowered)))
+        if len(lowered) == len(text):
+            token_hits = hits
+        else:
+            token_hits = list(self._automaton.iter(_skeleton(text)))
+        named = self._named(text, lowered, hits)
         contextual: list[tuple[int, _Form]] = []
         for start, form in named:
             if form.needs_context:
@@ -245,22 +263,8 @@ class Tagger:
                     record(coin.asset_id, "pair", match.start(), match.end())
         pending: list[tuple[re.Match[str], AssetInfo]] = []
         accepted: list[re.Match[str]] = []
-        # The tokens that spell a symbol, as _TOKEN.finditer(text) would give them, without
-        # running the expression over every word (that cost more than all the rest): the
-        # symbol automaton runs over the text's _skeleton, where each symbol is a key between
-        # separators. A token spelling a symbol is always such a hit (its neighbours are no
-        # ASCII letter or digit); _TOKEN itself then checks the hit where it stands, and a
-        # match ending where the hit ends is that token (matches of _TOKEN start only where
-        # the expression matches, never inside one another).
         by_symbol = self._by_symbol
-        for end, (length, symbol) in self._symbols.iter(_skeleton(text)):
-            start = end - length - 1  # the skeleton has one separator before the text
-            if start and text[start - 1] == "$":  # a cashtag: the match starts at the "$"
-                token = _TOKEN.match(text, start - 1)
-            else:
-                token = _TOKEN.match(text, start)
-            if token is None or token.end() != end - 1:
-                continue
+        for token, symbol in self._symbol_tokens(text, token_hits):
             candidates = by_symbol[symbol]
             if crypto_context is None and len(candidates) > 1:
                 words = set(_WORD.findall(lowered))
@@ -283,6 +287,31 @@ class Tagger:
         return found
 
     @staticmethod
+    def _symbol_tokens(text: str, hits: list[tuple[int, _Key]]) -> list[tuple[re.Match[str], str]]:
+        """The matches of ``_TOKEN.finditer(text)`` that spell a symbol, with the symbol.
+
+        Running the expression over every word cost more than all the rest of the tagging,
+        and few words are symbols. So ``hits`` are those of the automaton over the text's
+        :func:`_skeleton`, where each symbol is a key between separators: a token spelling
+        a symbol is always such a hit, as its neighbours are no ASCII letter or digit.
+        :data:`_TOKEN` itself then checks each hit where it stands; a match ending where
+        the hit ends is that token, since matches of :data:`_TOKEN` start only where the
+        expression matches and never inside one another.
+        """
+        tokens = []
+        for end, (symbol, _) in hits:
+            if symbol is None:
+                continue
+            start = end - len(symbol) - 1  # the skeleton has one separator before the text
+            if start and text[start - 1] == "$":  # a cashtag: the match starts at the "$"
+                token = _TOKEN.match(text, start - 1)
+            else:
+                token = _TOKEN.match(text, start)
+            if token is not None and token.end() == end - 1:
+                tokens.append((token, symbol))
+        return tokens
+
+    @staticmethod
     def _contextual(
         text: str,
         lowered: str,
@@ -302,39 +331,47 @@ class Tagger:
             if _name_counts(text, start, start + len(form.text), context):
                 record(form.asset_id, form.method, start, start + len(form.text))
 
-    def _named(self, text: str, lowered: str) -> list[tuple[int, _Form]]:
-        """Names, aliases and pairs on word boundaries; a longer overlapping match wins."""
+    @staticmethod
+    def _named(text: str, lowered: str, hits: list[tuple[int, _Key]]) -> list[tuple[int, _Form]]:
+        """Names, aliases and pairs on word boundaries; a longer overlapping match wins.
+
+        ``hits`` are the automaton's over the skeleton of ``lowered``: each form whose
+        skeleton is there counts where ``lowered`` spells the form itself.
+        """
         spans: list[tuple[int, int, list[_Form]]] = []
         size = len(lowered)
-        for end, (length, entries) in self._automaton.iter(lowered):
-            start, stop = end - length + 1, end + 1
-            if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "$_"):
-                continue
-            if (
-                stop < size
-                and (lowered[stop].isalnum() or lowered[stop] == "_")
-                and not _ends_word(lowered, stop)
-            ):  # the first test of _ends_word, inline: most names are followed by a space
-                continue
-            kept = [
-                f
-                for f in entries
-                if not f.case_sensitive
-                or text.startswith(f.text, start)  # as written: _same_case's first test
-                or _same_case(text, start, f)
-            ]
-            if kept:
-                spans.append((start, stop, kept))
+        for stop, (_, forms) in hits:  # the skeleton's offset of the last character is stop
+            for length, key, entries in forms:
+                start = stop - length
+                if start < 0 or not lowered.startswith(key, start):  # only the same skeleton
+                    continue
+                if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "$_"):
+                    continue
+                if (
+                    stop < size
+                    and (lowered[stop].isalnum() or lowered[stop] == "_")
+                    and not _ends_word(lowered, stop)
+                ):  # the first test of _ends_word, inline: most names are followed by a space
+                    continue
+                kept = [
+                    f
+                    for f in entries
+                    if not f.case_sensitive
+                    or text.startswith(f.text, start)  # as written: _same_case's first test
+                    or _same_case(text, start, f)
+                ]
+                if kept:
+                    spans.append((start, stop, kept))
         if len(spans) < 2:  # most texts: nothing to choose between
             return [(spans[0][0], form) for form in spans[0][2]] if spans else []
         spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
         taken: list[tuple[int, int]] = []
         out: list[tuple[int, _Form]] = []
-        for start, stop, entries in spans:
+        for start, stop, kept in spans:
             if any(start < t_stop and t_start < stop for t_start, t_stop in taken):
                 continue
             taken.append((start, stop))
-            out.extend((start, form) for form in entries)
+            out.extend((start, form) for form in kept)
         return out
 
     def _ticker(
