@@ -1,13 +1,16 @@
 """Asset mention tagging: which assets a text speaks of, how we know, how central it is.
 
-Two passes over each text, neither of them a loop over assets:
+One Aho-Corasick automaton (pyahocorasick) reads each text once, in C, as an ASCII
+skeleton (letters lower-cased, every other character a space, offsets kept); nothing
+loops over assets or over every word. Each hit is then checked in the text itself:
 
-* one Aho-Corasick automaton (pyahocorasick) over the lower-cased text finds
-  every company name, alias, crypto name, currency name and FX pair spelling;
-  a match must stand on word boundaries (possessive and plural endings
-  allowed) and, for names written with capitals ("Apple"), keep that case;
-* one regular-expression scan finds cashtags and bare tickers, resolved by a
-  dictionary lookup. Cashtags always count ($5 is an amount, not a ticker).
+* company names, aliases, crypto names, currency names and FX pair spellings
+  must be spelled so in the lower-cased text (punctuation included) and stand on
+  word boundaries (possessive and plural endings allowed) and, for names written
+  with capitals ("Apple"), keep that case;
+* cashtags and bare tickers (a symbol between separators in the skeleton) must
+  be what the token expression matches there, and are resolved by a dictionary
+  lookup. Cashtags always count ($5 is an amount, not a ticker).
   A bare ticker that is also an English word (ON, IT, ALL, F, …) counts only
   next to market words ("ON shares", "bought F", "T +3%"). A ticker written in
   lower case ("nvda") counts in a text about markets (market words, a number,
