@@ -25,19 +25,15 @@ class TagAnswers:
 
     def __call__(self, texts: list[str]) -> list[dict[str, Any]]:
         """One ``{"mentions": [...]}`` per text, in order."""
-        find, mention = self._tagger.find, self._mention
-        answers: list[dict[str, Any]] = []
-        for text in texts:
-            found = find(text)
-            answers.append(
-                {"mentions": [mention(a, f.method, f.relevance) for a, f in sorted(found.items())]}
-            )
-        return answers
+        summary, known, mention = self._tagger.summary, self._mentions.get, self._mention
+        return [
+            {"mentions": [known(key) or mention(key) for key in summary(text)]} for text in texts
+        ]
 
-    def _mention(self, asset_id: str, method: str, relevance: float) -> orjson.Fragment:
-        key = (asset_id, method, relevance)
+    def _mention(self, key: tuple[str, str, float]) -> orjson.Fragment:
         fragment = self._mentions.get(key)
         if fragment is None:
+            asset_id, method, relevance = key
             asset = self._universe.by_id[asset_id]
             written: dict[str, object] = {"symbol": asset.symbol, "class": str(asset.asset_class)}
             written |= {"method": method, "relevance": relevance}

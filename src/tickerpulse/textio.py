@@ -39,13 +39,17 @@ class _Literal(str):
 def read_records(lines: Iterable[bytes]) -> Iterator[Record]:
     """One :class:`Record` per non-blank input line; text is None when the line is bad."""
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
         try:
             record = orjson.loads(line)
         except orjson.JSONDecodeError as exc:
-            yield Record(number, None, None, f"not JSON: {exc.msg}")
+            if line.strip():  # a blank line is no JSON either, and gets no answer
+                yield Record(number, None, None, f"not JSON: {exc.msg}")
             continue
+        if type(record) is dict:  # the usual line, answered without the checks below
+            value, text = record.get("id"), record.get("text")
+            if type(text) is str and (type(value) is str or (type(value) is int and value)):
+                yield Record(number, value, text, None)
+                continue
         if not isinstance(record, dict):
             yield Record(number, None, None, 'expected an object with "id" and "text"')
             continue
@@ -81,16 +85,17 @@ def process_jsonl(
 ) -> int:
     """Answer every input line in batches of :data:`BATCH`, flushing each; returns lines written."""
     written = 0
+    dumps = orjson.dumps
     records = read_records(source)
     while batch := list(islice(records, BATCH)):
         answers = iter(answer([r.text for r in batch if r.text is not None]))
         out = []
-        for record in batch:
-            if record.text is not None:
-                line = {"id": record.id, **next(answers)}
+        for number, record_id, text, error in batch:
+            if text is not None:
+                line = {"id": record_id, **next(answers)}
             else:
-                line = {"id": record.id, "line": record.line, "error": record.error}
-            out.append(orjson.dumps(line, option=orjson.OPT_APPEND_NEWLINE))
+                line = {"id": record_id, "line": number, "error": error}
+            out.append(dumps(line, option=orjson.OPT_APPEND_NEWLINE))
         sink.write(b"".join(out))
         sink.flush()
         written += len(batch)

@@ -1,13 +1,16 @@
 """Asset mention tagging: which assets a text speaks of, how we know, how central it is.
 
-Two passes over each text, neither of them a loop over assets:
+One Aho-Corasick automaton (pyahocorasick) reads each text once, in C, as an ASCII
+skeleton (letters lower-cased, every other character a space, offsets kept); nothing
+loops over assets or over every word. Each hit is then checked in the text itself:
 
-* one Aho-Corasick automaton (pyahocorasick) over the lower-cased text finds
-  every company name, alias, crypto name, currency name and FX pair spelling;
-  a match must stand on word boundaries (possessive and plural endings
-  allowed) and, for names written with capitals ("Apple"), keep that case;
-* one regular-expression scan finds cashtags and bare tickers, resolved by a
-  dictionary lookup. Cashtags always count ($5 is an amount, not a ticker).
+* company names, aliases, crypto names, currency names and FX pair spellings
+  must be spelled so in the lower-cased text (punctuation included) and stand on
+  word boundaries (possessive and plural endings allowed) and, for names written
+  with capitals ("Apple"), keep that case;
+* cashtags and bare tickers (a symbol between separators in the skeleton) must
+  be what the token expression matches there, and are resolved by a dictionary
+  lookup. Cashtags always count ($5 is an amount, not a ticker).
   A bare ticker that is also an English word (ON, IT, ALL, F, …) counts only
   next to market words ("ON shares", "bought F", "T +3%"). A ticker written in
   lower case ("nvda") counts in a text about markets (market words, a number,
@@ -30,7 +33,7 @@ repeated mentions.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -54,7 +57,18 @@ _URL_HINT = re.compile(r"://|www\.|@|\.(?:com|io|org|net)")
 """What every match of :data:`_URL_OR_EMAIL` contains: texts without it skip that scan."""
 _WORD = re.compile(r"[a-z]+")
 _TOKEN = re.compile(r"(?<![\w$.&])(\$?)([A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z])?)(?![\w$&])")
-_PREVIOUS_WORD = re.compile(r"([\w$%+.-]+)[\s,:(]*$")
+_TOKEN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{0,5}(?:\.[A-Za-z])?")
+"""What :data:`_TOKEN`'s symbol group can be: the symbols the token pass looks for."""
+_SKELETON = bytes.maketrans(
+    bytes(range(256)),
+    bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256)).lower(),
+)
+"""ASCII letters in lower case and digits kept, every other byte a space."""
+_PREVIOUS_WORD_REVERSED = re.compile(r"[\s,:(]*([\w$%+.-]+)")
+r"""The word before a place, read backwards: the text before it reversed, this matched at 0.
+
+Forwards it is ``([\w$%+.-]+)[\s,:(]*$``, whose search tries every start (microseconds
+per call); the two character sets share no character, so both find the same word."""
 _NEXT_WORD = re.compile(r"^[\s,:)]*([\w$%+.-]+)")
 _HOLDING_OF = re.compile(r"(shares|stake|position|stock|calls|puts|options)\s+(of|in|on)\s+$")
 _PRICE_MOVE = re.compile(r"^[+-]?\d+(\.\d+)?%$|^\$\d")
@@ -142,6 +156,10 @@ class _Form:
     needs_context: bool = False  # counts only in a market or business context
 
 
+_Key = tuple[str | None, tuple[tuple[int, str, tuple[_Form, ...]], ...]]
+"""A key of the tagger's automaton: its symbol or None; its forms (length, lower case, entries)."""
+
+
 class Tagger:
     """Finds asset mentions in batches of texts against one universe."""
 
@@ -158,9 +176,20 @@ class Tagger:
                 forms.setdefault(form.text.lower(), []).append(form)
         for candidates in self._by_symbol.values():
             candidates.sort(key=lambda a: _CLASS_PREFERENCE[a.asset_class])
-        self._automaton = ahocorasick.Automaton()
+        # One automaton over the texts' _skeleton: each written form (lower-cased) under its
+        # skeleton, and each symbol under its skeleton between separators. A key's value is
+        # (the symbol or None, the forms: (length, lower-cased form, entries), ...).
+        keys: dict[str, tuple[str | None, list[tuple[int, str, tuple[_Form, ...]]]]] = {}
         for key, entries in forms.items():
-            self._automaton.add_word(key, (len(key), tuple(entries)))
+            found = keys.setdefault(_skeleton(key)[1:-1], (None, []))
+            found[1].append((len(key), key, tuple(entries)))
+        for symbol in self._by_symbol:
+            if _TOKEN_WORD.fullmatch(symbol):  # others never match :data:`_TOKEN`
+                spelled = _skeleton(symbol)
+                keys[spelled] = (symbol, keys.get(spelled, (None, []))[1])
+        self._automaton = ahocorasick.Automaton()
+        for key, (written, named) in keys.items():
+            self._automaton.add_word(key, (written, tuple(named)))
         self._automaton.make_automaton()
 
     def mentions_in(self, text: str, channel: str | None = None) -> dict[str, tuple[str, float]]:
@@ -176,90 +205,176 @@ class Tagger:
 
         Same rules as :meth:`mentions_in`; spans are offsets in ``text`` itself.
         """
+        found = self._scan(text, channel)
+        if not found:
+            return {}
+        ordered = sorted(found.items(), key=_first_span) if len(found) > 1 else found.items()
+        return {  # in the order the assets first appear
+            asset_id: Found(method, _relevance(start, count), start, end)
+            for asset_id, (method, start, end, count) in ordered
+        }
+
+    def summary(self, text: str, channel: str | None = None) -> list[tuple[str, str, float]]:
+        """(asset_id, method, relevance) of each mention in ``text``, sorted by asset id.
+
+        What :meth:`find` says without the spans, for callers that need no more
+        (``tickerpulse tag``): it skips building them.
+        """
+        return [
+            (asset_id, method, _relevance(start, count))
+            for asset_id, (method, start, _, count) in sorted(self._scan(text, channel).items())
+        ]
+
+    def _scan(self, text: str, channel: str | None) -> dict[str, tuple[str, int, int, int]]:
+        """Every asset mentioned → (method, first start, first end, occurrences), unordered."""
         text = text[:MAX_TEXT]
         if _URL_HINT.search(text) is not None:  # most texts have none: skip the costly scan
             text = _URL_OR_EMAIL.sub(lambda m: " " * len(m.group()), text)
         lowered = text.lower()
         words: set[str] | None = None  # the lower-case words, split only when needed
         crypto_context: bool | None = None  # decided only for a symbol several classes share
-        # asset → method, first span, count
-        found: dict[str, tuple[str, tuple[int, int], int]] = {}
+        found: dict[str, tuple[str, int, int, int]] = {}  # asset → method, first span, count
 
         def record(asset_id: str, method: str, start: int, end: int) -> None:
             seen = found.get(asset_id)
             if seen is None:
-                found[asset_id] = (method, (start, end), 1)
-            elif start < seen[1][0]:  # the earliest occurrence names the method and span
-                found[asset_id] = (method, (start, end), seen[2] + 1)
+                found[asset_id] = (method, start, end, 1)
+            elif start < seen[1]:  # the earliest occurrence names the method and span
+                found[asset_id] = (method, start, end, seen[3] + 1)
             else:
-                found[asset_id] = (seen[0], seen[1], seen[2] + 1)
+                found[asset_id] = (seen[0], seen[1], seen[2], seen[3] + 1)
 
-        named = self._named(text, lowered)
+        # Names are matched in the skeleton of the lower-cased text, tokens in the text's:
+        # the same unless lower-casing changed the length (a dotted capital I). (Where the
+        # Kelvin sign became a "k" no token can stand: the sign is a word character.)
+        hits = list(self._automaton.iter(_skeleton(lowered)))
+        if len(lowered) == len(text):
+            token_hits = hits
+        else:
+            token_hits = list(self._automaton.iter(_skeleton(text)))
+        named = self._named(text, lowered, hits)
+        contextual: list[tuple[int, _Form]] = []
         for start, form in named:
-            if not form.needs_context:
+            if form.needs_context:
+                contextual.append((start, form))
+            else:
                 record(form.asset_id, form.method, start, start + len(form.text))
-        pairs = _CONCATENATED_PAIR.finditer(text) if "USD" in text else ()  # every quote has it
-        for match in pairs:  # ETHUSDT: the base coin
-            coin = _crypto(self._by_symbol.get(match.group(1), []))
-            if coin is not None:
-                record(coin.asset_id, "pair", match.start(), match.end())
+        if "USD" in text:  # every quote of a concatenated pair has it
+            for match in _CONCATENATED_PAIR.finditer(text):  # ETHUSDT: the base coin
+                coin = _crypto(self._by_symbol.get(match.group(1), []))
+                if coin is not None:
+                    record(coin.asset_id, "pair", match.start(), match.end())
         pending: list[tuple[re.Match[str], AssetInfo]] = []
         accepted: list[re.Match[str]] = []
         by_symbol = self._by_symbol
-        for match in _TOKEN.finditer(text):
-            candidates = by_symbol.get(match.group(2).upper())
-            if candidates is None:  # most words are no ticker: no call for them
-                continue
+        for token, symbol in self._symbol_tokens(text, token_hits):
+            candidates = by_symbol[symbol]
             if crypto_context is None and len(candidates) > 1:
                 words = set(_WORD.findall(lowered))
                 crypto_context = _is_crypto_channel(channel) or not words.isdisjoint(CRYPTO_CONTEXT)
-            resolved = self._ticker(match, candidates, text, lowered, bool(crypto_context))
+            resolved = self._ticker(token, candidates, text, lowered, bool(crypto_context))
+            if resolved is None:
+                continue
             if isinstance(resolved, AssetInfo):
-                pending.append((match, resolved))
-            elif resolved is not None:
-                record(resolved[0], resolved[1], match.start(), match.end())
-                accepted.append(match)
+                pending.append((token, resolved))
+            else:
+                record(resolved[0], resolved[1], token.start(), token.end())
+                accepted.append(token)
         if pending:
             spans = [(m.start(), m.end()) for m in accepted]
             spans += [(start, start + len(form.text)) for start, form in named]
             for match, asset in _listed(text, pending, spans):
                 record(asset.asset_id, "ticker", match.start(), match.end())
-        contextual = [(start, form) for start, form in named if form.needs_context]
-        if contextual and words is None:
+        if contextual:
+            self._contextual(text, lowered, words, contextual, found, record)
+        return found
+
+    @staticmethod
+    def _symbol_tokens(text: str, hits: list[tuple[int, _Key]]) -> list[tuple[re.Match[str], str]]:
+        """The matches of ``_TOKEN.finditer(text)`` that spell a symbol, with the symbol.
+
+        Running the expression over every word cost more than all the rest of the tagging,
+        and few words are symbols. So ``hits`` are those of the automaton over the text's
+        :func:`_skeleton`, where each symbol is a key between separators: a token spelling
+        a symbol is always such a hit, as its neighbours are no ASCII letter or digit.
+        :data:`_TOKEN` itself then checks each hit where it stands; a match ending where
+        the hit ends is that token, since matches of :data:`_TOKEN` start only where the
+        expression matches and never inside one another.
+        """
+        tokens = []
+        for end, (symbol, _) in hits:
+            if symbol is None:
+                continue
+            start = end - len(symbol) - 1  # the skeleton has one separator before the text
+            if start and text[start - 1] == "$":  # a cashtag: the match starts at the "$"
+                token = _TOKEN.match(text, start - 1)
+            else:
+                token = _TOKEN.match(text, start)
+            if token is not None and token.end() == end - 1:
+                tokens.append((token, symbol))
+        return tokens
+
+    @staticmethod
+    def _contextual(
+        text: str,
+        lowered: str,
+        words: set[str] | None,
+        contextual: list[tuple[int, _Form]],
+        found: dict[str, tuple[str, int, int, int]],
+        record: Callable[[str, str, int, int], None],
+    ) -> None:
+        """Record the names that are also words where their context makes them the asset."""
+        if words is None:
             words = set(_WORD.findall(lowered))
-        hints = words & _NAME_CONTEXT if contextual and words is not None else set()
-        numbers = bool(contextual) and _NUMBER_CONTEXT.search(text) is not None
+        hints = words & _NAME_CONTEXT
+        numbers = _NUMBER_CONTEXT.search(text) is not None
         firm = set(found)
         for start, form in contextual:
             context = numbers or bool(hints - {form.text.lower()} or firm - {form.asset_id})
             if _name_counts(text, start, start + len(form.text), context):
                 record(form.asset_id, form.method, start, start + len(form.text))
-        ordered = sorted(found.items(), key=_first_span) if len(found) > 1 else found.items()
-        return {  # in the order the assets first appear
-            asset_id: Found(method, _relevance(start, count), start, end)
-            for asset_id, (method, (start, end), count) in ordered
-        }
 
-    def _named(self, text: str, lowered: str) -> list[tuple[int, _Form]]:
-        """Names, aliases and pairs on word boundaries; a longer overlapping match wins."""
-        spans: list[tuple[int, int, tuple[_Form, ...]]] = []
-        for end, (length, entries) in self._automaton.iter(lowered):
-            start, stop = end - length + 1, end + 1
-            if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "$_"):
-                continue
-            if not _ends_word(lowered, stop):
-                continue
-            kept = tuple(f for f in entries if not f.case_sensitive or _same_case(text, start, f))
-            if kept:
-                spans.append((start, stop, kept))
+    @staticmethod
+    def _named(text: str, lowered: str, hits: list[tuple[int, _Key]]) -> list[tuple[int, _Form]]:
+        """Names, aliases and pairs on word boundaries; a longer overlapping match wins.
+
+        ``hits`` are the automaton's over the skeleton of ``lowered``: each form whose
+        skeleton is there counts where ``lowered`` spells the form itself.
+        """
+        spans: list[tuple[int, int, list[_Form]]] = []
+        size = len(lowered)
+        for stop, (_, forms) in hits:  # the skeleton's offset of the last character is stop
+            for length, key, entries in forms:
+                start = stop - length
+                if start < 0 or not lowered.startswith(key, start):  # only the same skeleton
+                    continue
+                if start > 0 and (lowered[start - 1].isalnum() or lowered[start - 1] in "$_"):
+                    continue
+                if (
+                    stop < size
+                    and (lowered[stop].isalnum() or lowered[stop] == "_")
+                    and not _ends_word(lowered, stop)
+                ):  # the first test of _ends_word, inline: most names are followed by a space
+                    continue
+                kept = [
+                    f
+                    for f in entries
+                    if not f.case_sensitive
+                    or text.startswith(f.text, start)  # as written: _same_case's first test
+                    or _same_case(text, start, f)
+                ]
+                if kept:
+                    spans.append((start, stop, kept))
+        if len(spans) < 2:  # most texts: nothing to choose between
+            return [(spans[0][0], form) for form in spans[0][2]] if spans else []
         spans.sort(key=lambda s: (s[0] - s[1], s[0]))  # longest first
         taken: list[tuple[int, int]] = []
         out: list[tuple[int, _Form]] = []
-        for start, stop, entries in spans:
+        for start, stop, kept in spans:
             if any(start < t_stop and t_start < stop for t_start, t_stop in taken):
                 continue
             taken.append((start, stop))
-            out.extend((start, form) for form in entries)
+            out.extend((start, form) for form in kept)
         return out
 
     def _ticker(
@@ -274,15 +389,16 @@ class Tagger:
 
         ``candidates`` are the assets of the matched symbol, most preferred class first.
         """
-        dollar, word = match.group(1), match.group(2)
-        start, stop = match.start(), match.end()
+        dollar, word = match.groups()
+        start, stop = match.span()
         if not dollar and text[start - 1 : start] == "/" and word.upper() in _STABLE_QUOTES:
             return None  # the quote side of BTC/USDT is not what the post is about
-        if _PAIR_QUOTE_AFTER.match(text, stop):  # APE/USDT: the base of a crypto pair
+        # APE/USDT: the base of a crypto pair
+        if text[stop : stop + 1] == "/" and _PAIR_QUOTE_AFTER.match(text, stop):
             coin = _crypto(candidates)
             if coin is not None:
                 return coin.asset_id, "pair"
-        asset = _choose(candidates, crypto_context)
+        asset = candidates[0] if len(candidates) == 1 else _choose(candidates, crypto_context)
         if dollar:
             return asset.asset_id, "cashtag"
         if word != word.upper():
@@ -390,6 +506,15 @@ def _written_forms(asset: AssetInfo, words: set[str]) -> list[_Form]:
     return forms
 
 
+def _skeleton(text: str) -> str:
+    """``text`` with ASCII letters lower-cased and digits kept, every other character a space.
+
+    Between two spaces: offset ``i`` of ``text`` is offset ``i + 1`` here. Each character
+    is one byte of the ASCII encoding (``?`` for the others), so offsets never shift.
+    """
+    return " " + text.encode("ascii", "replace").translate(_SKELETON).decode("ascii") + " "
+
+
 def _same_case(text: str, start: int, form: _Form) -> bool:
     """As written, or capitalised to start a sentence ("The Dow"), or in capitals."""
     written = text[start : start + len(form.text)]
@@ -424,12 +549,13 @@ def _market_context(lowered: str, start: int, stop: int, *, price_moves: bool = 
     """Whether a bare ambiguous ticker stands right next to market words (or a price move)."""
     before = lowered[max(0, start - 40) : start]
     after = lowered[stop : stop + 40]
-    previous = _PREVIOUS_WORD.search(before)
+    previous = _PREVIOUS_WORD_REVERSED.match(before[::-1])
+    if previous and previous.group(1)[::-1].rstrip(":") in MARKET_WORDS_BEFORE:
+        return True
+    # _HOLDING_OF ends in "of", "in" or "on" and white space: a cheap test first
+    if before.rstrip().endswith(("of", "in", "on")) and _HOLDING_OF.search(before):
+        return True
     following = _NEXT_WORD.search(after)
-    if previous and previous.group(1).rstrip(":") in MARKET_WORDS_BEFORE:
-        return True
-    if _HOLDING_OF.search(before):
-        return True
     if following:
         word = following.group(1).rstrip(".")
         return word in MARKET_WORDS_AFTER or (price_moves and bool(_PRICE_MOVE.match(word)))
@@ -507,5 +633,5 @@ _RELEVANCE = tuple(
 """Relevance by (in the lead, occurrences) for the common counts, computed once."""
 
 
-def _first_span(item: tuple[str, tuple[str, tuple[int, int], int]]) -> tuple[int, int]:
-    return item[1][1]
+def _first_span(item: tuple[str, tuple[str, int, int, int]]) -> tuple[int, int]:
+    return item[1][1], item[1][2]
