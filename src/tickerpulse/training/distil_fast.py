@@ -23,13 +23,9 @@ import torch
 from numpy.typing import NDArray
 
 from tickerpulse.config import Settings
-from tickerpulse.enrich.sentiment.dense_head import softmax
 from tickerpulse.enrich.sentiment.fast import ARTIFACTS
 from tickerpulse.enrich.sentiment.minilm_ft import ARTIFACTS as TEACHER_ARTIFACTS
-from tickerpulse.enrich.sentiment.minilm_ft import model_card
-from tickerpulse.enrich.sentiment.quantized import dequantize
-from tickerpulse.training.minilm_batches import predict_logits, tokenizer_for
-from tickerpulse.training.minilm_torch import MiniLMClassifier
+from tickerpulse.training.minilm_twin import TorchTwin
 from tickerpulse.training.sentiment_data import examples
 from tickerpulse.training.train_sentiment import train
 
@@ -40,15 +36,7 @@ def teacher_probabilities(
     texts: Sequence[str], folder: Path = TEACHER_ARTIFACTS
 ) -> NDArray[np.float32]:
     """minilm-ft-v1's calibrated class probabilities of ``texts`` (torch, CPU)."""
-    card = model_card(folder)
-    model = MiniLMClassifier(frozen_layers=int(card["options"]["frozen_layers"]))
-    model.load_base()
-    with np.load(folder / "layers.npz") as stored:
-        tensors = dequantize({name: stored[name] for name in stored.files})
-    model.load_trained({k: torch.from_numpy(v) for k, v in tensors.items()})
-    tokenizer = tokenizer_for(int(card["max_tokens"]))
-    logits = predict_logits(model, [e.ids for e in tokenizer.encode_batch(list(texts))])
-    return softmax((logits / float(card["temperature"])).astype(np.float32))
+    return TorchTwin(folder).probabilities(texts)
 
 
 def distil(
