@@ -1,15 +1,16 @@
 """Fine-tune all-MiniLM-L6-v2 end to end for sentiment: minilm-ft-v1 (needs torch).
 
-``make train-sentiment`` (or ``python -m tickerpulse.training.minilm_finetune``) installs
-the ``train`` dependency group and runs this. It reads ``SENTIMENT_DATA``, trains on the
+``make train-sentiment`` installs the ``train`` dependency group (torch) and runs this
+(``python -m tickerpulse.training.minilm_finetune``). It reads ``SENTIMENT_DATA``, trains on the
 train split only — every text, plus ``"<entity> [SEP] <headline>"`` for each entity of
 SEntFiN's multi-entity train headlines — with the embeddings and the bottom layers
 frozen, picks the checkpoint with the best dev mean macro-F1 (TFNS, SEntFiN, social),
 fits a softmax temperature on dev, and only then measures eval. The changed tensors are
 stored int8 per output channel (:mod:`~tickerpulse.enrich.sentiment.quantized`); the numpy
-serving model is loaded from them and its answers on all of dev are compared with the
-torch model's (agreement in the card, with a sample the tests re-check).
-Time-boxed by ``--max-minutes``; logs training texts/s.
+serving model is loaded from them and its answers on every 4th dev row are compared with
+the torch model's (agreement in the card, with a sample the tests re-check); the eval
+figures of the shipped tensors close the card. Time-boxed by ``--max-minutes`` (the
+learning rate decays to zero by then); logs training texts/s.
 """
 
 from __future__ import annotations
