@@ -20,7 +20,7 @@ import hashlib
 import io
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sklearn.linear_model import LogisticRegression
 
@@ -77,6 +78,11 @@ SOURCES = {
 }
 
 IntArray = npt.NDArray[np.int64]
+Teacher = Mapping[str, npt.NDArray[np.float32]]
+"""A teacher model's class probabilities per train text (distillation, fast-v2)."""
+SOFT_SHARE = 0.5
+"""With a teacher, the text model's target is this share of the teacher's probabilities
+plus the rest of the one-hot label."""
 
 
 def _labels(values: Sequence[str]) -> IntArray:
@@ -84,15 +90,36 @@ def _labels(values: Sequence[str]) -> IntArray:
 
 
 def fit_text_model(
-    features: Sequence[Sequence[str]], rows: Sequence[Example], vocab: Sequence[str]
+    features: Sequence[Sequence[str]],
+    rows: Sequence[Example],
+    vocab: Sequence[str],
+    teacher: Teacher | None = None,
 ) -> tuple[Matrix, Matrix]:
-    """Weights (vocabulary × classes) and bias of the text model on ``rows``."""
+    """Weights (vocabulary × classes) and bias of the text model on ``rows``.
+
+    With a ``teacher`` the target of each row is :data:`SOFT_SHARE` of the teacher's
+    probabilities plus the rest of its label: every row appears once per class,
+    weighted by that class's share of the target (cross-entropy with soft targets);
+    classes stay balanced by the rows' labels.
+    """
     weights = np.asarray(
         [SOCIAL_WEIGHT if r.dataset.startswith(("surge", "thakoor")) else 1.0 for r in rows]
     )
-    model = LogisticRegression(C=TEXT_C, max_iter=3000, class_weight="balanced")
+    x = design_matrix(features, vocab, counts=COUNTS)
+    y = _labels([r.label for r in rows])
+    if teacher is None:
+        model = LogisticRegression(C=TEXT_C, max_iter=3000, class_weight="balanced")
+        model.fit(x, y, weights)
+        return model.coef_.T.copy(), model.intercept_.copy()
+    balanced = len(y) / (len(CLASSES) * np.bincount(y, minlength=len(CLASSES)))
+    soft = np.asarray([teacher[r.text] for r in rows], dtype=np.float64)
+    target = SOFT_SHARE * soft + (1.0 - SOFT_SHARE) * np.eye(len(CLASSES))[y]
+    row_weight = weights * balanced[y]
+    model = LogisticRegression(C=TEXT_C, max_iter=3000)
     model.fit(
-        design_matrix(features, vocab, counts=COUNTS), _labels([r.label for r in rows]), weights
+        sp.vstack([x] * len(CLASSES)).tocsr(),
+        np.repeat(np.arange(len(CLASSES)), len(y)),
+        np.concatenate([target[:, k] * row_weight for k in range(len(CLASSES))]),
     )
     return model.coef_.T.copy(), model.intercept_.copy()
 
@@ -156,14 +183,14 @@ class Trained:
 
 
 def _fit_text(
-    rows: list[Example], features: list[list[str]], progress: Progress
+    rows: list[Example], features: list[list[str]], progress: Progress, teacher: Teacher | None
 ) -> tuple[list[str], Matrix, Matrix, float, list[Example], list[list[str]]]:
     """The text model on train, its temperature on dev; also the train rows and features."""
     steps = progress.add_task("text model", total=2)
     train_rows = [r for r in rows if r.split == "train"]
     train_feats = [f for r, f in zip(rows, features, strict=True) if r.split == "train"]
     vocab = vocabulary(train_feats)
-    w, b = fit_text_model(train_feats, train_rows, vocab)
+    w, b = fit_text_model(train_feats, train_rows, vocab, teacher)
     progress.advance(steps)
     dev = [(r, f) for r, f in zip(rows, features, strict=True) if r.split == "dev"]
     dev_logits = _logits([f for _, f in dev], vocab, w, b)
@@ -178,6 +205,7 @@ def _out_of_fold_logits(
     train_feats: list[list[str]],
     vocab: list[str],
     progress: Progress,
+    teacher: Teacher | None,
 ) -> Matrix:
     """Each entity-train headline's text logits from a text model that never saw its fold."""
     steps = progress.add_task("out-of-fold text models", total=FOLDS)
@@ -190,7 +218,7 @@ def _out_of_fold_logits(
             j for j, r in enumerate(train_rows) if r.dataset != "sentfin_v1" or _fold(r.text) != k
         ]
         wk, bk = fit_text_model(
-            [train_feats[j] for j in keep], [train_rows[j] for j in keep], vocab
+            [train_feats[j] for j in keep], [train_rows[j] for j in keep], vocab, teacher
         )
         mine = [j for j, f in enumerate(folds) if f == k]
         oof[mine] = _logits([entity_feats[j] for j in mine], vocab, wk, bk)
@@ -198,8 +226,8 @@ def _out_of_fold_logits(
     return oof
 
 
-def train_model(folder: Path) -> Trained:
-    """Fit fast-v1 on ``folder``'s train split, tuned on dev (with a progress bar)."""
+def train_model(folder: Path, teacher: Teacher | None = None) -> Trained:
+    """Fit the model on ``folder``'s train split, tuned on dev (with a progress bar)."""
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -214,9 +242,11 @@ def train_model(folder: Path) -> Trained:
         for row in rows:
             features.append(extractor.features(row.text))
             progress.advance(task)
-        vocab, w, b, temperature, train_rows, train_feats = _fit_text(rows, features, progress)
+        vocab, w, b, temperature, train_rows, train_feats = _fit_text(
+            rows, features, progress, teacher
+        )
         entities_train, entities_dev = entity_set(folder, "train"), entity_set(folder, "dev")
-        oof = _out_of_fold_logits(entities_train, train_rows, train_feats, vocab, progress)
+        oof = _out_of_fold_logits(entities_train, train_rows, train_feats, vocab, progress, teacher)
         steps = progress.add_task("mention model", total=1)
         m_feats, m_offsets, m_labels = _mention_rows(entities_train, oof)
         m_vocab = vocabulary(m_feats)
@@ -231,9 +261,9 @@ def train_model(folder: Path) -> Trained:
     return Trained(vocab, w, b, temperature, m_vocab, mw, mb, mention_temperature, len(train_rows))
 
 
-def _card(folder: Path, weights_path: Path, trained: Trained) -> dict[str, Any]:
+def _card(folder: Path, weights_path: Path, trained: Trained, version: str) -> dict[str, Any]:
     return {
-        "version": VERSION,
+        "version": version,
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
         "task": "bearish / neutral / bullish; score = P(bullish) - P(bearish)",
         "artifact": {
@@ -268,11 +298,13 @@ def _card(folder: Path, weights_path: Path, trained: Trained) -> dict[str, Any]:
     }
 
 
-def train(folder: Path, out: Path) -> dict[str, Any]:
-    """Train on ``folder``'s data, write ``out``/fast-v1.{npz,json}, return the card."""
-    trained = train_model(folder)
+def train(
+    folder: Path, out: Path, version: str = VERSION, teacher: Teacher | None = None
+) -> dict[str, Any]:
+    """Train on ``folder``'s data, write ``out``/<version>.{npz,json}, return the card."""
+    trained = train_model(folder, teacher)
     out.mkdir(parents=True, exist_ok=True)
-    weights_path, card_path = artifact_paths(VERSION, out)
+    weights_path, card_path = artifact_paths(version, out)
     _write_npz(
         weights_path,
         {
@@ -286,11 +318,11 @@ def train(folder: Path, out: Path) -> dict[str, Any]:
             "mention_temperature": np.asarray(trained.mention_temperature),
         },
     )
-    card = _card(folder, weights_path, trained)
+    card = _card(folder, weights_path, trained, version)
     _write_card(card_path, card)  # the model loads against its card: figures come after
     card["figures"] = {
         "labels": "argmax of the class probabilities (*_band: neutral band |score| <= 0.15)",
-        **evaluate(folder, out),
+        **evaluate(folder, out, version),
     }
     _write_card(card_path, card)
     return card
@@ -300,13 +332,13 @@ def _write_card(path: Path, card: dict[str, Any]) -> None:
     path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def evaluate(folder: Path, artifacts: Path) -> dict[str, Any]:
+def evaluate(folder: Path, artifacts: Path, version: str = VERSION) -> dict[str, Any]:
     """Dev and eval figures of the model in ``artifacts`` (per text and per mention)."""
     from tickerpulse.enrich.sentiment.fast import FastModel
 
     figures: dict[str, Any] = {}
     for split in ("dev", "eval"):
-        model = FastModel(VERSION, artifacts)
+        model = FastModel(version, artifacts)
         scores: dict[str, Any] = {}
         for name, (texts, labels) in text_sets(folder, split).items():
             scores[name] = measure(labels, answers(model, texts))

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,9 +127,22 @@ class MiniLMEncoder:
     Args:
         folder: where ``model.safetensors`` and ``tokenizer.json`` are; the installed
             weights package by default. Both are hash-checked before use.
+        replaced: tensors that take the place of the base ones of the same name (a
+            fine-tuned model's changed layers); every name must exist in the base.
+        max_tokens: texts are encoded on their first this many WordPiece tokens.
+
+    Raises:
+        KeyError: a replaced tensor's name is not one of the base model's.
+        ValueError: a replaced tensor's shape differs from the base one's.
     """
 
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path | None = None,
+        *,
+        replaced: Mapping[str, Matrix] | None = None,
+        max_tokens: int = MAX_TOKENS,
+    ) -> None:
         require("accurate")
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
@@ -138,8 +151,12 @@ class MiniLMEncoder:
         verify_files(folder)
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
+        self._tokenizer.enable_truncation(max_length=max_tokens)
         weights = load_file(str(folder / "model.safetensors"))
+        for name, tensor in (replaced or {}).items():
+            if weights[name].shape != tensor.shape:
+                raise ValueError(f"{name}: shape {tensor.shape}, base {weights[name].shape}")
+            weights[name] = np.asarray(tensor, dtype=np.float32)
         self._words = weights["embeddings.word_embeddings.weight"]
         self._positions = weights["embeddings.position_embeddings.weight"]
         self._token_type = weights["embeddings.token_type_embeddings.weight"][0]

@@ -23,6 +23,12 @@ def _minilm() -> SentimentModel:
     return MiniLMModel()
 
 
+def _minilm_ft() -> SentimentModel:
+    from tickerpulse.enrich.sentiment.minilm_ft import FineTunedMiniLM
+
+    return FineTunedMiniLM()
+
+
 def _fast() -> SentimentModel:
     from tickerpulse.enrich.sentiment.fast import FastModel
 
@@ -32,6 +38,7 @@ def _fast() -> SentimentModel:
 _FACTORIES: dict[str, Callable[[], SentimentModel]] = {
     "lexicon-v1": _lexicon,
     "minilm-v1": _minilm,
+    "minilm-ft-v1": _minilm_ft,
     "fast-v1": _fast,
 }
 _ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "minilm": "minilm-v1", "fast": "fast-v1"}
