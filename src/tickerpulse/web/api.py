@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tickerpulse.config import Settings
 from tickerpulse.db.marts import asset_id_for_symbol
 from tickerpulse.explore.ranges import HistoryRange
-from tickerpulse.explore.search import AssetSearch
+from tickerpulse.explore.search import AssetSearch, SearchHit
 from tickerpulse.explore.sorting import TableSpec, choose
 from tickerpulse.platform import api_keys
 from tickerpulse.platform.accounts import reader_tier
@@ -150,22 +150,11 @@ class PredictionsOut(BaseModel):
     page: Page
 
 
-class SearchHitOut(BaseModel):
-    """An asset matching a search."""
-
-    asset_id: str
-    symbol: str
-    name: str
-    asset_class: str
-    matched: str
-    score: int
-
-
 class SearchOut(BaseModel):
     """Assets matching a search, best first, as on ``/search``."""
 
     query: str
-    results: list[SearchHitOut]
+    results: list[SearchHit]
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -420,9 +409,7 @@ def create_api(parent: FastAPI) -> FastAPI:
         """Assets whose symbol, name or alias match ``q``, best first (as ``/search``)."""
         index: AssetSearch = request.app.state.asset_search
         hits = index.search(q, limit=limit)
-        return SearchOut(
-            query=q, results=[SearchHitOut.model_validate(h, from_attributes=True) for h in hits]
-        )
+        return SearchOut(query=q, results=list(hits))
 
     insight_api.install(api, api_viewer)
 

@@ -118,7 +118,7 @@ FIELD_VALUES: dict[str, list[str]] = {
 """Field name → its allowed values (the field may also be null where its type says so)."""
 
 SCHEMA_VALUES: dict[tuple[str, str], list[str]] = {
-    ("SearchHitOut", "asset_class"): [*ASSET_CLASSES, "index"],
+    ("SearchHit", "asset_class"): [*ASSET_CLASSES, "index"],
 }
 """(Schema, field) → allowed values where they differ from :data:`FIELD_VALUES`: search
 covers the whole universe, market indexes (index:DJI) included."""
