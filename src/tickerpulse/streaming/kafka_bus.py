@@ -171,6 +171,9 @@ class KafkaConsumer:
                 "enable.auto.commit": False,
                 "auto.offset.reset": "earliest",
                 "enable.partition.eof": False,
+                # the broker answers a fetch within 10 ms even when little has arrived
+                # (librdkafka waits up to 500 ms by default): live bars, not bulk throughput
+                "fetch.wait.max.ms": 10,
                 "error_cb": self._on_error,
                 **(config or {}),
             }
@@ -190,7 +193,7 @@ class KafkaConsumer:
 
         batch = []
         topic = self.topic  # the one topic this consumer subscribed to
-        for raw in self._consumer.consume(num_messages=max_messages, timeout=timeout_s):
+        for raw in self._arrived(max_messages, timeout_s):
             error = raw.error()
             if error is not None:
                 if error.fatal():
@@ -208,6 +211,21 @@ class KafkaConsumer:
                 )
             )
         return batch
+
+    def _arrived(self, max_messages: int, timeout_s: float) -> list[Any]:
+        """What has arrived, at once; else wait up to ``timeout_s`` for the first message only.
+
+        ``consume`` returns when it has ``num_messages`` or when the timeout ends, so asking
+        it for a full batch with a timeout held every message back until the batch filled
+        or the timeout passed (a 200 ms floor on the live path's latency at low rates).
+        """
+        ready = self._consumer.consume(num_messages=max_messages, timeout=0)
+        if ready:
+            return list(ready)
+        first = self._consumer.consume(num_messages=1, timeout=timeout_s)
+        if not first or max_messages == 1:
+            return list(first)
+        return [*first, *self._consumer.consume(num_messages=max_messages - 1, timeout=0)]
 
     def _retrying(self, what: str, attempt: Any) -> Any:
         from confluent_kafka import KafkaException
