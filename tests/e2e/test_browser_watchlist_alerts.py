@@ -52,7 +52,7 @@ def test_watch_an_asset_set_a_rule_and_read_the_alert(
         page.screenshot(path=shots / "watchlist-premium.png", full_page=True)
 
         page.goto(f"{site}/alerts")
-        page.get_by_label("Asset").fill("BTC")
+        page.get_by_label("Asset", exact=True).fill("BTC")
         page.get_by_label("Price move").check()
         page.get_by_label("Threshold").fill("1")
         page.get_by_role("button", name="Save rule").click()
