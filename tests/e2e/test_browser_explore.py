@@ -16,7 +16,7 @@ from sqlalchemy import create_engine
 
 from tests.conftest import fresh_database
 from tests.e2e import a11y
-from tests.e2e.browser import BROWSER_MARKS, launch
+from tests.e2e.browser import BROWSER_MARKS
 from tests.e2e.test_browser_tiers import reader_context, seed_site
 from tests.web_helpers import platform_settings
 from tickerpulse.web.app import create_app
@@ -37,16 +37,6 @@ def site(pg_admin_uri: str) -> Iterator[str]:
         with serving(create_app(platform_settings(web_port=port), engine), port) as base:
             yield base
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
 
 
 def tab_to(page: Page, element_id: str, most: int = 30) -> None:

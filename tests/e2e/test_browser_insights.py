@@ -18,7 +18,7 @@ from sqlalchemy import create_engine
 
 from tests.conftest import fresh_database
 from tests.e2e import a11y
-from tests.e2e.browser import BROWSER_MARKS, launch, screenshot_dir, sign_in
+from tests.e2e.browser import BROWSER_MARKS, screenshot_dir, sign_in
 from tests.integration.insight_world import SAGE, publish_world
 from tests.web_helpers import PASSWORD, add_user, platform_settings
 from tickerpulse.web.app import create_app
@@ -44,16 +44,6 @@ def site(pg_admin_uri: str) -> Iterator[str]:
         with serving(create_app(platform_settings(web_port=port), engine), port) as base:
             yield base
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

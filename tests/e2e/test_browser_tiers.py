@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tests.conftest import fresh_database
 from tests.e2e import a11y
-from tests.e2e.browser import BROWSER_MARKS, launch, screenshot_dir, sign_in
+from tests.e2e.browser import BROWSER_MARKS, screenshot_dir, sign_in
 from tests.integration.test_alert_delivery import deliver
 from tests.integration.test_web_news import seed_news
 from tests.integration.test_web_queries import (
@@ -265,17 +265,6 @@ def site(pg_admin_uri: str) -> Iterator[str]:
         with serving(create_app(platform_settings(web_port=port), engine), port) as base:
             yield base
         engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless chromium for the module."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = launch(p)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
