@@ -155,10 +155,9 @@ eval: setup
 	$(BIN)/python -m bench.run --only tagging
 	$(BIN)/python -m bench.run --only sentiment
 
-# Fine-tunes minilm-ft-v1 (about 55 minutes on 2 shared cores) and writes its artifacts into
+# Fine-tunes minilm-ft-v2 (about 20 minutes on 2 quiet cores) and writes its artifacts into
 # the package. Adds torch (the optional `train` group, several GB with its CUDA libraries) to
-# .venv: make setup never installs it, and serving never imports it. Distilling it into fast-v2
-# (python -m tickerpulse.training.distil_fast) is left out while the teacher is weaker than fast-v1.
+# .venv: make setup never installs it, and serving never imports it.
 train-sentiment: setup
 	$(SYNC) --extra accurate --group train
 	nice -n 10 $(BIN)/python -m tickerpulse.training.minilm_finetune

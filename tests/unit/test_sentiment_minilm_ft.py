@@ -1,4 +1,4 @@
-"""minilm-ft-v1: int8 storage, the fine-tuned layers in the numpy encoder, the shipped
+"""minilm-ft-v2: int8 storage, the fine-tuned layers in the numpy encoder, the shipped
 artifact (hash-checked), per-mention scores, and agreement with the torch model it came from."""
 
 from __future__ import annotations
@@ -62,8 +62,8 @@ def test_replaced_layers_change_what_the_encoder_computes() -> None:
 
 
 def test_the_registry_serves_it_with_per_mention_scores() -> None:
-    loaded = load_model("minilm-ft-v1")
-    assert loaded.version == "minilm-ft-v1"
+    loaded = load_model("minilm-ft-v2")
+    assert loaded.version == "minilm-ft-v2"
     assert isinstance(loaded, MentionSentimentModel)
 
 
@@ -98,7 +98,7 @@ def test_each_of_several_mentions_is_read_on_its_own(model: FineTunedMiniLM) -> 
 
 
 def test_a_changed_artifact_refuses_to_load(tmp_path: Path) -> None:
-    folder = tmp_path / "minilm-ft-v1"
+    folder = tmp_path / "minilm-ft-v2"
     shutil.copytree(ARTIFACTS, folder)
     data = bytearray((folder / "layers.npz").read_bytes())
     data[-100] ^= 1

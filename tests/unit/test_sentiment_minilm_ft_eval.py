@@ -1,4 +1,4 @@
-"""minilm-ft-v1 keeps the eval figures its model card reports (needs SENTIMENT_DATA).
+"""minilm-ft-v2 keeps the eval figures its model card reports (needs SENTIMENT_DATA).
 
 Slow: the transformer reads the ~5k held-out texts and the multi-mention headlines'
 mentions (a few minutes on a quiet core).

@@ -1,8 +1,8 @@
-"""fast-v2: fast-v1's features and pipeline, its text model fitted to minilm-ft-v1's answers.
+"""fast-v2: fast-v1's features and pipeline, its text model fitted to minilm-ft-v2's answers.
 
 ``python -m tickerpulse.training.distil_fast [--out DIR]`` (needs torch, the ``train``
 group; ``make train-sentiment`` runs it after the fine-tuning). The teacher is the
-shipped minilm-ft-v1 (its int8 tensors, dequantised, run in torch for speed); it reads
+shipped minilm-ft-v2 (its int8 tensors, dequantised, run in torch for speed); it reads
 the train split's texts only, and its calibrated probabilities, half and half with the
 labels, are the text model's targets (:func:`~.train_sentiment.fit_text_model`).
 Everything else — features, per-mention model, temperatures on dev, figures on eval —
@@ -35,7 +35,7 @@ VERSION = "fast-v2"
 def teacher_probabilities(
     texts: Sequence[str], folder: Path = TEACHER_ARTIFACTS
 ) -> NDArray[np.float32]:
-    """minilm-ft-v1's calibrated class probabilities of ``texts`` (torch, CPU)."""
+    """minilm-ft-v2's calibrated class probabilities of ``texts`` (torch, CPU)."""
     return TorchTwin(folder).probabilities(texts)
 
 
@@ -52,7 +52,7 @@ def distil(
     card_path = out / f"{VERSION}.json"
     stored = json.loads(card_path.read_text("utf-8"))
     stored["teacher"] = {
-        "model": "minilm-ft-v1",
+        "model": "minilm-ft-v2",
         "texts": "the train split's only",
         "target": "0.5 × teacher's calibrated probabilities + 0.5 × one-hot label",
     }

@@ -1,10 +1,10 @@
-"""Fine-tune all-MiniLM-L6-v2 end to end for sentiment: minilm-ft-v1 (needs torch).
+"""Fine-tune all-MiniLM-L6-v2 end to end for sentiment: minilm-ft-v2 (needs torch).
 
 ``make train-sentiment`` installs the ``train`` dependency group (torch) and runs this
 (``python -m tickerpulse.training.minilm_finetune``). It reads ``SENTIMENT_DATA``, trains on the
 train split only — every text, plus ``"<entity> [SEP] <headline>"`` for each entity of
-SEntFiN's multi-entity train headlines — with the embeddings and the bottom layers
-frozen, picks the checkpoint with the best dev mean macro-F1 (TFNS, SEntFiN, social),
+SEntFiN's multi-entity train headlines — with the embeddings frozen (and, with
+``--frozen-layers N``, the bottom N layers too; the shipped run trains all six), picks the checkpoint with the best dev mean macro-F1 (TFNS, SEntFiN, social),
 fits a softmax temperature on dev, and only then measures eval. The changed tensors are
 stored int8 per output channel (:mod:`~tickerpulse.enrich.sentiment.quantized`); the numpy
 serving model is loaded from them and its answers on every 4th dev row are compared with
@@ -162,13 +162,13 @@ def class_weights(rows: Rows) -> torch.Tensor:
 class Options:
     """Training settings (the command line's)."""
 
-    epochs: float = 2.0
-    frozen_layers: int = 4
+    epochs: float = 4.0
+    frozen_layers: int = 0
     max_tokens: int = 64
     batch_size: int = 32
-    learning_rate: float = 5e-5
+    learning_rate: float = 1e-4
     head_learning_rate: float = 5e-4
-    max_minutes: float = 55.0
+    max_minutes: float = 45.0
     checks_per_epoch: int = 2
     seed: int = 7
     threads: int = 2

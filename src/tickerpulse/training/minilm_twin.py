@@ -1,4 +1,4 @@
-"""The shipped minilm-ft-v1 run in torch: the same int8 tensors (dequantised), the same logic.
+"""The shipped minilm-ft-v2 run in torch: the same int8 tensors (dequantised), the same logic.
 
 :class:`TorchTwin` is :class:`~tickerpulse.enrich.sentiment.minilm_ft.FineTunedMiniLM`
 with its network evaluated by torch instead of numpy — the same weights, tokenizer,
@@ -34,7 +34,7 @@ def shipped_network(folder: Path = ARTIFACTS) -> MiniLMClassifier:
 
 
 class TorchTwin(FineTunedMiniLM):
-    """minilm-ft-v1 whose network runs in torch (see the module docstring)."""
+    """minilm-ft-v2 whose network runs in torch (see the module docstring)."""
 
     def __init__(self, folder: Path = ARTIFACTS) -> None:
         super().__init__(folder)

@@ -1,12 +1,14 @@
-"""minilm-ft-v1: all-MiniLM-L6-v2 fine-tuned end to end for 3-class sentiment, run in numpy.
+"""minilm-ft-v2: all-MiniLM-L6-v2 fine-tuned end to end for 3-class sentiment, run in numpy.
 
-The top layers of the transformer and a linear head over the last layer's mean pool
-were fine-tuned on the labelled data's train split (torch, offline:
-``python -m tickerpulse.training.minilm_finetune``); the embeddings and the bottom
-layers stayed frozen, so they come from the hash-checked base weights of the registry
-package and only the changed layers ship here: ``artifacts/minilm-ft-v1/layers.npz``,
-int8 per output channel (float16 vectors), whose SHA-256 the model card holds and
-which is checked on load. Serving needs numpy, ``tokenizers`` and ``safetensors`` only.
+All six transformer layers and a linear head over the last layer's mean pool were
+fine-tuned on the labelled data's train split (torch, offline:
+``python -m tickerpulse.training.minilm_finetune``); the embeddings stayed frozen, so
+they come from the hash-checked base weights of the registry package and only the
+changed layers ship here: ``artifacts/minilm-ft-v2/layers.npz``, int8 per output
+channel (float16 vectors), whose SHA-256 the model card holds and which is checked on
+load. Which layers changed is in the card (``options.frozen_layers``); the tensors
+present replace the base ones. Serving needs numpy, ``tokenizers`` and
+``safetensors`` only.
 
 Score = P(bullish) − P(bearish) from temperature-calibrated probabilities (the
 temperature was fitted on dev). Texts are read on their first ``max_tokens``
@@ -33,7 +35,7 @@ from tickerpulse.enrich.sentiment.dense_head import Matrix, softmax
 from tickerpulse.enrich.sentiment.minilm_encoder import MiniLMEncoder
 from tickerpulse.enrich.sentiment.quantized import dequantize
 
-VERSION = "minilm-ft-v1"
+VERSION = "minilm-ft-v2"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / VERSION
 CLASSES = ("bearish", "neutral", "bullish")
 _BATCH = 256
@@ -55,7 +57,7 @@ def model_card(folder: Path = ARTIFACTS) -> dict[str, Any]:
 
 
 class FineTunedMiniLM:
-    """minilm-ft-v1 (see the module docstring).
+    """minilm-ft-v2 (see the module docstring).
 
     Args:
         folder: the artifacts folder (``layers.npz`` + ``card.json``).

@@ -38,7 +38,7 @@ def _fast() -> SentimentModel:
 _FACTORIES: dict[str, Callable[[], SentimentModel]] = {
     "lexicon-v1": _lexicon,
     "minilm-v1": _minilm,
-    "minilm-ft-v1": _minilm_ft,
+    "minilm-ft-v2": _minilm_ft,
     "fast-v1": _fast,
 }
 _ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "minilm": "minilm-v1", "fast": "fast-v1"}
