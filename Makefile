@@ -156,8 +156,9 @@ eval: setup
 	$(BIN)/python -m bench.run --only sentiment
 
 # Fine-tunes minilm-ft-v2 (about 20 minutes on 2 quiet cores) and writes its artifacts into
-# the package. Adds torch (the optional `train` group, several GB with its CUDA libraries) to
+# the package, then fits routed-v1's threshold on dev. Adds torch (the optional `train` group, several GB with its CUDA libraries) to
 # .venv: make setup never installs it, and serving never imports it.
 train-sentiment: setup
 	$(SYNC) --extra accurate --group train
 	nice -n 10 $(BIN)/python -m tickerpulse.training.minilm_finetune
+	$(BIN)/python -m tickerpulse.training.route_threshold

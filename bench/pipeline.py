@@ -1,4 +1,4 @@
-"""Posts/s through normalize → tag → sentiment → aggregate, ours against the naive peer.
+"""Posts/s through normalize → enrich (tag + sentiment) → aggregate, ours against the naive peer.
 
 Both pipelines get the same simulated raw lines (generation is not timed) in
 the same process run, so the ratio between them is what to read; absolute
@@ -17,8 +17,9 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from bench.naive_peer import asset_patterns, naive_pipeline, naive_tag
 from tickerpulse.domain import PRICE_BAR_SCHEMA, SOCIAL_SOURCES, Window
+from tickerpulse.enrich.batch import enrich_documents
 from tickerpulse.enrich.normalize import normalize_documents
-from tickerpulse.enrich.sentiment import LabelBands, LexiconModel, score_documents
+from tickerpulse.enrich.sentiment import LabelBands, LexiconModel, SentimentModel, load_model
 from tickerpulse.enrich.tagger import Tagger, document_texts
 from tickerpulse.jobs.engines.duckdb import aggregate_window
 from tickerpulse.lake.window_data import WindowInputs, price_priority_table
@@ -36,6 +37,8 @@ class PipelineRun:
     name: str
     posts: int
     seconds: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+    """The sentiment model's version (our pipeline only)."""
 
     @property
     def total(self) -> float:
@@ -67,13 +70,22 @@ def simulated_lines(
     return world, by_window
 
 
-def run_ours(by_window: dict[Window, list[tuple[str, bytes]]], universe: Universe) -> PipelineRun:
-    """Our pipeline, stage by stage, as the cycle runs it."""
+def run_ours(
+    by_window: dict[Window, list[tuple[str, bytes]]],
+    universe: Universe,
+    model: SentimentModel | None = None,
+) -> PipelineRun:
+    """Our pipeline, stage by stage, as the cycle runs it (the default model unless given).
+
+    Enrichment is the cycle's own :func:`~tickerpulse.enrich.batch.enrich_documents`:
+    tagging, each text's score and each mention's.
+    """
+    model = model or load_model()
     posts = sum(len(v) for v in by_window.values())
-    name = f"tickerpulse (orjson, Arrow, tagger {Tagger.version}, {LexiconModel.version}, DuckDB)"
-    run = PipelineRun(name, posts)
-    tagger, model, bands = Tagger(universe), LexiconModel(), LabelBands()
-    clock = dict.fromkeys(("normalize", "tag", "sentiment", "aggregate"), 0.0)
+    name = f"tickerpulse (orjson, Arrow, tagger {Tagger.version}, {model.version}, DuckDB)"
+    run = PipelineRun(name, posts, model=model.version)
+    tagger, bands = Tagger(universe), LabelBands()
+    clock = dict.fromkeys(("normalize", "enrich", "aggregate"), 0.0)
     for window, lines in by_window.items():
         t0 = time.perf_counter()
         tables = []
@@ -82,27 +94,26 @@ def run_ours(by_window: dict[Window, list[tuple[str, bytes]]], universe: Univers
             tables.append(batch.table)
         docs = pa.concat_tables(tables)
         t1 = time.perf_counter()
-        ids, texts = docs.column("doc_id").to_pylist(), document_texts(docs)
-        mentions = tagger.tag(ids, texts)
+        enriched = enrich_documents(tagger, model, bands, docs)
         t2 = time.perf_counter()
-        sentiment = score_documents(model, ids, texts, bands)
-        t3 = time.perf_counter()
-        run_id = pa.array([window.key] * docs.num_rows)
         inputs = WindowInputs(
-            documents=docs.append_column("run_id", run_id),
-            sentiment=sentiment.append_column(
-                "run_id", pa.array([window.key] * sentiment.num_rows)
-            ),
-            mentions=mentions.append_column("run_id", pa.array([window.key] * mentions.num_rows)),
+            documents=with_run_id(docs, window),
+            sentiment=with_run_id(enriched.sentiment, window),
+            mentions=with_run_id(enriched.mentions, window),
             prices=PRICE_BAR_SCHEMA.append(pa.field("run_id", pa.string())).empty_table(),
             price_priority=price_priority_table(["prices"]),
         )
         aggregate_window(inputs, window)
-        t4 = time.perf_counter()
-        for stage, seconds in zip(clock, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+        t3 = time.perf_counter()
+        for stage, seconds in zip(clock, (t1 - t0, t2 - t1, t3 - t2), strict=True):
             clock[stage] += seconds
     run.seconds = clock
     return run
+
+
+def with_run_id(table: pa.Table, window: Window) -> pa.Table:
+    """``table`` with the window's key as its ``run_id`` column."""
+    return table.append_column("run_id", pa.array([window.key] * table.num_rows))
 
 
 def run_naive(by_window: dict[Window, list[tuple[str, bytes]]], universe: Universe) -> PipelineRun:
@@ -142,12 +153,22 @@ def quality(world: SimulatedWorld, universe: Universe) -> list[Quality]:
             texts.update(zip(docs.column("doc_id").to_pylist(), document_texts(docs), strict=True))
     ids = [d for d in texts if d in truth_assets]
     tagger, lexicon, vader = Tagger(universe), LexiconModel(), SentimentIntensityAnalyzer()
+    default = load_model()
     patterns = asset_patterns(universe)
     ours = {d: set(tagger.mentions_in(texts[d])) for d in ids}
     naive = {d: naive_tag(texts[d], patterns) for d in ids}
     ours_polarity = {d: _sign(lexicon.score_one(texts[d])) for d in ids}
+    default_scores = default.score([texts[d] for d in ids])
+    default_polarity = {d: _sign(score) for d, score in zip(ids, default_scores, strict=True)}
     naive_polarity = {d: _sign(vader.polarity_scores(texts[d])["compound"]) for d in ids}
     return [
+        _score(
+            f"tickerpulse (tagger {Tagger.version}, {default.version}, the default model)",
+            ours,
+            default_polarity,
+            truth_assets,
+            truth_polarity,
+        ),
         _score(
             f"tickerpulse (tagger {Tagger.version}, {LexiconModel.version})",
             ours,
@@ -184,6 +205,17 @@ def _score(
         fn += len(expected - got)
     agree = sum(polarity[d] == truth_polarity[d] for d in polarity)
     return Quality(name, tp / max(tp + fp, 1), tp / max(tp + fn, 1), agree / max(len(polarity), 1))
+
+
+def by_model(posts: int, names: list[str]) -> list[PipelineRun]:
+    """Our pipeline on the same ``posts`` simulated posts with each sentiment model named."""
+    universe = load_universe()
+    _, by_window = simulated_lines(posts)
+    runs = []
+    for name in names:
+        gc.collect()
+        runs.append(run_ours(by_window, universe, load_model(name)))
+    return runs
 
 
 def compare(posts: int) -> tuple[PipelineRun, PipelineRun]:

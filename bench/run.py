@@ -10,14 +10,19 @@ import argparse
 
 from bench.analytics import analytics_section
 from bench.figures import write_figures
-from bench.pipeline import compare, quality, simulated_lines
+from bench.pipeline import by_model, compare, quality, simulated_lines
 from bench.report import DOC, machine_line, write_section
 from bench.scaling import Point, run_point, scaling_svg
 from bench.tagging import tagging_section
 from bench.web import CONCURRENCY as WEB_CONCURRENCY
 from bench.web import REQUESTS as WEB_REQUESTS
 from bench.web import measure as measure_pages
+from tickerpulse.enrich.sentiment import DEFAULT_MODEL
 from tickerpulse.universe import load_universe
+
+MODEL_POSTS = 10_000
+CYCLE_MODELS = tuple(dict.fromkeys((DEFAULT_MODEL, "lexicon-v1", "routed-v1", "minilm-ft-v2")))
+"""The models whose cycle cost is measured side by side (the default first)."""
 
 
 def pipeline_section(sizes: list[int]) -> str:
@@ -33,23 +38,41 @@ def pipeline_section(sizes: list[int]) -> str:
         "line into pandas, `iterrows`, one regex per asset, VADER, pandas group-by",
         "(`bench/naive_peer.py`).",
         "",
-        "| posts | pipeline | normalize s | tag s | sentiment s | aggregate s | total s"
+        "Enrich is the cycle's own step: tagging, each text's sentiment and each",
+        "mention's (`enrich/batch.py`).",
+        "",
+        "| posts | pipeline | normalize s | enrich (tag + sentiment) s | aggregate s | total s"
         " | posts/s | speed-up |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for size in sizes:
         ours, naive = compare(size)
         s = ours.seconds
         lines.append(
-            f"| {ours.posts:,} | {ours.name} | {s['normalize']:.1f} | {s['tag']:.1f} | "
-            f"{s['sentiment']:.1f} | {s['aggregate']:.1f} | {ours.total:.1f} | "
+            f"| {ours.posts:,} | {ours.name} | {s['normalize']:.1f} | {s['enrich']:.1f} | "
+            f"{s['aggregate']:.1f} | {ours.total:.1f} | "
             f"{ours.posts_per_second:,.0f} | {naive.total / ours.total:.1f}× |"
         )
         lines.append(
-            f"| {naive.posts:,} | {naive.name} | | | | | {naive.total:.1f} | "
+            f"| {naive.posts:,} | {naive.name} | | | | {naive.total:.1f} | "
             f"{naive.posts_per_second:,.0f} | 1.0× |"
         )
         print(lines[-2], lines[-1], sep="\n", flush=True)
+    lines += [
+        "",
+        f"What `SENTIMENT_MODEL` costs the cycle: the same {MODEL_POSTS:,} posts with each model",
+        "(stages as above; only enrich should move).",
+        "",
+        "| posts | sentiment model | enrich s | total s | posts/s |",
+        "|---:|---|---:|---:|---:|",
+    ]
+    for run in by_model(MODEL_POSTS, list(CYCLE_MODELS)):
+        s = run.seconds
+        lines.append(
+            f"| {run.posts:,} | {run.model} | {s['enrich']:.1f} | "
+            f"{run.total:.1f} | {run.posts_per_second:,.0f} |"
+        )
+        print(lines[-1], flush=True)
     world, _ = simulated_lines(20_000, seed=5)
     lines += [
         "",

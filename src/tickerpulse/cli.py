@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from tickerpulse.runtime import Runtime
     from tickerpulse.sources.simulator import SimulatedWorld
 
-SENTIMENT_MODELS = ("fast-v1", "lexicon-v1", "minilm-ft-v2", "minilm-v1")
+SENTIMENT_MODELS = ("fast-v1", "lexicon-v1", "minilm-ft-v2", "minilm-v1", "routed-v1")
 """The names `tickerpulse sentiment --model` accepts (a test holds it to the registry)."""
 
 

@@ -1,14 +1,15 @@
 """Fine-tune all-MiniLM-L6-v2 end to end for sentiment: minilm-ft-v2 (needs torch).
 
 ``make train-sentiment`` installs the ``train`` dependency group (torch) and runs this
-(``python -m tickerpulse.training.minilm_finetune``). It reads ``SENTIMENT_DATA``, trains on the
-train split only — every text, plus ``"<entity> [SEP] <headline>"`` for each entity of
-SEntFiN's multi-entity train headlines — with the embeddings frozen (and, with
-``--frozen-layers N``, the bottom N layers too; the shipped run trains all six), picks the checkpoint with the best dev mean macro-F1 (TFNS, SEntFiN, social),
-fits a softmax temperature on dev, and only then measures eval. The changed tensors are
-stored int8 per output channel (:mod:`~tickerpulse.enrich.sentiment.quantized`); the numpy
-serving model is loaded from them and its answers on every 4th dev row are compared with
-the torch model's (agreement in the card, with a sample the tests re-check); the eval
+(``python -m tickerpulse.training.minilm_finetune``). It reads ``SENTIMENT_DATA``, trains
+on the train split only — every text, plus ``"<entity> [SEP] <headline>"`` for each
+entity of SEntFiN's multi-entity train headlines — with the embeddings frozen (and, with
+``--frozen-layers N``, the bottom N layers too; the shipped run trains all six), picks
+the checkpoint with the best dev mean macro-F1 (TFNS, SEntFiN, social), fits a softmax
+temperature on dev, and only then measures eval. The changed tensors are stored int8
+per output channel (:mod:`~tickerpulse.enrich.sentiment.quantized`); the numpy serving
+model is loaded from them and its answers on every 4th dev row are compared with the
+torch model's (agreement in the card, with a sample the tests re-check); the eval
 figures of the shipped tensors close the card. Time-boxed by ``--max-minutes`` (the
 learning rate decays to zero by then); logs training texts/s.
 """
@@ -288,7 +289,7 @@ def agreement(
         "dev_rows": f"every {AGREEMENT_EVERY}th of {len(dev.texts)}: {len(rows)}",
         "same_answer": round(float(same.mean()), 4),
         "max_probability_difference": round(float(np.abs(ours - theirs).max()), 4),
-        "serving_texts_per_cpu_second": round(len(dev.texts) / cpu, 1),
+        "serving_texts_per_cpu_second": round(len(rows) / cpu, 1),
         "sample": [
             {
                 "sha1": hashlib.sha1(dev.texts[i].encode()).hexdigest(),

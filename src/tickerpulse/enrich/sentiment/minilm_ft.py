@@ -83,6 +83,7 @@ class FineTunedMiniLM:
         self._head_bias = tensors.pop("head.bias")
         self._encoder = MiniLMEncoder(replaced=tensors, max_tokens=int(card["max_tokens"]))
         self._temperature = float(card["temperature"])
+        self._recent: dict[str, Matrix] = {}
         self.card = card
 
     def logits(self, texts: Sequence[str]) -> Matrix:
@@ -95,8 +96,21 @@ class FineTunedMiniLM:
         return np.concatenate(rows) if rows else np.zeros((0, len(CLASSES)), dtype=np.float32)
 
     def probabilities(self, texts: Sequence[str]) -> Matrix:
-        """Calibrated (bearish, neutral, bullish) probabilities, one row per text."""
-        return softmax((self.logits(texts) / self._temperature).astype(np.float32))
+        """Calibrated (bearish, neutral, bullish) probabilities, one row per text.
+
+        The network reads each distinct text once, and the texts of the last call are
+        remembered: the cycle asks for a batch's text scores and then for its mentions'
+        (:func:`~tickerpulse.enrich.sentiment.scoring.score_texts`), which would
+        otherwise read every tagged text twice.
+        """
+        if not texts:
+            return np.zeros((0, len(CLASSES)), dtype=np.float32)
+        recent = self._recent
+        missing = [t for t in dict.fromkeys(texts) if t not in recent]
+        found = softmax((self.logits(missing) / self._temperature).astype(np.float32))
+        rows = dict(zip(missing, found, strict=True)) | {t: recent[t] for t in texts if t in recent}
+        self._recent = rows
+        return np.stack([rows[t] for t in texts])
 
     def score(self, texts: Sequence[str]) -> list[float]:
         """P(bullish) − P(bearish) per text, in [-1, 1]."""

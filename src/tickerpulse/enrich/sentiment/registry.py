@@ -29,6 +29,12 @@ def _minilm_ft() -> SentimentModel:
     return FineTunedMiniLM()
 
 
+def _routed() -> SentimentModel:
+    from tickerpulse.enrich.sentiment.routed import RoutedModel
+
+    return RoutedModel()
+
+
 def _fast() -> SentimentModel:
     from tickerpulse.enrich.sentiment.fast import FastModel
 
@@ -40,6 +46,7 @@ _FACTORIES: dict[str, Callable[[], SentimentModel]] = {
     "minilm-v1": _minilm,
     "minilm-ft-v2": _minilm_ft,
     "fast-v1": _fast,
+    "routed-v1": _routed,
 }
 _ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "minilm": "minilm-v1", "fast": "fast-v1"}
 
