@@ -1,5 +1,6 @@
 """The default model against its measured eval figures, and the measures themselves."""
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,23 @@ def test_default_model_beats_the_lexicon_on_every_eval_set() -> None:
         ours = measure(labels, answers(default, texts)).macro_f1
         baseline = measure(labels, answers(lexicon, texts)).macro_f1
         assert ours > baseline + 0.1, name
+
+
+def test_speed_never_scores_the_same_batch_twice_in_a_row() -> None:
+    """A model that remembers its last call must not be timed on that memory."""
+    from bench.sentiment_eval import speed
+
+    calls: list[tuple[str, ...]] = []
+
+    class Recording:
+        version = "recording"
+
+        def score(self, texts: list[str]) -> list[float]:
+            calls.append(tuple(texts))
+            return [0.0] * len(texts)
+
+    assert speed(Recording(), [f"text {i}" for i in range(2500)], seconds=0.05) > 0
+    assert len(calls) >= 3
+    assert all(a != b for a, b in itertools.pairwise(calls))
+    with pytest.raises(ValueError, match="two batches"):
+        speed(Recording(), ["one"], seconds=0.01)

@@ -1,4 +1,4 @@
-"""minilm-ft-v2 keeps the eval figures its model card reports (needs SENTIMENT_DATA).
+"""minilm-ft-v2 and routed-v1 keep the eval figures their cards report (needs SENTIMENT_DATA).
 
 Slow: the transformer reads the ~5k held-out texts and the multi-mention headlines'
 mentions (a few minutes on a quiet core).
@@ -11,14 +11,7 @@ import pytest
 from tickerpulse.config import Settings
 from tickerpulse.enrich.sentiment import load_model
 from tickerpulse.training.sentiment_data import MissingData, data_folder
-from tickerpulse.training.sentiment_metrics import (
-    answers,
-    entity_set,
-    measure,
-    measure_mentions,
-    mention_answers,
-    text_sets,
-)
+from tickerpulse.training.sentiment_metrics import eval_figures
 
 MARGIN = 0.01
 
@@ -33,10 +26,7 @@ def test_eval_figures_do_not_fall_below_the_card(name: str) -> None:
         pytest.skip(f"no labelled sentiment data, so no eval figures to check: {missing}")
     model = load_model(name)
     reported = model.card["figures"]["eval"]  # type: ignore[attr-defined]
-    for name, (texts, labels) in text_sets(folder, "eval").items():
-        found = measure(labels, answers(model, texts)).macro_f1
-        assert found >= reported[name]["macro_f1"] - MARGIN, name
-    mentions = entity_set(folder, "eval")
-    per_mention = measure_mentions(mentions, mention_answers(model, mentions.texts, mentions.spans))
-    for name, scores in per_mention.items():
-        assert scores.macro_f1 >= reported[name]["macro_f1"] - MARGIN, name
+    found = eval_figures(model, folder)
+    assert set(found) == {"tfns", "sentfin", "social", "entities", "mixed"}
+    for figure, scores in found.items():
+        assert scores["macro_f1"] >= reported[figure]["macro_f1"] - MARGIN, figure

@@ -108,6 +108,10 @@ def test_huge_and_binary_texts_are_read_only_up_to_the_bound(tagger: Tagger) -> 
         ("this thread is so meta", set()),  # a word without context
         ("anyway i'm off to see the doctor now", set()),
         ("smoke-free now 40% of revenue at $PM", {"stock:PM"}),  # "now 40%" is not NOW
+        # tickers that are English words, in lower case next to market words
+        ("Sold all my GameStop's, this chart looks terrible", {"stock:GME"}),  # not ALL
+        ("buy now before earnings, $AAPL to the moon", {"stock:AAPL"}),  # not NOW
+        ("went all in on tsla calls", {"stock:TSLA"}),
         # short company names that are ordinary words, in context
         ("Target's earnings disappointed, stock down 9%", {"stock:TGT"}),
         ("Target Corp raised its outlook", {"stock:TGT"}),

@@ -14,8 +14,10 @@ loops over assets or over every word. Each hit is then checked in the text itsel
   A bare ticker that is also an English word (ON, IT, ALL, F, …) counts only
   next to market words ("ON shares", "bought F", "T +3%"). A ticker written in
   lower case ("nvda") counts in a text about markets (market words, a number,
-  another mention); one that is also a word ("meta", "link") only next to
-  market words or in a list with a mention that counts ("googl and meta").
+  another mention); one that is a company's word name ("meta", "link") only next
+  to market words or in a list with a mention that counts ("googl and meta"); one
+  that is an English word ("all", "on", "now") only in such a list, since market
+  words stand next to it in plain English ("sold all my", "buy now").
 
 Names that are ordinary words — "Target", "Apple", "Amazon", "Ripple", "euro",
 "avalanche" (:data:`CONTEXT_NAMES` and the universe's word names) — count only
@@ -163,7 +165,7 @@ _Key = tuple[str | None, tuple[tuple[int, str, tuple[_Form, ...]], ...]]
 class Tagger:
     """Finds asset mentions in batches of texts against one universe."""
 
-    version = "rules-v4"
+    version = "rules-v5"
 
     def __init__(self, universe: Universe) -> None:
         words = {name.lower() for name in word_names()}
@@ -404,7 +406,9 @@ class Tagger:
         if word != word.upper():
             if word != word.lower() or len(word) < 3:
                 return None
-            if asset.ambiguous or word in self._words:  # "meta", "link": in context or a list
+            if asset.ambiguous:  # "all", "on", "now": plain English next to any word
+                return asset  # ("sold all my"), so only in a list with a mention that counts
+            if word in self._words:  # "meta", "link": next to market words, or in a list
                 adjacent = _market_context(lowered, start, stop, price_moves=False)
                 return (asset.asset_id, "ticker") if adjacent else asset
             lower_crypto = asset.asset_class is AssetClass.CRYPTO

@@ -57,15 +57,7 @@ from tickerpulse.training.minilm_batches import (
 )
 from tickerpulse.training.minilm_torch import MiniLMClassifier
 from tickerpulse.training.sentiment_data import CLASSES, entity_examples, examples
-from tickerpulse.training.sentiment_metrics import (
-    answers,
-    entity_set,
-    group_figures,
-    measure,
-    measure_mentions,
-    mention_answers,
-    text_sets,
-)
+from tickerpulse.training.sentiment_metrics import eval_figures, group_figures, measure
 
 SOCIAL = ("thakoor_twitter_stock_sentiment", "surge_crypto_sentiment", "surge_stock_sentiment")
 PAIRS = "sentfin_entities"
@@ -310,16 +302,7 @@ def serving_figures(folder: Path, out: Path, *, twin: bool = False) -> dict[str,
     from tickerpulse.training.minilm_twin import TorchTwin
 
     served = TorchTwin(out) if twin else FineTunedMiniLM(out)
-    scores = {
-        name: measure(labels, answers(served, texts))
-        for name, (texts, labels) in text_sets(folder, "eval").items()
-    }
-    mentions = entity_set(folder, "eval")
-    scores |= measure_mentions(mentions, mention_answers(served, mentions.texts, mentions.spans))
-    found = {
-        name: {"macro_f1": round(s.macro_f1, 4), "accuracy": round(s.accuracy, 4), "n": s.count}
-        for name, s in scores.items()
-    }
+    found = eval_figures(served, folder)
     card = model_card(out)
     card["figures"] = {
         "eval": found,

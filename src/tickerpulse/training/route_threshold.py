@@ -27,15 +27,7 @@ from tickerpulse.enrich.sentiment.fast import FastModel
 from tickerpulse.enrich.sentiment.minilm_ft import FineTunedMiniLM
 from tickerpulse.enrich.sentiment.routed import CARD, VERSION, RoutedModel, unsure
 from tickerpulse.training.sentiment_data import CLASSES, Example, examples
-from tickerpulse.training.sentiment_metrics import (
-    TEXT_SETS,
-    answers,
-    entity_set,
-    measure,
-    measure_mentions,
-    mention_answers,
-    text_sets,
-)
+from tickerpulse.training.sentiment_metrics import eval_figures, group_figures, text_sets
 
 Matrix = NDArray[np.floating[Any]]
 RECOVER = 0.8
@@ -46,11 +38,8 @@ SHARES = tuple(round(0.05 * k, 2) for k in range(1, 13))
 def dev_mean(rows: Sequence[Example], probabilities: Matrix) -> float:
     """Mean macro-F1 over the text sets of ``rows``, answering by argmax."""
     predicted = [CLASSES[int(k)] for k in probabilities.argmax(axis=1)]
-    found = []
-    for folders in TEXT_SETS.values():
-        kept = [i for i, r in enumerate(rows) if r.dataset in folders]
-        found.append(measure([rows[i].label for i in kept], [predicted[i] for i in kept]).macro_f1)
-    return float(np.mean(found))
+    figures = group_figures([r.dataset for r in rows], [r.label for r in rows], predicted)
+    return figures["mean"]["macro_f1"]
 
 
 def choose(rows: Sequence[Example], fast: Matrix, accurate: Matrix) -> dict[str, Any]:
@@ -79,20 +68,13 @@ def choose(rows: Sequence[Example], fast: Matrix, accurate: Matrix) -> dict[str,
     }
 
 
-def eval_figures(folder: Path, card: Path) -> dict[str, Any]:
-    """The routed model's eval figures, per text set and per mention, and the share routed."""
+def routed_eval_figures(folder: Path, card: Path) -> dict[str, Any]:
+    """routed-v1's eval figures (as every card keeps them) and each text set's share routed."""
     model = RoutedModel(card)
-    found: dict[str, Any] = {}
-    for name, (texts, labels) in text_sets(folder, "eval").items():
-        scores = measure(labels, answers(model, texts))
-        share = float(unsure(FastModel().probabilities(texts), model.threshold).mean())
-        found[name] = {"macro_f1": round(scores.macro_f1, 4), "accuracy": round(scores.accuracy, 4),
-                       "n": scores.count, "routed_share": round(share, 3)}  # fmt: skip
-    mentions = entity_set(folder, "eval")
-    per_mention = measure_mentions(mentions, mention_answers(model, mentions.texts, mentions.spans))
-    for name, scores in per_mention.items():
-        found[name] = {"macro_f1": round(scores.macro_f1, 4), "accuracy": round(scores.accuracy, 4),
-                       "n": scores.count}  # fmt: skip
+    found: dict[str, Any] = eval_figures(model, folder)
+    for name, (texts, _) in text_sets(folder, "eval").items():
+        share = unsure(FastModel().probabilities(texts), model.threshold).mean()
+        found[name]["routed_share"] = round(float(share), 3)
     return found
 
 
@@ -107,7 +89,7 @@ def fit(folder: Path, out: Path = CARD) -> dict[str, Any]:
         **choose(rows, FastModel().probabilities(texts), FineTunedMiniLM().probabilities(texts)),
     }
     out.write_text(json.dumps(card, indent=1) + "\n", "utf-8")
-    card["figures"] = {"eval": eval_figures(folder, out)}
+    card["figures"] = {"eval": routed_eval_figures(folder, out)}
     out.write_text(json.dumps(card, indent=1) + "\n", "utf-8")
     return card
 

@@ -177,3 +177,21 @@ def group_figures(
     f1s = [figure["macro_f1"] for figure in figures.values()]
     figures["mean"] = {"macro_f1": round(sum(f1s) / len(f1s), 4) if f1s else 0.0}
     return figures
+
+
+def eval_figures(model: SentimentModel, folder: Path) -> dict[str, dict[str, float]]:
+    """``model``'s eval figures as model cards keep them: per text set and per mention.
+
+    ``{"macro_f1", "accuracy", "n"}`` for each of :data:`TEXT_SETS`, ``"entities"``
+    and ``"mixed"``; what ``make eval`` reports and the guard tests hold cards to.
+    """
+    scores = {
+        name: measure(labels, answers(model, texts))
+        for name, (texts, labels) in text_sets(folder, "eval").items()
+    }
+    mentions = entity_set(folder, "eval")
+    scores |= measure_mentions(mentions, mention_answers(model, mentions.texts, mentions.spans))
+    return {
+        name: {"macro_f1": round(s.macro_f1, 4), "accuracy": round(s.accuracy, 4), "n": s.count}
+        for name, s in scores.items()
+    }

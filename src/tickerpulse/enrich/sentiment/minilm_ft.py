@@ -120,19 +120,30 @@ class FineTunedMiniLM:
     def mention_probabilities(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
     ) -> list[Matrix]:
-        """Per text, calibrated class probabilities of each mention (one row each)."""
-        text_probabilities = self.probabilities(texts)
+        """Per text, calibrated class probabilities of each mention (one row each).
+
+        A text is read whole only when some mention of it takes the text's answer (one
+        mention, or a span not in the text), so a multi-mention text costs its mentions.
+        """
         inputs: list[str] = []
         where: list[tuple[int, int]] = []
+        whole: list[int] = []
         for t, (text, found) in enumerate(zip(texts, spans, strict=True)):
-            if len(found) < 2:
-                continue
-            for m, (start, end) in enumerate(found):
-                if 0 <= start < end <= len(text):
-                    inputs.append(mention_input(text, text[start:end]))
-                    where.append((t, m))
+            several = len(found) >= 2
+            valid = [0 <= start < end <= len(text) for start, end in found]
+            if found and not (several and all(valid)):
+                whole.append(t)
+            if several:
+                for m, ((start, end), ok) in enumerate(zip(found, valid, strict=True)):
+                    if ok:
+                        inputs.append(mention_input(text, text[start:end]))
+                        where.append((t, m))
+        read = dict(zip(whole, self.probabilities([texts[t] for t in whole]), strict=True))
         out = [
-            np.repeat(text_probabilities[t : t + 1], len(f), axis=0) for t, f in enumerate(spans)
+            np.repeat(read[t][None, :], len(f), axis=0)
+            if t in read
+            else np.zeros((len(f), len(CLASSES)), dtype=np.float32)
+            for t, f in enumerate(spans)
         ]
         for (t, m), row in zip(where, self.probabilities(inputs), strict=True):
             out[t][m] = row

@@ -3,9 +3,10 @@
 fast-v1 reads every text. A text whose most probable class has a probability below
 the card's threshold (``artifacts/routed-v1.json``, fitted on dev by
 ``python -m tickerpulse.training.route_threshold``) is read again by minilm-ft-v2,
-and that answer stands. The transformer costs about 400 times as much per text, so
+and that answer stands. The transformer costs about 450 times as much per text, so
 the share of texts routed sets the speed: about 30 % on dev, which recovers most of
-the transformer's gain over fast-v1 at about a third of its cost.
+the transformer's gain over fast-v1 (3.5× the transformer's speed on the eval texts;
+less where many texts name several assets, which the transformer reads per mention).
 
 Per mention: a text naming two or more assets is read per mention by minilm-ft-v2
 (where fast-v1's clause model is weakest: headlines whose entities disagree); a
