@@ -102,6 +102,16 @@ def test_it_shows_the_accuracy_the_figures_file_holds(client: TestClient) -> Non
     assert f"<code>{sentiment['default_model']}</code>" in html
 
 
+def test_it_marks_the_sentiment_model_this_site_runs(engine: Engine) -> None:
+    """An operator who sets SENTIMENT_MODEL sees that model as the one in use, not the default."""
+    seed_volumes(engine)
+    with TestClient(create_app(platform_settings(sentiment_model="routed"), engine)) as c:
+        html = unescape(c.get("/methodology", headers=HTML).text)
+    assert "<code>routed-v1</code>" in html
+    in_use = re.findall(r'<tr class="in-use"><th scope="row">([^<]+)', html)
+    assert [name.strip() for name in in_use] == ["routed-v1"]
+
+
 def test_it_says_what_the_records_do_not_mean(client: TestClient) -> None:
     html = client.get("/methodology", headers=HTML).text
     for words in ("out of sample", "pooled", "per-asset", "nothing on this site is investment advice",

@@ -111,11 +111,13 @@ class MethodologyView:
         return sum(v.mentions for v in self.volumes)
 
 
-def accuracy_from(figures: dict[str, Any]) -> Accuracy:
+def accuracy_from(figures: dict[str, Any], in_use: str | None = None) -> Accuracy:
     """The page's accuracy tables from the figures file's content.
 
     Args:
         figures: The parsed JSON (``tagging`` and ``sentiment`` objects).
+        in_use: The sentiment model this site runs (``SENTIMENT_MODEL``), marked and
+            listed first; the file's default model when not given.
 
     Returns:
         The tagger per class (beside the baseline) and every model on every set.
@@ -131,7 +133,7 @@ def accuracy_from(figures: dict[str, Any]) -> Accuracy:
         for asset_class, score in tagging["by_class"].items()
     ]  # fmt: skip
     sets: list[str] = sentiment["sets"]
-    default = sentiment.get("default_model")
+    default = in_use or sentiment.get("default_model")
     models = []
     for name, model in sentiment["models"].items():
         scores = [model["sets"].get(title) for title in sets]
@@ -153,13 +155,16 @@ def accuracy_from(figures: dict[str, Any]) -> Accuracy:
 
 
 @cache
-def load_accuracy(path: Path = FIGURES) -> Accuracy | None:
-    """The accuracy in the figures file (read once per process); None if it is missing."""
+def load_accuracy(path: Path = FIGURES, in_use: str | None = None) -> Accuracy | None:
+    """The accuracy in the figures file (read once per process); None if it is missing.
+
+    ``in_use`` is the sentiment model the site runs (see :func:`accuracy_from`).
+    """
     try:
         figures = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
-    return accuracy_from(figures)
+    return accuracy_from(figures, in_use)
 
 
 def source_volumes(session: Session, *, since: datetime, until: datetime) -> list[SourceVolume]:
@@ -209,9 +214,14 @@ def source_volumes(session: Session, *, since: datetime, until: datetime) -> lis
     return sorted(rows, key=lambda r: (-r.documents, -r.mentions, r.source))
 
 
-def methodology_view(session: Session, *, figures: Path = FIGURES) -> MethodologyView:
-    """The methodology page's view: the last seven days' volumes and the measured accuracy."""
-    accuracy = load_accuracy(figures)
+def methodology_view(
+    session: Session, *, figures: Path = FIGURES, in_use: str | None = None
+) -> MethodologyView:
+    """The methodology page's view: the last seven days' volumes and the measured accuracy.
+
+    ``in_use`` names the sentiment model the site runs, so the page marks that one.
+    """
+    accuracy = load_accuracy(figures, in_use)
     last = queries.latest_window(session)
     if last is None:
         return MethodologyView(first=None, last=None, accuracy=accuracy)

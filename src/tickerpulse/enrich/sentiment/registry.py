@@ -48,7 +48,13 @@ _FACTORIES: dict[str, Callable[[], SentimentModel]] = {
     "fast-v1": _fast,
     "routed-v1": _routed,
 }
-_ALIASES: dict[str, str] = {"lexicon": "lexicon-v1", "minilm": "minilm-v1", "fast": "fast-v1"}
+_ALIASES: dict[str, str] = {
+    "lexicon": "lexicon-v1",
+    "minilm": "minilm-v1",
+    "minilm-ft": "minilm-ft-v2",
+    "fast": "fast-v1",
+    "routed": "routed-v1",
+}
 
 DEFAULT_MODEL = "fast-v1"
 """The model the cycle and the CLI use when ``SENTIMENT_MODEL`` names none."""
