@@ -80,6 +80,16 @@ class RoutedModel:
     ) -> list[Matrix]:
         """Per text, calibrated class probabilities of each mention (one row each)."""
         out = self._fast.mention_probabilities(texts, spans)
+        # Single mentions first: their routed texts are the ones the transformer just read
+        # for the texts' own scores, and it remembers only its last call.
+        single = [t for t, found in enumerate(spans) if len(found) == 1]
+        if single:
+            flags = unsure(self._fast.probabilities([texts[t] for t in single]), self.threshold)
+            routed = [t for t, r in zip(single, flags, strict=True) if r]
+            if routed:
+                answers = self._accurate.probabilities([texts[t] for t in routed])
+                for t, row in zip(routed, answers, strict=True):
+                    out[t] = row[None, :].copy()
         several = [t for t, found in enumerate(spans) if len(found) >= 2]
         if several:
             read = self._accurate.mention_probabilities(
@@ -87,15 +97,6 @@ class RoutedModel:
             )
             for t, block in zip(several, read, strict=True):
                 out[t] = block.astype(np.float64)
-        single = [t for t, found in enumerate(spans) if len(found) == 1]
-        if single:
-            fast_text = self._fast.probabilities([texts[t] for t in single])
-            flags = unsure(fast_text, self.threshold)
-            routed = [t for t, r in zip(single, flags, strict=True) if r]
-            if routed:
-                answers = self._accurate.probabilities([texts[t] for t in routed])
-                for t, row in zip(routed, answers, strict=True):
-                    out[t] = row[None, :].copy()
         return out
 
     def score_mentions(
