@@ -72,8 +72,9 @@ def routed_eval_figures(folder: Path, card: Path) -> dict[str, Any]:
     """routed-v1's eval figures (as every card keeps them) and each text set's share routed."""
     model = RoutedModel(card)
     found: dict[str, Any] = eval_figures(model, folder)
+    fast = FastModel()
     for name, (texts, _) in text_sets(folder, "eval").items():
-        share = unsure(FastModel().probabilities(texts), model.threshold).mean()
+        share = unsure(fast.probabilities(texts), model.threshold).mean()
         found[name]["routed_share"] = round(float(share), 3)
     return found
 
