@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
 
 LABELS = ("bearish", "somewhat-bearish", "neutral", "somewhat-bullish", "bullish")
 
@@ -41,6 +44,14 @@ class SentimentModel(Protocol):
     def score(self, texts: Sequence[str]) -> list[float]:
         """Scores in [-1, 1], one per text."""
         ...
+
+
+def bullish_minus_bearish(probabilities: NDArray[np.floating[Any]]) -> list[float]:
+    """The score of each row of (bearish, neutral, bullish) probabilities: P(bullish) − P(bearish).
+
+    Clipped to [-1, 1] against rounding.
+    """
+    return [float(s) for s in np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)]
 
 
 Span = tuple[int, int]

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from tickerpulse.enrich.sentiment.base import Span
+from tickerpulse.enrich.sentiment.base import Span, bullish_minus_bearish
 from tickerpulse.enrich.sentiment.features import FeatureExtractor
 from tickerpulse.enrich.sentiment.linear import LinearScorer, Matrix, decode_vocabulary, softmax
 from tickerpulse.enrich.sentiment.mentions import mention_features
@@ -139,9 +139,7 @@ class FastModel:
         """P(bullish) − P(bearish) per text, in [-1, 1]."""
         if not texts:
             return []
-        probs = self.probabilities(texts)
-        scores: list[float] = (probs[:, 2] - probs[:, 0]).tolist()
-        return scores
+        return bullish_minus_bearish(self.probabilities(texts))
 
     def mention_probabilities(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
@@ -169,4 +167,4 @@ class FastModel:
     ) -> list[list[float]]:
         """Per text, one score in [-1, 1] per mention span, in the order given."""
         probs = self.mention_probabilities(texts, spans)
-        return [(p[:, 2] - p[:, 0]).tolist() for p in probs]
+        return [bullish_minus_bearish(p) for p in probs]

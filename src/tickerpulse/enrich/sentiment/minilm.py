@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from tickerpulse.enrich.sentiment.base import bullish_minus_bearish
 from tickerpulse.enrich.sentiment.dense_head import DenseHead, Matrix, softmax
 from tickerpulse.enrich.sentiment.minilm_encoder import MiniLMEncoder
 from tickerpulse.enrich.sentiment.ngram_head import NgramHead
@@ -81,9 +82,7 @@ class MiniLMModel:
 
     def score(self, texts: Sequence[str]) -> list[float]:
         """P(bullish) − P(bearish) per text, in [-1, 1]."""
-        probabilities = self.probabilities(texts)
-        scores = probabilities[:, 2] - probabilities[:, 0]
-        return [float(s) for s in np.clip(scores, -1.0, 1.0)]
+        return bullish_minus_bearish(self.probabilities(texts))
 
 
 def model_card() -> dict[str, Any]:

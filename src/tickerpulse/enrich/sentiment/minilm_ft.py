@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from tickerpulse.enrich.sentiment.base import Span
+from tickerpulse.enrich.sentiment.base import Span, bullish_minus_bearish
 from tickerpulse.enrich.sentiment.dense_head import Matrix, softmax
 from tickerpulse.enrich.sentiment.minilm_encoder import MiniLMEncoder
 from tickerpulse.enrich.sentiment.quantized import dequantize
@@ -115,7 +115,7 @@ class FineTunedMiniLM:
     def score(self, texts: Sequence[str]) -> list[float]:
         """P(bullish) − P(bearish) per text, in [-1, 1]."""
         probabilities = self.probabilities(texts)
-        return [float(s) for s in np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)]
+        return bullish_minus_bearish(probabilities)
 
     def mention_probabilities(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
@@ -153,4 +153,4 @@ class FineTunedMiniLM:
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
     ) -> list[list[float]]:
         """Per text, one score in [-1, 1] per mention span, in the order given."""
-        return [(p[:, 2] - p[:, 0]).tolist() for p in self.mention_probabilities(texts, spans)]
+        return [bullish_minus_bearish(p) for p in self.mention_probabilities(texts, spans)]

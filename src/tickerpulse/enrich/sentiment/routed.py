@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tickerpulse.enrich.sentiment.base import Span
+from tickerpulse.enrich.sentiment.base import Span, bullish_minus_bearish
 from tickerpulse.enrich.sentiment.fast import ARTIFACTS, FastModel
 from tickerpulse.enrich.sentiment.linear import Matrix
 from tickerpulse.enrich.sentiment.minilm_ft import FineTunedMiniLM
@@ -73,7 +73,7 @@ class RoutedModel:
         if not texts:
             return []
         probabilities = self.probabilities(texts)
-        return [float(s) for s in np.clip(probabilities[:, 2] - probabilities[:, 0], -1.0, 1.0)]
+        return bullish_minus_bearish(probabilities)
 
     def mention_probabilities(
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
@@ -103,4 +103,4 @@ class RoutedModel:
         self, texts: Sequence[str], spans: Sequence[Sequence[Span]]
     ) -> list[list[float]]:
         """Per text, one score in [-1, 1] per mention span, in the order given."""
-        return [(p[:, 2] - p[:, 0]).tolist() for p in self.mention_probabilities(texts, spans)]
+        return [bullish_minus_bearish(p) for p in self.mention_probabilities(texts, spans)]
