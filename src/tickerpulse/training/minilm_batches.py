@@ -7,7 +7,7 @@ order given. The frozen layers' states can be computed once and reused every epo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence, Sized
 
 import numpy as np
 import torch
@@ -66,30 +66,37 @@ def padded_states(states: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.T
     return hidden, mask
 
 
-def top_logits(model: MiniLMClassifier, states: Sequence[torch.Tensor]) -> NDArray[np.float32]:
-    """Logits from cached frozen states (eval mode, no gradients), in the order given."""
+def _in_length_order(
+    model: MiniLMClassifier,
+    rows: Sequence[Sized],
+    batch_logits: Callable[[list[int]], torch.Tensor],
+) -> NDArray[np.float32]:
+    """Logits of every row, read in batches of similar length (eval mode, no gradients).
+
+    ``batch_logits`` gives the logits of the rows at the indices it is handed; the
+    result is in the order of ``rows``.
+    """
     model.eval()
-    out = np.zeros((len(states), len(CLASSES)), dtype=np.float32)
-    order = sorted(range(len(states)), key=lambda i: len(states[i]))
+    out = np.zeros((len(rows), len(CLASSES)), dtype=np.float32)
+    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
     with torch.no_grad():
         for start in range(0, len(order), 128):
             chunk = order[start : start + 128]
-            out[chunk] = model.top(*padded_states([states[i] for i in chunk])).numpy()
+            out[chunk] = batch_logits(chunk).numpy()
     model.train()
     return out
+
+
+def top_logits(model: MiniLMClassifier, states: Sequence[torch.Tensor]) -> NDArray[np.float32]:
+    """Logits from cached frozen states (eval mode, no gradients), in the order given."""
+    return _in_length_order(
+        model, states, lambda chunk: model.top(*padded_states([states[i] for i in chunk]))
+    )
 
 
 def predict_logits(model: MiniLMClassifier, ids: Sequence[Sequence[int]]) -> NDArray[np.float32]:
     """Logits of every row (eval mode, no gradients), in the order given."""
-    model.eval()
-    out = np.zeros((len(ids), len(CLASSES)), dtype=np.float32)
-    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
-    with torch.no_grad():
-        for start in range(0, len(order), 128):
-            chunk = order[start : start + 128]
-            out[chunk] = model(*padded([ids[i] for i in chunk])).numpy()
-    model.train()
-    return out
+    return _in_length_order(model, ids, lambda chunk: model(*padded([ids[i] for i in chunk])))
 
 
 def tokenizer_for(max_tokens: int) -> Tokenizer:
