@@ -17,6 +17,7 @@ BTC's mentions spike and its sentiment swings bearish in the last window.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -130,14 +131,27 @@ def window_aggregates(i: int) -> WindowAggregates:
     )
 
 
-def publish(engine: Engine, i: int) -> None:
-    """Publish window ``i`` as the cycle's publish stage does (started, then published)."""
+def publish(engine: Engine, i: int, aggregates: WindowAggregates | None = None) -> None:
+    """Publish window ``i`` as the cycle's publish stage does (started, then published).
+
+    ``aggregates`` replaces the world's own for that window (a re-run that found other data).
+    """
     mark_started(engine, WINDOWS[i], "publish")
-    publish_window_with_insights(engine, WINDOWS[i], window_aggregates(i))
+    publish_window_with_insights(engine, WINDOWS[i], aggregates or window_aggregates(i))
 
 
-def publish_world(engine: Engine, windows: int = N_WINDOWS) -> None:
-    """Publish the first ``windows`` windows of the world, oldest first, as cycles would."""
+def publish_world(
+    engine: Engine,
+    windows: int = N_WINDOWS,
+    *,
+    skip: Collection[int] = (),
+    replaced: Mapping[int, WindowAggregates] | None = None,
+) -> None:
+    """Publish the first ``windows`` windows of the world, oldest first, as cycles would.
+
+    Windows in ``skip`` are left out (a gap); ``replaced`` gives some windows other aggregates.
+    """
     sync_assets(engine, load_universe())
     for i in range(windows):
-        publish(engine, i)
+        if i not in skip:
+            publish(engine, i, (replaced or {}).get(i))
