@@ -143,3 +143,13 @@ def test_only_the_assets_that_changed_within_the_lookback_are_refreshed(
         else:  # beyond the lookback, or an asset whose history did not change
             assert planted(row), (window, asset)
     assert reach < LAST  # some windows lie beyond the lookback
+
+
+def test_republishing_a_window_with_the_same_counts_rewrites_no_later_window(
+    engine: Engine,
+) -> None:
+    publish_world(engine)
+    plant(engine, WINDOWS[21], LAST)
+    before = attention(engine)
+    publish(engine, 20)
+    assert attention(engine) == before

@@ -5,7 +5,14 @@ import math
 import numpy as np
 import pytest
 
-from tickerpulse.analytics.attention import attention, attention_arrays, share_of_voice
+from tickerpulse.analytics.attention import (
+    attention,
+    attention_arrays,
+    changed_histories,
+    panel_attention,
+    share_of_voice,
+)
+from tickerpulse.analytics.signals import Z_LOOKBACK
 from tickerpulse.platform.alerts import mention_zscore
 
 
@@ -83,3 +90,37 @@ def test_share_of_voice_is_within_the_class() -> None:
         {"crypto:BTC": "crypto", "crypto:ETH": "crypto", "stock:AAPL": "stock"},
     )
     assert shares == {"crypto:BTC": 0.75, "crypto:ETH": 0.25, "stock:AAPL": 1.0}
+
+
+def test_a_panel_cell_gets_the_figures_of_its_window_against_the_28_before_it() -> None:
+    rng = np.random.default_rng(7)
+    width = Z_LOOKBACK + 6
+    mentions = rng.integers(0, 40, size=(3, width)).astype(float)
+    mentions[:, 2] = math.nan  # a window never published
+    sentiment = rng.uniform(-1, 1, size=(3, width))
+    scored = np.zeros((3, width), dtype=bool)
+    scored[0, Z_LOOKBACK] = scored[2, width - 1] = True
+    out = panel_attention(mentions, sentiment, scored)
+    for row, t in ((0, Z_LOOKBACK), (2, width - 1)):
+        past = slice(t - Z_LOOKBACK, t)
+        one = attention(mentions[row, t], list(mentions[row, past]), sentiment[row, t],
+                        list(sentiment[row, past]))  # fmt: skip
+        assert out["mention_z"][row, t] == pytest.approx(one.mention_z)
+        assert out["mention_change"][row, t] == pytest.approx(one.mention_change)
+        assert out["sentiment_z"][row, t] == pytest.approx(one.sentiment_z)
+    assert np.isnan(out["mention_z"][1]).all()  # nothing scored in that row
+    assert np.count_nonzero(np.isfinite(out["mention_change"])) == 2
+
+
+def test_a_republished_window_changes_the_history_of_the_assets_whose_counts_moved() -> None:
+    before = {"crypto:BTC": (10, 0.2), "stock:AAPL": (5, None), "fx:EURUSD": (3, 0.1)}
+    after = {"crypto:BTC": (12, 0.2), "stock:AAPL": (5, None), "etf:SPY": (4, 0.0)}
+    assert changed_histories(before, after) == {"crypto:BTC", "fx:EURUSD", "etf:SPY"}
+    assert changed_histories(before, dict(before)) == set()
+    assert changed_histories(before, {**before, "stock:AAPL": (5, 0.3)}) == {"stock:AAPL"}
+
+
+def test_a_window_newly_known_or_emptied_changes_every_assets_history() -> None:
+    assert changed_histories({}, {"crypto:BTC": (10, 0.2)}) is None
+    assert changed_histories({"crypto:BTC": (10, 0.2)}, {}) is None
+    assert changed_histories({}, {}) == set()

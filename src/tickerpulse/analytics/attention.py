@@ -14,12 +14,17 @@ mentions triple stands out beside a crypto that is always loud:
 A history with fewer than :data:`MIN_HISTORY` known windows, or with no spread
 (every window the same), gives None rather than a number that would be noise
 or an overflow. Pure: numbers in, numbers out.
+
+Because each window's figures rest on the windows before it, a window
+published again with other counts (a backfill) changes the figures of up to
+:data:`~tickerpulse.analytics.signals.Z_LOOKBACK` windows after it:
+:func:`changed_histories` says whose, :func:`panel_attention` recomputes them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +33,8 @@ from tickerpulse.analytics.signals import MIN_STD, Z_CAP, Z_LOOKBACK, trailing_z
 
 MIN_HISTORY = 5
 """Known windows of history below which no figure is given (as ``trailing_zscore``)."""
+FIGURES = ("mention_z", "mention_change", "sentiment_change", "sentiment_z")
+"""The figures computed against the history, in the order the marts list them."""
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,57 @@ def attention_arrays(
         "sentiment_change": shift,
         "sentiment_z": s_z,
     }
+
+
+def panel_attention(
+    mentions: np.ndarray, sentiment: np.ndarray, scored: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The attention figures of some cells of an asset × window panel.
+
+    Each scored cell is compared with the :data:`Z_LOOKBACK` windows before it in
+    its row, exactly as :func:`attention_arrays` compares one window with its history.
+
+    Args:
+        mentions: Mentions, shape ``(n, k)``, consecutive windows oldest first; 0 for a
+            window published without the asset, NaN for one never published.
+        sentiment: Mean sentiment, same shape, NaN without mentions.
+        scored: Which cells to score, same shape (bool).
+
+    Returns:
+        ``mention_z``, ``mention_change``, ``sentiment_change``, ``sentiment_z``, each
+        ``(n, k)``, NaN outside the scored cells.
+    """
+    out = {name: np.full(mentions.shape, np.nan) for name in FIGURES}
+    for t in np.flatnonzero(scored.any(axis=0)):
+        rows = np.flatnonzero(scored[:, t])
+        past = slice(max(0, t - Z_LOOKBACK), t)
+        figures = attention_arrays(
+            mentions[rows, t], mentions[rows, past], sentiment[rows, t], sentiment[rows, past]
+        )
+        for name, values in figures.items():
+            out[name][rows, t] = values
+    return out
+
+
+def changed_histories(
+    before: Mapping[str, tuple[int, float | None]], after: Mapping[str, tuple[int, float | None]]
+) -> set[str] | None:
+    """The assets whose history a window published again changes.
+
+    Args:
+        before: ``(mentions, sentiment)`` per asset as the window was published before
+            (empty: it was not, or without any mention).
+        after: The same as it is published now.
+
+    Returns:
+        The asset ids whose mentions or sentiment in the window changed, or None when
+        every asset's history changes: the window turns from unknown into known (absent
+        assets now count as 0 mentions) or back.
+    """
+    if bool(before) != bool(after):
+        return None
+    assets = before.keys() | after.keys()
+    return {asset for asset in assets if before.get(asset) != after.get(asset)}
 
 
 def _count_mean_std(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -5,7 +5,9 @@ transaction of :func:`tickerpulse.db.marts.publish_window`, after the window's
 ``mart_asset_window`` and ``mart_price_window`` rows are in, so a window's
 insights appear together with its marts and a re-run replaces them. (It
 lives here, not in ``db``, because it uses the analytics core.) The work is
-incremental: one window's attention from its 28 predecessors, the window's author calls, the
+incremental: one window's attention from its 28 predecessors (and, when a
+backfill already published later windows, the attention of the up to 28 after
+it for the assets whose counts changed), the window's author calls, the
 calls of the window before judged by this window's returns (and this
 window's calls, when a backfill already published the next one), and the
 records of the authors those calls belong to.
@@ -14,7 +16,8 @@ records of the authors those calls belong to.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +27,12 @@ from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from tickerpulse.analytics import authors
-from tickerpulse.analytics.attention import attention_arrays, share_of_voice
+from tickerpulse.analytics.attention import (
+    FIGURES,
+    changed_histories,
+    panel_attention,
+    share_of_voice,
+)
 from tickerpulse.analytics.signals import Z_LOOKBACK
 from tickerpulse.db.marts import publish_window
 from tickerpulse.db.models import (
@@ -70,7 +78,7 @@ def publish_insights(
     Returns:
         Counts for the run ledger.
     """
-    attention = publish_attention(conn, window_start)
+    attention, refreshed = publish_attention(conn, window_start)
     calls = authors.author_calls(window_documents.to_pylist(), document_assets.to_pylist())
     conn.execute(delete(MartAuthorCall).where(MartAuthorCall.window_start == window_start))
     if calls:
@@ -79,56 +87,155 @@ def publish_insights(
         )
     judged = judge_calls(conn, [window_start - WINDOW, window_start])
     records = refresh_records(conn, {row["author_hash"] for row in calls} | judged)
-    return {"attention": attention, "author_calls": len(calls), "author_records": records}
+    return {
+        "attention": attention,
+        "attention_refreshed": refreshed,
+        "author_calls": len(calls),
+        "author_records": records,
+    }
 
 
-def publish_attention(conn: Connection, window_start: datetime) -> int:
-    """Replace the window's ``mart_attention`` rows from the asset-window marts."""
-    m = MartAssetWindow
-    first = window_start - Z_LOOKBACK * WINDOW
-    every_source = (m.source_class == "all", m.source == "all")
-    rows = conn.execute(
-        select(m.asset_id, m.window_start, m.mentions, m.sentiment_mean)
-        .where(m.window_start >= first, m.window_start <= window_start, *every_source)
-    ).all()  # fmt: skip
-    conn.execute(delete(MartAttention).where(MartAttention.window_start == window_start))
-    current = {r.asset_id: r for r in rows if r.window_start == window_start}
-    if not current:
-        return 0
-    published = sorted({r.window_start for r in rows if r.window_start < window_start})
-    windows = [first + i * WINDOW for i in range(Z_LOOKBACK)]
-    column = {w: i for i, w in enumerate(windows)}
-    ids = sorted(current)
-    row_of = {asset_id: i for i, asset_id in enumerate(ids)}
-    mentions_hist = np.full((len(ids), Z_LOOKBACK), np.nan)
-    tone_hist = np.full((len(ids), Z_LOOKBACK), np.nan)
-    for w in published:  # published without the asset: no mentions, no tone
-        mentions_hist[:, column[w]] = 0.0
-    for r in rows:
-        if r.window_start < window_start and r.asset_id in row_of:
-            mentions_hist[row_of[r.asset_id], column[r.window_start]] = r.mentions
-            if r.sentiment_mean is not None:
-                tone_hist[row_of[r.asset_id], column[r.window_start]] = r.sentiment_mean
-    mentions = np.array([current[a].mentions for a in ids], dtype="float64")
-    tones = np.array([_nan(current[a].sentiment_mean) for a in ids], dtype="float64")
-    figures = attention_arrays(mentions, mentions_hist, tones, tone_hist)
-    found = conn.execute(select(Asset.asset_id, Asset.asset_class).where(Asset.asset_id.in_(ids)))
-    classes: dict[str, str] = {row.asset_id: row.asset_class for row in found}
-    shares = share_of_voice({a: current[a].mentions for a in ids}, classes)
-    out = [
+def publish_attention(conn: Connection, window_start: datetime) -> tuple[int, int]:
+    """Replace the window's ``mart_attention`` rows and refresh the windows after it.
+
+    The later windows' figures are recomputed only for the assets whose
+    mentions or sentiment in this window changed (every asset when the window
+    was not published before), so a re-run of the same data rewrites nothing else.
+
+    Returns:
+        The window's rows and the later windows' rows recomputed.
+    """
+    a = MartAttention
+    was = conn.execute(
+        select(a.asset_id, a.mentions, a.sentiment).where(a.window_start == window_start)
+    )  # fmt: skip
+    before = {r.asset_id: (r.mentions, r.sentiment) for r in was}
+    conn.execute(delete(a).where(a.window_start == window_start))
+    rows = _window_attention(conn, window_start)
+    if rows:
+        conn.execute(insert(a), rows)
+    after = {r["asset_id"]: (r["mentions"], r["sentiment"]) for r in rows}
+    changed = changed_histories(before, after)
+    return len(rows), refresh_later_attention(conn, window_start, changed)
+
+
+def _window_attention(conn: Connection, window_start: datetime) -> list[dict[str, Any]]:
+    """The ``mart_attention`` rows of one window, from the asset-window marts."""
+    panel = _read_panel(conn, window_start, window_start)
+    scored = np.zeros_like(panel.present)
+    scored[:, -1] = panel.present[:, -1]
+    here = np.flatnonzero(scored[:, -1])
+    if not here.size:
+        return []
+    figures = panel_attention(panel.mentions, panel.sentiment, scored)
+    mentions = {panel.assets[i]: int(panel.mentions[i, -1]) for i in here}
+    found = select(Asset.asset_id, Asset.asset_class).where(Asset.asset_id.in_(list(mentions)))
+    classes: dict[str, str] = {row.asset_id: row.asset_class for row in conn.execute(found)}
+    shares = share_of_voice(mentions, classes)
+    return [
         {
             "window_start": window_start,
-            "asset_id": a,
-            "asset_class": classes.get(a, "unknown"),
-            "mentions": current[a].mentions,
-            "sentiment": current[a].sentiment_mean,
-            "share_of_voice": shares[a],
-            **{name: _none(values[i]) for name, values in figures.items()},
+            "asset_id": panel.assets[i],
+            "asset_class": classes.get(panel.assets[i], "unknown"),
+            "mentions": mentions[panel.assets[i]],
+            "sentiment": _none(panel.sentiment[i, -1]),
+            "share_of_voice": shares[panel.assets[i]],
+            **{name: _none(values[i, -1]) for name, values in figures.items()},
         }
-        for i, a in enumerate(ids)
+        for i in here
     ]
-    conn.execute(insert(MartAttention), out)
-    return len(out)
+
+
+def refresh_later_attention(
+    conn: Connection, window_start: datetime, assets: Collection[str] | None
+) -> int:
+    """Recompute the attention figures of the windows whose history holds ``window_start``.
+
+    Those are the :data:`Z_LOOKBACK` windows after it; only their existing rows
+    of ``assets`` (None: of every asset) are rewritten, and only the figures
+    that depend on history (mentions and share of voice are the window's own).
+
+    Returns:
+        The rows recomputed.
+    """
+    if assets is not None and not assets:
+        return 0
+    a = MartAttention
+    later = (a.window_start > window_start, a.window_start <= window_start + Z_LOOKBACK * WINDOW)
+    query = select(a.window_start, a.asset_id).where(*later)
+    if assets is not None:
+        query = query.where(a.asset_id.in_(sorted(assets)))
+    targets = conn.execute(query).all()
+    if not targets:
+        return 0
+    windows = [t.window_start for t in targets]
+    panel = _read_panel(conn, min(windows), max(windows), assets)
+    column = {w: j for j, w in enumerate(panel.windows)}
+    row = {asset: i for i, asset in enumerate(panel.assets)}
+    scored = np.zeros_like(panel.present)
+    for t in targets:
+        if t.asset_id in row:
+            scored[row[t.asset_id], column[t.window_start]] = True
+    scored &= panel.present
+    figures = panel_attention(panel.mentions, panel.sentiment, scored)
+    updates = [
+        {"w": panel.windows[j], "a": panel.assets[i],
+         **{f"new_{name}": _none(values[i, j]) for name, values in figures.items()}}
+        for i, j in zip(*np.nonzero(scored), strict=True)
+    ]  # fmt: skip
+    if updates:
+        statement = (
+            update(a)
+            .where(a.window_start == bindparam("w"), a.asset_id == bindparam("a"))
+            .values({name: bindparam(f"new_{name}") for name in FIGURES})
+        )
+        conn.execute(statement, updates)
+    return len(updates)
+
+
+@dataclass(frozen=True)
+class _Panel:
+    """All-source mentions and sentiment per asset (rows) × consecutive window (columns)."""
+
+    windows: list[datetime]
+    assets: list[str]
+    mentions: np.ndarray
+    """0 where the window was published without the asset, NaN where never published."""
+    sentiment: np.ndarray
+    present: np.ndarray
+    """The asset has a row in the window's marts."""
+
+
+def _read_panel(
+    conn: Connection, first: datetime, last: datetime, assets: Collection[str] | None = None
+) -> _Panel:
+    """The panel of windows ``first - Z_LOOKBACK`` … ``last`` for ``assets`` (None: all)."""
+    m = MartAssetWindow
+    start = first - Z_LOOKBACK * WINDOW
+    span = (m.window_start >= start, m.window_start <= last, m.source_class == "all",
+            m.source == "all")  # fmt: skip
+    query = select(m.asset_id, m.window_start, m.mentions, m.sentiment_mean).where(*span)
+    if assets is not None:
+        query = query.where(m.asset_id.in_(sorted(assets)))
+    rows = conn.execute(query).all()
+    if assets is None:
+        published = {r.window_start for r in rows}
+    else:  # the other assets' rows tell which windows were published
+        published = set(conn.execute(select(m.window_start).distinct().where(*span)).scalars())
+    windows = [start + j * WINDOW for j in range((last - start) // WINDOW + 1)]
+    column = {w: j for j, w in enumerate(windows)}
+    ids = sorted({r.asset_id for r in rows})
+    row = {asset: i for i, asset in enumerate(ids)}
+    shape = (len(ids), len(windows))
+    mentions, sentiment = np.full(shape, np.nan), np.full(shape, np.nan)
+    present = np.zeros(shape, dtype=bool)
+    for w in published:  # published without the asset: no mentions, no tone
+        mentions[:, column[w]] = 0.0
+    for r in rows:
+        i, j = row[r.asset_id], column[r.window_start]
+        mentions[i, j], present[i, j] = r.mentions, True
+        sentiment[i, j] = _nan(r.sentiment_mean)
+    return _Panel(windows, ids, mentions, sentiment, present)
 
 
 def judge_calls(conn: Connection, windows: Iterable[datetime]) -> set[str]:
