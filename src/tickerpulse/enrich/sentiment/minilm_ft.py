@@ -86,6 +86,11 @@ class FineTunedMiniLM:
         self._recent: dict[str, Matrix] = {}
         self.card = card
 
+    @property
+    def encoder(self) -> MiniLMEncoder:
+        """The fine-tuned encoder under the head (its layers' mean pools, no head)."""
+        return self._encoder
+
     def logits(self, texts: Sequence[str]) -> Matrix:
         """Uncalibrated class logits, one row per text (network inputs as given)."""
         rows = [

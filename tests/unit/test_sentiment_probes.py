@@ -1,0 +1,59 @@
+"""The probes' building blocks: nested train shares, word means, PCA and dev figures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tickerpulse.enrich.sentiment.features import FeatureExtractor
+from tickerpulse.training.sentiment_probes import (
+    dev_figures,
+    mean_vectors,
+    nested_subsets,
+    pca,
+    plain_words,
+)
+
+
+def test_train_shares_are_nested_sized_and_the_same_on_every_run() -> None:
+    subsets = nested_subsets(1000, (0.125, 0.5, 1.0))
+    assert [len(s) for s in subsets] == [125, 500, 1000]
+    assert set(subsets[0]) <= set(subsets[1]) <= set(subsets[2])
+    assert all(
+        np.array_equal(a, b)
+        for a, b in zip(subsets, nested_subsets(1000, (0.125, 0.5, 1.0)), strict=True)
+    )
+    assert not np.array_equal(subsets[0], np.arange(125))  # a random draw, not the file's head
+
+
+def test_words_drop_placeholders_and_negation_marks() -> None:
+    words = plain_words(FeatureExtractor(), "$TSLA not soaring, see https://x.co 5%")
+    assert words == ["not", "soaring", "see"]
+
+
+def test_a_text_is_the_mean_of_its_known_words_and_zero_without_any() -> None:
+    table = np.asarray([[1.0, 0.0], [0.0, 2.0]], dtype=np.float32)
+    index = {"up": 0, "down": 1}
+    out = mean_vectors([["up", "down", "unknown"], ["unknown"], ["up", "up"]], index, table)
+    assert out.tolist() == [[0.5, 1.0], [0.0, 0.0], [1.0, 0.0]]
+
+
+def test_pca_keeps_the_axis_of_most_variance_first() -> None:
+    rng = np.random.default_rng(1)
+    points = np.stack([rng.normal(0, 10, 500), rng.normal(0, 1, 500), rng.normal(0, 0.1, 500)], 1)
+    projected = pca(points.astype(np.float32), 2)
+    assert projected.shape == (500, 2)
+    assert projected[:, 0].std() == pytest.approx(10, rel=0.1)
+    assert projected[:, 1].std() == pytest.approx(1, rel=0.1)
+
+
+def test_dev_figures_are_macro_f1_per_set_and_their_mean() -> None:
+    dev = {
+        "a": (["up", "down"], ["bullish", "bearish"]),
+        "b": (["up", "flat"], ["bullish", "bullish"]),
+    }
+    answer = {"up": 2, "down": 0, "flat": 1}
+    figures = dev_figures(lambda texts: [answer[t] for t in texts], dev)
+    assert figures["a"] == 1.0
+    assert figures["b"] == pytest.approx(2 / 3, abs=1e-4)  # F1 of bullish: 1 of 2 found
+    assert figures["mean"] == pytest.approx((1.0 + 2 / 3) / 2, abs=1e-4)
