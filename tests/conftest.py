@@ -102,6 +102,15 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 
 @pytest.fixture
+def second_engine(pg_admin_uri: str) -> Iterator[Engine]:
+    """An engine on a second fresh database of the same test (to compare two histories)."""
+    with fresh_database(pg_admin_uri) as url:
+        eng = create_engine(url)
+        yield eng
+        eng.dispose()
+
+
+@pytest.fixture
 def lake_dir(tmp_path: Path) -> Path:
     """An empty local lake folder."""
     path = tmp_path / "lake"

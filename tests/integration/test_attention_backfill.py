@@ -7,15 +7,13 @@ no other window may be rewritten. "Rewritten" is checked by planting a figure
 no computation gives (:data:`PLANTED`) and seeing whether it survives.
 """
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import datetime
 
 import pyarrow as pa
-import pytest
-from sqlalchemy import Engine, create_engine, select, update
+from sqlalchemy import Engine, select, update
 
-from tests.conftest import fresh_database
 from tests.integration.insight_world import (
     ASSETS,
     LAST,
@@ -71,15 +69,6 @@ def planted(row: Row) -> bool:
     return row[2] == PLANTED and row[3] == PLANTED
 
 
-@pytest.fixture
-def in_order(pg_admin_uri: str) -> Iterator[Engine]:
-    """A second, empty database to publish the same windows into, oldest first."""
-    with fresh_database(pg_admin_uri) as url:
-        engine = create_engine(url)
-        yield engine
-        engine.dispose()
-
-
 def published_in_order(engine: Engine, replaced: Mapping[int, WindowAggregates]) -> dict[Key, Row]:
     """The attention marts of the world published once, in order, with ``replaced`` windows."""
     publish_world(engine, replaced=replaced)
@@ -87,13 +76,13 @@ def published_in_order(engine: Engine, replaced: Mapping[int, WindowAggregates])
 
 
 def test_a_republished_window_gives_the_later_windows_the_figures_of_a_publish_in_order(
-    engine: Engine, in_order: Engine
+    engine: Engine, second_engine: Engine
 ) -> None:
     backfilled = 20
     publish_world(engine)
     before = attention(engine)
     publish(engine, backfilled, louder(backfilled))
-    expected = published_in_order(in_order, {backfilled: louder(backfilled)})
+    expected = published_in_order(second_engine, {backfilled: louder(backfilled)})
     assert attention(engine) == expected
     later = [k for k in expected if k[0] > WINDOWS[backfilled]]
     assert len(later) == (N_WINDOWS - backfilled - 1) * len(ASSETS)
@@ -102,13 +91,13 @@ def test_a_republished_window_gives_the_later_windows_the_figures_of_a_publish_i
 
 
 def test_a_gap_filled_late_gives_the_windows_after_it_the_figures_of_a_publish_in_order(
-    engine: Engine, in_order: Engine
+    engine: Engine, second_engine: Engine
 ) -> None:
     gap = 12
     publish_world(engine, skip={gap})
     before = attention(engine)
     publish(engine, gap)  # a window once unknown is now known: every asset's history changes
-    expected = published_in_order(in_order, {})
+    expected = published_in_order(second_engine, {})
     assert attention(engine) == expected
     assert before[(WINDOWS[gap + 1], "crypto:BTC")] != expected[(WINDOWS[gap + 1], "crypto:BTC")]
 
@@ -126,7 +115,7 @@ def test_republishing_the_newest_window_rewrites_no_other_window(engine: Engine)
 
 
 def test_only_the_assets_that_changed_within_the_lookback_are_refreshed(
-    engine: Engine, in_order: Engine
+    engine: Engine, second_engine: Engine
 ) -> None:
     backfilled = 5
     reach = WINDOWS[backfilled + Z_LOOKBACK]  # the last window whose history holds it
@@ -134,7 +123,7 @@ def test_only_the_assets_that_changed_within_the_lookback_are_refreshed(
     plant(engine, WINDOWS[backfilled + 1], LAST)
     publish(engine, backfilled, louder(backfilled, {"crypto:BTC"}))
     after = attention(engine)
-    expected = published_in_order(in_order, {backfilled: louder(backfilled, {"crypto:BTC"})})
+    expected = published_in_order(second_engine, {backfilled: louder(backfilled, {"crypto:BTC"})})
     for (window, asset), row in after.items():
         if window <= WINDOWS[backfilled]:
             assert row == expected[(window, asset)]

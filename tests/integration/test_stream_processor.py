@@ -3,7 +3,6 @@
 import asyncio
 import itertools
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from tickerpulse.db.models import Base
 from tickerpulse.domain import Trade
@@ -25,8 +24,6 @@ from tickerpulse.streaming.finnhub import TradingStreaming, forward_trades
 from tickerpulse.streaming.processor import BarProcessor, upsert_live_bars
 from tickerpulse.streaming.replay import ReplayServer, synthetic_trades
 from tickerpulse.streaming.wire import encode_trade
-
-from ..conftest import fresh_database
 
 T0 = int(datetime(2026, 3, 2, 14, 30, tzinfo=UTC).timestamp() * 1000)
 MIN = 60_000
@@ -108,14 +105,6 @@ def lake_parts(root: Path) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-@pytest.fixture
-def other_engine(pg_admin_uri: str) -> Iterator[Engine]:
-    with fresh_database(pg_admin_uri) as url:
-        eng = create_engine(url)
-        yield eng
-        eng.dispose()
-
-
 def test_live_bar_rows_are_the_bars_of_the_trades(engine: Engine, lake_dir: Path) -> None:
     trades = disordered_trades()
     bus = InProcessBus()
@@ -191,7 +180,7 @@ def test_a_provisional_row_never_replaces_a_final_one(engine: Engine) -> None:
 )
 def test_kill_and_restart_midway_gives_identical_bars(
     engine: Engine,
-    other_engine: Engine,
+    second_engine: Engine,
     tmp_path: Path,
     committed_batches: int,
     crashes_in_replay: int,
@@ -208,22 +197,22 @@ def test_kill_and_restart_midway_gives_identical_bars(
     half = len(trades) // 2
     publish(bus, trades[:half], carried)  # the rest arrives while the processor is down
     lake = Lake(str(tmp_path / "crashed"))
-    first = processor(bus, other_engine, lake)
+    first = processor(bus, second_engine, lake)
     for _ in range(committed_batches):
         assert first.step()
     # one more batch written to Postgres and the lake, never committed: the crash
     first.handle(first.consumer.poll(BATCH, 0.01))
     publish(bus, trades[half:], carried)
     for _ in range(crashes_in_replay):
-        again = processor(bus, other_engine, lake, batch_size=80)
+        again = processor(bus, second_engine, lake, batch_size=80)
         again.step()  # a whole batch, commit included, still inside the replay …
         again.handle(again.consumer.poll(80, 0.01))  # … then it dies before the next commit
         assert again.stats.replayed == 160 and again.stats.bars_updated == 0
-    last = processor(bus, other_engine, lake)
+    last = processor(bus, second_engine, lake)
     last.run(idle_exit_s=0.05)
     last.finish()
 
-    assert db_rows(other_engine) == db_rows(engine) == as_rows(expected_bars(trades))
+    assert db_rows(second_engine) == db_rows(engine) == as_rows(expected_bars(trades))
     assert lake_parts(tmp_path / "crashed") == lake_parts(tmp_path / "whole")
     if committed_batches:
         assert last.stats.replayed > 0  # it really rebuilt open bars from re-read trades
