@@ -43,9 +43,13 @@ LOCAL = platform_settings(webhook_allow_private=True)
 """Loopback allowed, as in the other webhook tests (refused by `serve`)."""
 
 
+IDN_HOST, IDN_ASCII = "bücher.example.test", "xn--bcher-kva.example.test"
+"""An internationalised name, and how it is written in DNS, TLS and ``Host``."""
+
+
 def to_loopback(host: str, port: int) -> list[str]:
-    """The test's DNS: only :data:`HOST`, at 127.0.0.1."""
-    return {HOST: ["127.0.0.1"]}[host]
+    """The test's DNS: only :data:`HOST` and :data:`IDN_ASCII`, at 127.0.0.1."""
+    return {HOST: ["127.0.0.1"], IDN_ASCII: ["127.0.0.1"]}[host]
 
 
 def _name(common_name: str) -> x509.Name:
@@ -149,12 +153,11 @@ class TlsEndpoint:
     server: HTTPServer
     sni_names: list[str | None]
 
-    @property
-    def url(self) -> str:
-        return f"https://{HOST}:{self.server.port}/hook"
+    def url(self, host: str = HOST) -> str:
+        return f"https://{host}:{self.server.port}/hook"
 
     def target(self) -> Target:
-        return check_target(self.url, outbox.policy_of(LOCAL), to_loopback)
+        return check_target(self.url(), outbox.policy_of(LOCAL), to_loopback)
 
 
 @contextmanager
@@ -201,7 +204,7 @@ def test_a_pinned_delivery_is_verified_against_the_host_name_and_arrives(
     engine: Engine, trusted: Authority
 ) -> None:
     with tls_endpoint(trusted.issue(HOST)) as endpoint:
-        owe_a_test_delivery(engine, endpoint.url)
+        owe_a_test_delivery(engine, endpoint.url())
         counts = deliver_due(
             sessionmaker(engine), LOCAL, KEY, resolver=to_loopback,
             tls=trusted.trusted_by_client(),
@@ -214,12 +217,28 @@ def test_a_pinned_delivery_is_verified_against_the_host_name_and_arrives(
     assert endpoint.sni_names == [HOST]  # the name, not 127.0.0.1, went into the handshake
 
 
+def test_an_internationalised_name_is_sent_in_its_ascii_form_and_arrives(
+    engine: Engine, trusted: Authority
+) -> None:
+    """Non-ASCII in ``Host`` made the send raise, which stopped the whole round."""
+    with tls_endpoint(trusted.issue(IDN_ASCII)) as endpoint:
+        owe_a_test_delivery(engine, endpoint.url(IDN_HOST))
+        counts = deliver_due(
+            sessionmaker(engine), LOCAL, KEY, resolver=to_loopback,
+            tls=trusted.trusted_by_client(),
+        )  # fmt: skip
+        [(request, _)] = endpoint.server.log
+    assert counts["delivered"] == 1
+    assert request.headers["Host"] == f"{IDN_ASCII}:{endpoint.server.port}"
+    assert endpoint.sni_names == [IDN_ASCII]
+
+
 def test_a_certificate_for_another_name_is_refused_and_not_recorded_as_delivered(
     engine: Engine, trusted: Authority
 ) -> None:
     """A man in the middle with a valid certificate for a different name gets nothing."""
     with tls_endpoint(trusted.issue("other.example.test")) as endpoint:
-        owe_a_test_delivery(engine, endpoint.url)
+        owe_a_test_delivery(engine, endpoint.url())
         counts = deliver_due(
             sessionmaker(engine), LOCAL, KEY, resolver=to_loopback,
             tls=trusted.trusted_by_client(),
@@ -292,7 +311,7 @@ def test_the_name_is_never_looked_up_again_the_checked_address_is_connected_to(
 
         async def unpinned() -> None:  # the control: a plain client does ask DNS for the name
             async with httpx.AsyncClient(verify=trusted.trusted_by_client()) as client:
-                await client.post(endpoint.url, content=b"{}")
+                await client.post(endpoint.url(), content=b"{}")
 
         with pytest.raises(httpx.ConnectError):
             asyncio.run(unpinned())

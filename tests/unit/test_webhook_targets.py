@@ -104,6 +104,24 @@ def test_a_public_https_url_is_pinned_to_the_address_that_passed() -> None:
     )
 
 
+def test_an_internationalised_name_is_resolved_and_sent_in_its_ascii_form() -> None:
+    asked: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return [PUBLIC]
+
+    target = check_target("https://Bücher.example/in", PRODUCTION, resolver)
+    assert asked == ["xn--bcher-kva.example"] and target.host == "xn--bcher-kva.example"
+    assert target.host_header == "xn--bcher-kva.example"
+    assert target.url == "https://Bücher.example/in"  # kept as typed, for the page
+
+
+def test_a_name_that_has_no_ascii_form_is_refused() -> None:
+    with pytest.raises(TargetError, match="not a valid internationalised"):
+        check_target("https://" + "a" * 64 + "ü.example/", PRODUCTION, resolves_to(PUBLIC))
+
+
 def test_tests_and_the_demo_may_reach_loopback_over_plain_http() -> None:
     local = TargetPolicy(allow_private=True, allow_http=True)
     target = check_target("http://127.0.0.1:8123/hook", local, system_resolver)
