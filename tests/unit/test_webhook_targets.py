@@ -82,6 +82,7 @@ def test_one_inside_address_among_public_ones_is_enough_to_refuse() -> None:
         ("https://hooks.example.com:99999/", "port"),
         ("https:///path-only", "no host"),
         ("https://hooks.example.com/a b", "spaces"),
+        ("https://hooks.example.com/a\x7fb", "control characters"),  # DEL: httpx raised
         ("https://hooks.example.com\\@127.0.0.1/", "backslashes"),
         ("https://hooks.example.com/#frag", "fragment"),
         ("", "Enter the endpoint"),

@@ -125,7 +125,7 @@ def parse_url(url: str, policy: TargetPolicy) -> SplitResult:
     text = url.strip()
     if not text or len(text) > MAX_URL_CHARS:
         raise TargetError(f"Enter the endpoint's URL (at most {MAX_URL_CHARS} characters).")
-    if any(ord(c) < 33 or c == "\\" for c in text):
+    if any(ord(c) < 33 or ord(c) == 127 or c == "\\" for c in text):
         raise TargetError("The URL contains spaces, control characters or backslashes.")
     parts = urlsplit(text)
     allowed = ("https", "http") if policy.allow_http else ("https",)
