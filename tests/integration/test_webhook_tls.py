@@ -12,11 +12,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -273,7 +274,10 @@ def test_by_default_only_the_usual_authorities_are_trusted(trusted: Authority) -
 
 
 def _unverified() -> ssl.SSLContext:
-    return ssl._create_unverified_context()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def _name_unchecked() -> ssl.SSLContext:
@@ -283,7 +287,9 @@ def _name_unchecked() -> ssl.SSLContext:
 
 
 @pytest.mark.parametrize("context", [_unverified, _name_unchecked])
-def test_a_tls_context_that_would_not_verify_is_refused(context) -> None:
+def test_a_tls_context_that_would_not_verify_is_refused(
+    context: Callable[[], ssl.SSLContext],
+) -> None:
     target = check_target(f"https://{HOST}:9/hook", outbox.policy_of(LOCAL), to_loopback)
     with pytest.raises(ValueError, match="must verify"):
         asyncio.run(post(target, b"{}", {}, tls=context()))
@@ -296,7 +302,7 @@ def test_the_name_is_never_looked_up_again_the_checked_address_is_connected_to(
     asked: list[str] = []
     system_getaddrinfo = socket.getaddrinfo
 
-    def recording_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def recording_getaddrinfo(host: str | bytes | None, *args: Any, **kwargs: Any) -> Any:
         name = host.decode() if isinstance(host, bytes) else str(host)
         asked.append(name)
         if name == HOST:
