@@ -16,7 +16,7 @@ from werkzeug import Request, Response
 from tests.integration.test_alert_delivery import NOW, add_rule
 from tests.integration.test_web_queries import LATEST, seed_marts
 from tests.web_helpers import add_user, platform_settings
-from tickerpulse.db.platform import WebhookDelivery
+from tickerpulse.db.platform import AlertWebhook, WebhookDelivery
 from tickerpulse.platform.alert_delivery import AlertDelivery, deliver_window_alerts
 from tickerpulse.platform.tiers import TierMatrix
 from tickerpulse.platform.webhooks import outbox
@@ -257,3 +257,23 @@ def test_production_refuses_inside_urls_when_they_are_saved(engine: Engine, url:
             session, user_id=user, url=url, site_key=KEY, policy=outbox.policy_of(PRODUCTION),
             now=NOW,
         )  # fmt: skip
+
+
+def test_an_endpoint_saved_before_a_stricter_check_does_not_stop_the_others(
+    engine: Engine,
+    httpserver: HTTPServer,
+) -> None:
+    """A DEL in a stored URL made httpx raise mid-round: nobody's outcome was recorded."""
+    good, bad = (add_user(engine, f"{n}@example.com", tier="premium") for n in ("good", "bad"))
+    endpoint(engine, good, httpserver.url_for("/hook"))
+    with Session(engine) as session:
+        session.add(AlertWebhook(user_id=bad, url=httpserver.url_for("/a\x7fb"),
+                                 secret_nonce="n", created_at=NOW, updated_at=NOW))  # fmt: skip
+        for user in (good, bad):
+            assert outbox.enqueue_test(session, user_id=user, alerts_url="http://t/alerts", now=NOW)
+        session.commit()
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    assert deliver_due(factory(engine), LOCAL, KEY) == {"delivered": 1, "retrying": 1,
+                                                        "gave_up": 0}  # fmt: skip
+    refused = {row.user_id: row.last_error for row in deliveries(engine)}[bad]
+    assert refused is not None and "control characters" in refused

@@ -82,6 +82,7 @@ def test_one_inside_address_among_public_ones_is_enough_to_refuse() -> None:
         ("https://hooks.example.com:99999/", "port"),
         ("https:///path-only", "no host"),
         ("https://hooks.example.com/a b", "spaces"),
+        ("https://hooks.example.com/a\x7fb", "control characters"),  # DEL: httpx raised
         ("https://hooks.example.com\\@127.0.0.1/", "backslashes"),
         ("https://hooks.example.com/#frag", "fragment"),
         ("", "Enter the endpoint"),
@@ -102,6 +103,24 @@ def test_a_public_https_url_is_pinned_to_the_address_that_passed() -> None:
     assert (
         v6.pinned_url == "https://[2606:4700::1]:443/in" and v6.host_header == "hooks.example.com"
     )
+
+
+def test_an_internationalised_name_is_resolved_and_sent_in_its_ascii_form() -> None:
+    asked: list[str] = []
+
+    def resolver(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return [PUBLIC]
+
+    target = check_target("https://Bücher.example/in", PRODUCTION, resolver)
+    assert asked == ["xn--bcher-kva.example"] and target.host == "xn--bcher-kva.example"
+    assert target.host_header == "xn--bcher-kva.example"
+    assert target.url == "https://Bücher.example/in"  # kept as typed, for the page
+
+
+def test_a_name_that_has_no_ascii_form_is_refused() -> None:
+    with pytest.raises(TargetError, match="not a valid internationalised"):
+        check_target("https://" + "a" * 64 + "ü.example/", PRODUCTION, resolves_to(PUBLIC))
 
 
 def test_tests_and_the_demo_may_reach_loopback_over_plain_http() -> None:

@@ -9,7 +9,9 @@ records the status and a short snippet of the answer, and closes the row as
 delivered (any 2xx) or, after :data:`MAX_ATTEMPTS`, as given up.
 
 Every send re-checks the URL (:mod:`tickerpulse.platform.webhooks.targets`) and connects
-to the address that passed, with TLS checked against the host name, no
+to the address that passed, with TLS checked against the host name (the URL
+carries the address; the handshake's server name, SNI, carries the host name,
+and the certificate must be valid for it under the usual authorities), no
 redirects, no proxy from the environment and a deadline on the whole exchange.
 """
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,8 +82,29 @@ class _Claimed:
     attempts: int
 
 
+def verifying(tls: ssl.SSLContext | None) -> ssl.SSLContext | bool:
+    """What the client verifies TLS with: httpx's usual authorities, or ``tls`` if it verifies.
+
+    Args:
+        tls: A context trusting other authorities (tests), or None for the usual ones.
+
+    Raises:
+        ValueError: If ``tls`` would accept an unverified certificate or another host name.
+    """
+    if tls is None:
+        return True
+    if tls.verify_mode != ssl.CERT_REQUIRED or not tls.check_hostname:
+        raise ValueError("a webhook TLS context must verify the certificate and the host name")
+    return tls
+
+
 async def post(
-    target: Target, body: bytes, headers: dict[str, str], *, deadline: float = DEADLINE_SECONDS
+    target: Target,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    deadline: float = DEADLINE_SECONDS,
+    tls: ssl.SSLContext | None = None,
 ) -> Outcome:
     """POST ``body`` to the target's checked address; never raises for network trouble.
 
@@ -89,16 +113,20 @@ async def post(
         body: The JSON body.
         headers: Signature and delivery headers.
         deadline: Seconds the whole exchange may take.
+        tls: Authorities to trust instead of the usual ones (tests); see :func:`verifying`.
 
     Returns:
         The status and the first :data:`SNIPPET_BYTES` of the answer (or the error).
     """
+    verify = verifying(tls)
+    # the URL holds the address, so the host name goes into the handshake (SNI), where
+    # the certificate is also checked against it
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     timeout = httpx.Timeout(deadline, connect=CONNECT_SECONDS)
     try:
         async with asyncio.timeout(deadline):
             async with httpx.AsyncClient(
-                timeout=timeout, follow_redirects=False, trust_env=False
+                timeout=timeout, follow_redirects=False, trust_env=False, verify=verify
             ) as client:
                 request = client.build_request(
                     "POST", target.pinned_url, content=body,
@@ -112,11 +140,22 @@ async def post(
     except TimeoutError:
         return Outcome(None, f"no complete answer within {deadline:g} s")
     except httpx.HTTPError as error:
-        return Outcome(None, f"{type(error).__name__}: {error}"[:SNIPPET_BYTES])
+        return Outcome(None, _failure_note(target, error)[:SNIPPET_BYTES])
     note = snippet or None
     if 300 <= response.status_code < 400:
         note = f"redirect to elsewhere, not followed ({response.headers.get('location', '')})"
     return Outcome(response.status_code, None if note is None else note[:SNIPPET_BYTES])
+
+
+def _failure_note(target: Target, error: httpx.HTTPError) -> str:
+    cause: BaseException | None = error
+    for _ in range(8):  # httpx wraps httpcore's error, which wraps the ssl module's
+        if cause is None or isinstance(cause, ssl.SSLCertVerificationError):
+            break
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return f"TLS certificate refused for {target.host}: {cause.verify_message}"
+    return f"{type(error).__name__}: {error}"
 
 
 async def _first_bytes(response: httpx.Response) -> str:
@@ -158,6 +197,7 @@ async def _attempt(
     policy: TargetPolicy,
     resolver: Resolver,
     now: datetime,
+    tls: ssl.SSLContext | None,
 ) -> Outcome:
     if webhook is None:
         return Outcome(None, "the endpoint was removed")
@@ -174,7 +214,7 @@ async def _attempt(
         signing.SIGNATURE_HEADER: signing.signature(secret, int(now.timestamp()), body),
         signing.DELIVERY_HEADER: str(claimed.delivery_id),
     }
-    return await post(target, body, headers)
+    return await post(target, body, headers, tls=tls)
 
 
 async def _attempt_all(
@@ -185,6 +225,7 @@ async def _attempt_all(
     policy: TargetPolicy,
     resolver: Resolver,
     now: datetime,
+    tls: ssl.SSLContext | None,
 ) -> list[Outcome]:
     gate = asyncio.Semaphore(PARALLEL)
 
@@ -192,7 +233,7 @@ async def _attempt_all(
         async with gate:
             return await _attempt(
                 c, webhooks.get(c.user_id), site_key=site_key, policy=policy, resolver=resolver,
-                now=now,
+                now=now, tls=tls,
             )  # fmt: skip
 
     return list(await asyncio.gather(*(one(c) for c in claimed)))
@@ -205,6 +246,7 @@ def deliver_due(
     *,
     now: datetime | None = None,
     resolver: Resolver = system_resolver,
+    tls: ssl.SSLContext | None = None,
 ) -> dict[str, int]:
     """Attempt every delivery that is due once; returns counts of delivered, retrying, given up.
 
@@ -214,7 +256,13 @@ def deliver_due(
         site_key: ``SECRET_KEY``, which signing secrets derive from.
         now: The current time (tests move it forward to reach retries).
         resolver: Host name resolution (the system's by default).
+        tls: Authorities to trust instead of the usual ones (tests only: a test
+            authority); it must verify certificates and host names.
+
+    Raises:
+        ValueError: If ``tls`` would not verify (before anything is claimed).
     """
+    verifying(tls)
     moment = now or datetime.now(UTC)
     claimed = _claim(factory, moment)
     counts = {"delivered": 0, "retrying": 0, "gave_up": 0}
@@ -235,6 +283,7 @@ def deliver_due(
             policy=policy_of(settings),
             resolver=resolver,
             now=moment,
+            tls=tls,
         )
     )
     with factory() as session:

@@ -125,7 +125,7 @@ def parse_url(url: str, policy: TargetPolicy) -> SplitResult:
     text = url.strip()
     if not text or len(text) > MAX_URL_CHARS:
         raise TargetError(f"Enter the endpoint's URL (at most {MAX_URL_CHARS} characters).")
-    if any(ord(c) < 33 or c == "\\" for c in text):
+    if any(ord(c) < 33 or ord(c) == 127 or c == "\\" for c in text):
         raise TargetError("The URL contains spaces, control characters or backslashes.")
     parts = urlsplit(text)
     allowed = ("https", "http") if policy.allow_http else ("https",)
@@ -144,6 +144,23 @@ def parse_url(url: str, policy: TargetPolicy) -> SplitResult:
     return parts
 
 
+def ascii_host(host: str) -> str:
+    """The host name as DNS, TLS (SNI) and the ``Host`` header carry it (IDNA for non-ASCII).
+
+    Python's ``idna`` codec, as the system resolver uses (``bücher.example`` →
+    ``xn--bcher-kva.example``), so the name checked is the name connected to.
+
+    Raises:
+        TargetError: If the name has no ASCII form (an empty or too long label).
+    """
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise TargetError(f"The host {host} is not a valid internationalised name.") from None
+
+
 def check_target(url: str, policy: TargetPolicy, resolver: Resolver = system_resolver) -> Target:
     """Check a webhook URL and resolve it to the address a delivery may connect to.
 
@@ -153,14 +170,15 @@ def check_target(url: str, policy: TargetPolicy, resolver: Resolver = system_res
         resolver: Host name resolution (the system's by default).
 
     Returns:
-        The checked target, pinned to the first allowed address.
+        The checked target, pinned to the first allowed address, its host name in
+        ASCII (:func:`ascii_host`).
 
     Raises:
         TargetError: For a malformed URL, a host that does not resolve, or one that
             resolves to any address that is not public (unless the policy allows it).
     """
     parts = parse_url(url, policy)
-    host = parts.hostname or ""
+    host = ascii_host(parts.hostname or "")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     addresses = list(resolver(host, port))
     if not addresses:
