@@ -277,3 +277,31 @@ def test_an_endpoint_saved_before_a_stricter_check_does_not_stop_the_others(
                                                         "gave_up": 0}  # fmt: skip
     refused = {row.user_id: row.last_error for row in deliveries(engine)}[bad]
     assert refused is not None and "control characters" in refused
+
+
+def test_an_unexpected_error_on_one_delivery_does_not_stop_the_others(
+    engine: Engine,
+    httpserver: HTTPServer,
+) -> None:
+    """Whatever one endpoint's send raises, the round records every other outcome, and its own."""
+    good, bad = (add_user(engine, f"{n}@example.com", tier="premium") for n in ("good", "bad"))
+    endpoint(engine, good, httpserver.url_for("/hook"))
+    with Session(engine) as session:
+        broken = f"http://broken.example.com:{httpserver.port}/hook"
+        session.add(AlertWebhook(user_id=bad, url=broken, secret_nonce="n", created_at=NOW,
+                                 updated_at=NOW))  # fmt: skip
+        for user in (good, bad):
+            assert outbox.enqueue_test(session, user_id=user, alerts_url="http://t/alerts", now=NOW)
+        session.commit()
+
+    def resolver(host: str, port: int) -> list[str]:
+        if host == "broken.example.com":  # a resolver fault that is not a lookup failure
+            raise OSError("resolver socket closed")
+        return ["127.0.0.1"]
+
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    counts = deliver_due(factory(engine), LOCAL, KEY, resolver=resolver)
+    assert counts == {"delivered": 1, "retrying": 1, "gave_up": 0}
+    failed = {row.user_id: row for row in deliveries(engine)}[bad]
+    assert failed.delivered_at is None and failed.attempts == 1
+    assert "OSError" in (failed.last_error or "")

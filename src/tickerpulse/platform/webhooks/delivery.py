@@ -231,10 +231,14 @@ async def _attempt_all(
 
     async def one(c: _Claimed) -> Outcome:
         async with gate:
-            return await _attempt(
-                c, webhooks.get(c.user_id), site_key=site_key, policy=policy, resolver=resolver,
-                now=now, tls=tls,
-            )  # fmt: skip
+            try:
+                return await _attempt(
+                    c, webhooks.get(c.user_id), site_key=site_key, policy=policy,
+                    resolver=resolver, now=now, tls=tls,
+                )  # fmt: skip
+            except Exception as error:  # one endpoint's fault must not cost the others theirs
+                log.exception("webhook delivery %s failed unexpectedly", c.delivery_id)
+                return Outcome(None, f"unexpected {type(error).__name__}: {error}"[:SNIPPET_BYTES])
 
     return list(await asyncio.gather(*(one(c) for c in claimed)))
 
