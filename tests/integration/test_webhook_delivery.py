@@ -259,19 +259,26 @@ def test_production_refuses_inside_urls_when_they_are_saved(engine: Engine, url:
         )  # fmt: skip
 
 
+def good_and_stored(engine: Engine, httpserver: HTTPServer, stored_url: str) -> int:
+    """A user with a working endpoint and one whose URL is stored as given (unchecked), each
+    owed a test delivery; returns the second user's id."""
+    good, bad = (add_user(engine, f"{n}@example.com", tier="premium") for n in ("good", "bad"))
+    endpoint(engine, good, httpserver.url_for("/hook"))
+    with Session(engine) as session:
+        session.add(AlertWebhook(user_id=bad, url=stored_url, secret_nonce="n", created_at=NOW,
+                                 updated_at=NOW))  # fmt: skip
+        for user in (good, bad):
+            assert outbox.enqueue_test(session, user_id=user, alerts_url="http://t/alerts", now=NOW)
+        session.commit()
+    return bad
+
+
 def test_an_endpoint_saved_before_a_stricter_check_does_not_stop_the_others(
     engine: Engine,
     httpserver: HTTPServer,
 ) -> None:
     """A DEL in a stored URL made httpx raise mid-round: nobody's outcome was recorded."""
-    good, bad = (add_user(engine, f"{n}@example.com", tier="premium") for n in ("good", "bad"))
-    endpoint(engine, good, httpserver.url_for("/hook"))
-    with Session(engine) as session:
-        session.add(AlertWebhook(user_id=bad, url=httpserver.url_for("/a\x7fb"),
-                                 secret_nonce="n", created_at=NOW, updated_at=NOW))  # fmt: skip
-        for user in (good, bad):
-            assert outbox.enqueue_test(session, user_id=user, alerts_url="http://t/alerts", now=NOW)
-        session.commit()
+    bad = good_and_stored(engine, httpserver, httpserver.url_for("/a\x7fb"))
     httpserver.expect_request("/hook").respond_with_data("ok")
     assert deliver_due(factory(engine), LOCAL, KEY) == {"delivered": 1, "retrying": 1,
                                                         "gave_up": 0}  # fmt: skip
@@ -284,15 +291,7 @@ def test_an_unexpected_error_on_one_delivery_does_not_stop_the_others(
     httpserver: HTTPServer,
 ) -> None:
     """Whatever one endpoint's send raises, the round records every other outcome, and its own."""
-    good, bad = (add_user(engine, f"{n}@example.com", tier="premium") for n in ("good", "bad"))
-    endpoint(engine, good, httpserver.url_for("/hook"))
-    with Session(engine) as session:
-        broken = f"http://broken.example.com:{httpserver.port}/hook"
-        session.add(AlertWebhook(user_id=bad, url=broken, secret_nonce="n", created_at=NOW,
-                                 updated_at=NOW))  # fmt: skip
-        for user in (good, bad):
-            assert outbox.enqueue_test(session, user_id=user, alerts_url="http://t/alerts", now=NOW)
-        session.commit()
+    bad = good_and_stored(engine, httpserver, f"http://broken.example.com:{httpserver.port}/hook")
 
     def resolver(host: str, port: int) -> list[str]:
         if host == "broken.example.com":  # a resolver fault that is not a lookup failure
