@@ -220,6 +220,8 @@ def cycle_backfill(
     the period is enriched again first and only then aggregated, so no window
     mixes model versions (the marts record the version per window).
     """
+    from dataclasses import replace
+
     from tickerpulse.jobs.cycle import STAGES
     from tickerpulse.runtime import cycle_context
 
@@ -229,7 +231,8 @@ def cycle_backfill(
         raise typer.Exit(2)
     runtime = _runtime()
     with _locked(runtime):
-        ctx = cycle_context(runtime, {})
+        # published oldest first: a window's publish leaves the rest of the range to theirs
+        ctx = replace(cycle_context(runtime, {}), republishing_until=windows[-1].start)
         stages: tuple[str, ...] = STAGES[1:]
         if rescore:
             _console().print(f"Re-scoring with sentiment model {ctx.sentiment.version}.")

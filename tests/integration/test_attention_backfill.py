@@ -25,6 +25,8 @@ from tests.integration.insight_world import (
 )
 from tickerpulse.analytics.signals import Z_LOOKBACK
 from tickerpulse.db.models import MartAttention
+from tickerpulse.db.state import mark_started
+from tickerpulse.jobs.insights import publish_window_with_insights
 from tickerpulse.lake.window_data import WindowAggregates
 
 Row = tuple[object, ...]
@@ -142,3 +144,24 @@ def test_republishing_a_window_with_the_same_counts_rewrites_no_later_window(
     before = attention(engine)
     publish(engine, 20)
     assert attention(engine) == before
+
+
+def test_a_range_backfill_refreshes_only_the_windows_after_its_range_and_ends_as_in_order(
+    engine: Engine, second_engine: Engine
+) -> None:
+    """Windows inside the range are published again in order anyway: refreshing them is waste."""
+    first, last = 10, 15
+    publish_world(engine)
+    refreshed = []
+    for i in range(first, last + 1):
+        mark_started(engine, WINDOWS[i], "publish")
+        counts = publish_window_with_insights(
+            engine, WINDOWS[i], louder(i), republishing_until=WINDOWS[last]
+        )
+        refreshed.append(counts["attention_refreshed"])
+    newest = N_WINDOWS - 1
+    assert refreshed == [
+        len(ASSETS) * (min(i + Z_LOOKBACK, newest) - last) for i in range(first, last + 1)
+    ]
+    expected = published_in_order(second_engine, {i: louder(i) for i in range(first, last + 1)})
+    assert attention(engine) == expected

@@ -5,12 +5,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from tickerpulse.cli import app
+from tickerpulse.db.models import MartAttention
 from tickerpulse.db.state import ledger
+from tickerpulse.domain import WINDOW
 from tickerpulse.jobs.cycle import run_cycle
 from tickerpulse.web.queries import asset_windows
 
@@ -85,3 +87,32 @@ def test_backfill_rescore_rescores_history_with_the_current_model(
     with Session(engine) as session:
         rows = asset_windows(session, asset_id="crypto:BTC", since=START)
     assert rows and {r.sentiment_model for r in rows} == {"lexicon-v1"}
+
+
+def test_a_range_backfill_leaves_the_rest_of_its_range_to_their_own_publish(
+    world_one_day_with_a_per_mention_model: Engine,
+    database_url: str,
+    lake_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """Re-scored windows 0 and 1 of 4: window 0's publish refreshes windows 2–3, not window 1."""
+    engine = world_one_day_with_a_per_mention_model
+    env = {
+        "DATABASE_URL": database_url, "LAKE_URL": str(lake_dir),
+        "TICKERPULSE_HOME": str(tmp_path / "home"), "SENTIMENT_MODEL": "lexicon-v1",
+    }  # fmt: skip
+    stop = START + 2 * WINDOW
+    result = CliRunner().invoke(
+        app,
+        ["cycle", "backfill", "--from", START.isoformat(), "--to", stop.isoformat(), "--rescore"],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    [first] = [
+        r for r in ledger(engine, limit=100) if r.stage == "publish" and r.window_start == START
+    ]
+    with engine.connect() as conn:
+        after_range = conn.execute(
+            select(func.count()).where(MartAttention.window_start >= stop)
+        ).scalar_one()
+    assert 0 < first.counts["attention_refreshed"] <= after_range

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 
@@ -36,3 +37,7 @@ class CycleContext:
     """Whose alert rules run after publish (the tier matrix) and the URL e-mails link to."""
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS
     """Longest title or text kept (``MAX_TEXT_CHARS``); longer documents are quarantined."""
+    republishing_until: datetime | None = None
+    """Set by a backfill publishing a range oldest first: the range's last window, whose
+    predecessors in the range are published next anyway, so a publish skips refreshing
+    their attention (:func:`tickerpulse.jobs.insights.publish_insights`)."""

@@ -51,7 +51,9 @@ class CycleReport:
 
 def _publish(ctx: CycleContext, window: Window) -> dict[str, Any]:
     aggregates = load_window_aggregates(ctx, window)
-    counts = publish_window_with_insights(ctx.engine, window.start, aggregates)
+    counts = publish_window_with_insights(
+        ctx.engine, window.start, aggregates, republishing_until=ctx.republishing_until
+    )
     # Alerts read the marts just published; idempotent, so a failed publish can simply re-run.
     alerted = deliver_window_alerts(
         ctx.engine, window.start, delivery=ctx.alerts, now=datetime.now(UTC)

@@ -48,15 +48,27 @@ from tickerpulse.lake.window_data import WindowAggregates
 
 
 def publish_window_with_insights(
-    engine: Engine, window_start: datetime, aggregates: WindowAggregates
+    engine: Engine,
+    window_start: datetime,
+    aggregates: WindowAggregates,
+    *,
+    republishing_until: datetime | None = None,
 ) -> dict[str, int | str | None]:
-    """Publish a window's marts and its insight marts in one transaction (the publish stage)."""
+    """Publish a window's marts and its insight marts in one transaction (the publish stage).
+
+    ``republishing_until``: the last window a backfill running in order will publish
+    again; the windows up to it are left to their own publish (see :func:`publish_insights`).
+    """
     return publish_window(
         engine,
         window_start,
         aggregates,
         extra=lambda conn: publish_insights(
-            conn, window_start, aggregates.window_documents, aggregates.document_assets
+            conn,
+            window_start,
+            aggregates.window_documents,
+            aggregates.document_assets,
+            republishing_until=republishing_until,
         ),
     )
 
@@ -66,6 +78,8 @@ def publish_insights(
     window_start: datetime,
     window_documents: pa.Table,
     document_assets: pa.Table,
+    *,
+    republishing_until: datetime | None = None,
 ) -> dict[str, int]:
     """Replace one window's attention and author calls; judge calls and refresh records.
 
@@ -74,11 +88,16 @@ def publish_insights(
         window_start: The window being published.
         window_documents: Its documents (with ``author_hash``; ``engagement`` if known).
         document_assets: Its non-spam mentions with their sentiment.
+        republishing_until: In a backfill publishing a range oldest first, the range's
+            last window: the later windows up to it are not refreshed, since each is
+            published again next, from the history this publish leaves.
 
     Returns:
         Counts for the run ledger.
     """
-    attention, refreshed = publish_attention(conn, window_start)
+    attention, refreshed = publish_attention(
+        conn, window_start, republishing_until=republishing_until
+    )
     calls = authors.author_calls(window_documents.to_pylist(), document_assets.to_pylist())
     conn.execute(delete(MartAuthorCall).where(MartAuthorCall.window_start == window_start))
     if calls:
@@ -95,12 +114,15 @@ def publish_insights(
     }
 
 
-def publish_attention(conn: Connection, window_start: datetime) -> tuple[int, int]:
+def publish_attention(
+    conn: Connection, window_start: datetime, *, republishing_until: datetime | None = None
+) -> tuple[int, int]:
     """Replace the window's ``mart_attention`` rows and refresh the windows after it.
 
     The later windows' figures are recomputed only for the assets whose
     mentions or sentiment in this window changed (every asset when the window
-    was not published before), so a re-run of the same data rewrites nothing else.
+    was not published before), so a re-run of the same data rewrites nothing else;
+    windows up to ``republishing_until`` are skipped (a backfill publishes them next).
 
     Returns:
         The window's rows and the later windows' rows recomputed.
@@ -116,7 +138,10 @@ def publish_attention(conn: Connection, window_start: datetime) -> tuple[int, in
         conn.execute(insert(a), rows)
     after = {r["asset_id"]: (r["mentions"], r["sentiment"]) for r in rows}
     changed = changed_histories(before, after)
-    return len(rows), refresh_later_attention(conn, window_start, changed)
+    refreshed = refresh_later_attention(
+        conn, window_start, changed, skip_through=republishing_until
+    )
+    return len(rows), refreshed
 
 
 def _window_attention(conn: Connection, window_start: datetime) -> list[dict[str, Any]]:
@@ -147,13 +172,18 @@ def _window_attention(conn: Connection, window_start: datetime) -> list[dict[str
 
 
 def refresh_later_attention(
-    conn: Connection, window_start: datetime, assets: Collection[str] | None
+    conn: Connection,
+    window_start: datetime,
+    assets: Collection[str] | None,
+    *,
+    skip_through: datetime | None = None,
 ) -> int:
     """Recompute the attention figures of the windows whose history holds ``window_start``.
 
-    Those are the :data:`Z_LOOKBACK` windows after it; only their existing rows
-    of ``assets`` (None: of every asset) are rewritten, and only the figures
-    that depend on history (mentions and share of voice are the window's own).
+    Those are the :data:`Z_LOOKBACK` windows after it (after ``skip_through``
+    too, when given); only their existing rows of ``assets`` (None: of every
+    asset) are rewritten, and only the figures that depend on history (mentions
+    and share of voice are the window's own).
 
     Returns:
         The rows recomputed.
@@ -161,7 +191,8 @@ def refresh_later_attention(
     if assets is not None and not assets:
         return 0
     a = MartAttention
-    later = (a.window_start > window_start, a.window_start <= window_start + Z_LOOKBACK * WINDOW)
+    after = max(window_start, skip_through or window_start)
+    later = (a.window_start > after, a.window_start <= window_start + Z_LOOKBACK * WINDOW)
     query = select(a.window_start, a.asset_id).where(*later)
     if assets is not None:
         query = query.where(a.asset_id.in_(sorted(assets)))
