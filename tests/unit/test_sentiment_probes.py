@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import random
+
 import numpy as np
 import pytest
 
 from tickerpulse.enrich.sentiment.features import FeatureExtractor
+from tickerpulse.training.sentiment_data import Example
 from tickerpulse.training.sentiment_probes import (
+    augmented_rows,
     dev_figures,
+    dropped_words,
     mean_vectors,
     nested_subsets,
     pca,
     plain_words,
+    word_span,
 )
 
 
@@ -57,3 +63,30 @@ def test_dev_figures_are_macro_f1_per_set_and_their_mean() -> None:
     assert figures["a"] == 1.0
     assert figures["b"] == pytest.approx(2 / 3, abs=1e-4)  # F1 of bullish: 1 of 2 found
     assert figures["mean"] == pytest.approx((1.0 + 2 / 3) / 2, abs=1e-4)
+
+
+TEXT = "shares of acme jump after record quarter and a raised full year outlook"
+
+
+def test_dropping_words_keeps_the_rest_in_order_and_never_empties_a_text() -> None:
+    words = TEXT.split()
+    dropped = dropped_words(TEXT, random.Random(3)).split()
+    assert 0 < len(dropped) < len(words)
+    positions = [words.index(w) for w in dropped]
+    assert positions == sorted(positions)
+    assert dropped_words("alone", random.Random(0), share=1.0) == "alone"
+
+
+def test_a_span_is_consecutive_words_covering_half_to_nine_tenths() -> None:
+    for seed in range(20):
+        span = word_span(TEXT, random.Random(seed))
+        assert span in TEXT
+        assert 0.5 * len(TEXT.split()) - 1 <= len(span.split()) <= 0.9 * len(TEXT.split())
+
+
+def test_copies_differ_from_their_source_and_repeat_with_the_seed() -> None:
+    rows = [Example(TEXT, "bullish", "sentfin_v1", "train"), Example("up", "bullish", "x", "train")]
+    copies = augmented_rows(rows)
+    assert copies == augmented_rows(rows)
+    assert all(text != source.text for text, source in copies)
+    assert {source.text for _, source in copies} == {TEXT}  # a one-word text has no other copy
