@@ -17,6 +17,7 @@ from tickerpulse.training.sentiment_probes import (
     nested_subsets,
     pca,
     plain_words,
+    text_model_classes,
     word_span,
 )
 
@@ -90,3 +91,9 @@ def test_copies_differ_from_their_source_and_repeat_with_the_seed() -> None:
     assert copies == augmented_rows(rows)
     assert all(text != source.text for text, source in copies)
     assert {source.text for _, source in copies} == {TEXT}  # a one-word text has no other copy
+
+
+def test_a_text_model_answers_the_class_of_its_largest_logit() -> None:
+    w = np.asarray([[0.0, 0.0, 2.0], [2.0, 0.0, 0.0]])  # "up" → bullish, "down" → bearish
+    predict = text_model_classes(FeatureExtractor(), ["down", "up"], w[::-1], np.zeros(3))
+    assert predict(["up", "down", "sideways"]) == [2, 0, 0]  # nothing known: a tie, the first

@@ -1,4 +1,4 @@
-"""Two probes behind the sentiment design, measured on dev only; nothing they fit ships.
+"""Three probes behind the sentiment design, measured on dev only; nothing they fit ships.
 
 ``python -m tickerpulse.training.sentiment_probes curve``
     fast-v1's text model trained on nested shares of the train split (⅛ … all),
@@ -102,6 +102,18 @@ def dev_figures(predict: Callable[[list[str]], Sequence[int]], dev: DevSets) -> 
     return figures
 
 
+def text_model_classes(
+    extractor: FeatureExtractor, vocab: list[str], w: Weights, b: Weights
+) -> Callable[[list[str]], list[int]]:
+    """A texts → class-index predictor from fitted text-model weights (argmax of the logits)."""
+
+    def predict(texts: list[str]) -> list[int]:
+        logits = design_matrix(extractor.batch(texts), vocab, counts=COUNTS) @ w + b
+        return [int(k) for k in np.argmax(logits, axis=1)]
+
+    return predict
+
+
 def _train_rows(folder: Path) -> list[Example]:
     return [r for r in examples(folder) if r.split == "train"]
 
@@ -119,13 +131,7 @@ def learning_curve(folder: Path, shares: Sequence[float] = SHARES) -> list[dict[
             sub_features = [features[i] for i in subset]
             vocab = vocabulary(sub_features)
             w, b = fit_text_model(sub_features, [rows[i] for i in subset], vocab)
-
-            def predict(
-                texts: list[str], vocab: list[str] = vocab, w: Weights = w, b: Weights = b
-            ) -> list[int]:
-                logits = design_matrix(extractor.batch(texts), vocab, counts=COUNTS) @ w + b
-                return [int(k) for k in np.argmax(logits, axis=1)]
-
+            predict = text_model_classes(extractor, vocab, w, b)
             out.append({"train_rows": float(len(subset))} | dev_figures(predict, dev))
             progress.advance(task)
     return out
@@ -310,14 +316,7 @@ def augment_probe(
     for name, (features, fitted_rows, teacher) in variants.items():
         vocab = vocabulary(features)
         w, b = fit_text_model(features, fitted_rows, vocab, teacher)
-
-        def predict(
-            texts: list[str], vocab: list[str] = vocab, w: Weights = w, b: Weights = b
-        ) -> list[int]:
-            logits = design_matrix(extractor.batch(texts), vocab, counts=COUNTS) @ w + b
-            return [int(k) for k in np.argmax(logits, axis=1)]
-
-        results[name] = dev_figures(predict, dev)
+        results[name] = dev_figures(text_model_classes(extractor, vocab, w, b), dev)
     return results
 
 
