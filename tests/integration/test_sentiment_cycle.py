@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tickerpulse.cli import app
 from tickerpulse.db.models import MartAttention
@@ -58,6 +58,18 @@ def test_the_marts_use_each_mentions_own_score_and_name_the_model(
     assert {r.counts["sentiment_model"] for r in publish} == {"first-words-test-v0"}
 
 
+def backfill_rescore_with_lexicon(
+    database_url: str, lake_dir: Path, tmp_path: Path, start: str, stop: str
+) -> Result:
+    """``tickerpulse cycle backfill --rescore`` from ``start`` to ``stop`` with lexicon-v1."""
+    env = {
+        "DATABASE_URL": database_url, "LAKE_URL": str(lake_dir),
+        "TICKERPULSE_HOME": str(tmp_path / "home"), "SENTIMENT_MODEL": "lexicon-v1",
+    }  # fmt: skip
+    command = ["cycle", "backfill", "--from", start, "--to", stop, "--rescore"]
+    return CliRunner().invoke(app, command, env=env)
+
+
 def test_backfill_rescore_rescores_history_with_the_current_model(
     world_one_day_with_a_per_mention_model: Engine,
     database_url: str,
@@ -65,15 +77,9 @@ def test_backfill_rescore_rescores_history_with_the_current_model(
     tmp_path: Path,
 ) -> None:
     engine = world_one_day_with_a_per_mention_model
-    env = {
-        "DATABASE_URL": database_url, "LAKE_URL": str(lake_dir),
-        "TICKERPULSE_HOME": str(tmp_path / "home"), "SENTIMENT_MODEL": "lexicon-v1",
-    }  # fmt: skip
     day = START.date().isoformat()
     next_day = (START + timedelta(days=1)).date().isoformat()
-    result = CliRunner().invoke(
-        app, ["cycle", "backfill", "--from", day, "--to", next_day, "--rescore"], env=env
-    )
+    result = backfill_rescore_with_lexicon(database_url, lake_dir, tmp_path, day, next_day)
     assert result.exit_code == 0, result.output
     assert "re-score" in result.stderr and "lexicon-v1" in result.stderr
     assert model_per_window(engine) == {("lexicon-v1",)}
@@ -97,15 +103,9 @@ def test_a_range_backfill_leaves_the_rest_of_its_range_to_their_own_publish(
 ) -> None:
     """Re-scored windows 0 and 1 of 4: window 0's publish refreshes windows 2–3, not window 1."""
     engine = world_one_day_with_a_per_mention_model
-    env = {
-        "DATABASE_URL": database_url, "LAKE_URL": str(lake_dir),
-        "TICKERPULSE_HOME": str(tmp_path / "home"), "SENTIMENT_MODEL": "lexicon-v1",
-    }  # fmt: skip
     stop = START + 2 * WINDOW
-    result = CliRunner().invoke(
-        app,
-        ["cycle", "backfill", "--from", START.isoformat(), "--to", stop.isoformat(), "--rescore"],
-        env=env,
+    result = backfill_rescore_with_lexicon(
+        database_url, lake_dir, tmp_path, START.isoformat(), stop.isoformat()
     )
     assert result.exit_code == 0, result.output
     [first] = [
