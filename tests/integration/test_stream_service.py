@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.web_helpers import platform_settings
+from tickerpulse.streaming.processor import DEFAULT_GROUP
 from tickerpulse.streaming.service import replay_feed, run_live
 from tickerpulse.streaming.world import LiveAnchor, load_anchors
 
@@ -88,6 +89,13 @@ def test_the_stream_command_path_runs_over_a_real_kafka_broker(
     )  # fmt: skip
     report = run_live(settings, engine, None, stop=threading.Event(), seconds=3.0)
     assert report.bus == "kafka"
+    # it left the consumer group on the way out: a restarted service is given the
+    # partitions at once, not after the broker gives up on a silent member
+    from confluent_kafka.admin import AdminClient  # the kafka extra, as the -m kafka step has
+
+    admin = AdminClient({"bootstrap.servers": kafka_bootstrap})
+    [described] = admin.describe_consumer_groups([DEFAULT_GROUP]).values()
+    assert described.result(timeout=10).members == []
     assert report.counters["dropped_trades"] == 0
     assert report.processor["messages"] == report.warmup_trades + report.counters["trades"]
     with engine.connect() as conn:

@@ -91,7 +91,11 @@ class SupervisedProcessor:
         return self.processor.engine
 
     def run(self, stop: threading.Event) -> None:
-        """Process batches until ``stop`` is set; a failure restarts the processor."""
+        """Process batches until ``stop`` is set; a failure restarts the processor.
+
+        On the way out the consumer leaves its group, so a restarted service gets the
+        partitions at once rather than after the broker's session timeout.
+        """
         self.started_at = datetime.now(UTC)
         self._record(RUNNING)
         wait = self.backoff.first
@@ -112,6 +116,7 @@ class SupervisedProcessor:
                     break
                 wait = self.backoff.after(wait)
                 beat = time.monotonic()
+        self._leave_group()
         self._try_record(STOPPED)
 
     def _restart(self, stop: threading.Event, wait: float) -> bool:
@@ -134,11 +139,15 @@ class SupervisedProcessor:
         return False
 
     def _reopen_consumer(self) -> None:
-        try:
-            self.processor.consumer.close()  # leave the group before a new member joins
-        except Exception as exc:
-            log.warning("stream processor: closing the old consumer failed", error=describe(exc))
+        self._leave_group()  # before a new member joins
         self.processor.reopen(self.reopen())
+
+    def _leave_group(self) -> None:
+        """Close the consumer, so its partitions pass to the next member at once."""
+        try:
+            self.processor.consumer.close()
+        except Exception as exc:
+            log.warning("stream processor: closing the consumer failed", error=describe(exc))
 
     def _try_record(self, state: str) -> None:
         try:
