@@ -107,12 +107,12 @@ def test_a_slow_webhook_does_not_hold_up_other_requests(engine: Engine) -> None:
         webhook = threading.Thread(target=post_webhook)
         webhook.start()
         time.sleep(0.5)  # the webhook is waiting for the lock
-        started = time.perf_counter()
         health = httpx.get(base + "/healthz", timeout=5)
-        took = time.perf_counter() - started
+        answered_while_webhook_waited = webhook.is_alive() and "status" not in outcome
         locker.rollback()
         webhook.join(timeout=10)
-    assert health.status_code == 200 and took < 1, took
+    # held up, /healthz would wait for the lock, so for the webhook (and time out here)
+    assert health.status_code == 200 and answered_while_webhook_waited
     assert outcome["status"] == 200
 
 
