@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.unit.network_reads import network_reads
 from tickerpulse.config import Settings
 from tickerpulse.enrich.sentiment import MentionSentimentModel, load_model, score_texts
-from tickerpulse.enrich.sentiment.dense_head import Matrix
 from tickerpulse.enrich.sentiment.minilm_encoder import MiniLMEncoder
 from tickerpulse.enrich.sentiment.minilm_ft import (
     ARTIFACTS,
@@ -132,21 +131,11 @@ def test_numpy_int8_model_answers_as_the_torch_model_did_on_dev(model: FineTuned
 
 def test_the_cycle_reads_each_tagged_text_once(model: FineTunedMiniLM) -> None:
     """score_texts asks for the texts' scores, then their mentions': one network pass each."""
-    read: list[str] = []
-    network = model.logits
-
-    def counting(texts: Sequence[str]) -> Matrix:
-        read.extend(texts)
-        return network(texts)
-
-    model.logits = counting  # type: ignore[method-assign]
-    try:
-        text = "Acme Steel soars on record profit while Bolt Motors plunges"
-        names = ["Acme Steel", "Bolt Motors"]
-        spans = [[(text.index(n), text.index(n) + len(n)) for n in names], []]
+    text = "Acme Steel soars on record profit while Bolt Motors plunges"
+    names = ["Acme Steel", "Bolt Motors"]
+    spans = [[(text.index(n), text.index(n) + len(n)) for n in names], []]
+    with network_reads(model) as read:
         scored = score_texts(model, [text, "Shares flat", "Shares flat"], [*spans, []])
-    finally:
-        del model.logits
     assert sorted(read) == sorted([text, "Shares flat", *(mention_input(text, n) for n in names)])
     assert scored.scores[1] == scored.scores[2]
     assert scored.mentions[0] != [scored.scores[0]] * 2

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.unit.network_reads import network_reads
 from tickerpulse.enrich.sentiment import MentionSentimentModel, load_model, score_texts
-from tickerpulse.enrich.sentiment.dense_head import Matrix
 from tickerpulse.enrich.sentiment.fast import FastModel
 from tickerpulse.enrich.sentiment.minilm_ft import FineTunedMiniLM
 from tickerpulse.enrich.sentiment.routed import RoutedModel, load_card, unsure
@@ -85,18 +84,10 @@ def test_the_registry_serves_it_with_per_mention_scores() -> None:
 def test_the_cycle_reads_a_routed_single_mention_text_once(tmp_path: Path) -> None:
     """score_texts scores the texts, then their mentions: the transformer reads each once."""
     model = _with_threshold(tmp_path, 1.01)  # every text routed
-    accurate = model._accurate
-    read: list[str] = []
-    network = accurate.logits
-
-    def counting(texts: Sequence[str]) -> Matrix:
-        read.extend(texts)
-        return network(texts)
-
-    accurate.logits = counting  # type: ignore[method-assign]
     single, several = TEXTS[0], TEXTS[1]
     names = ["Acme Steel", "Bolt Motors"]
     spans = [[(0, len("Company"))], [(several.index(n), several.index(n) + len(n)) for n in names]]
-    score_texts(model, [single, several], spans)
+    with network_reads(model._accurate) as read:
+        score_texts(model, [single, several], spans)
     assert read.count(single) == 1
     assert read.count(several) == 1
