@@ -168,9 +168,9 @@ def _tokenizer_words() -> set[str]:
     return {w for w in vocab if w.isascii() and w.isalpha() and w.islower()}
 
 
-def _standardised(train: Matrix, dev: Matrix) -> tuple[Matrix, Matrix]:
-    mean, scale = train.mean(axis=0), train.std(axis=0) + 1e-6
-    return (train - mean) / scale, (dev - mean) / scale
+def _centre_and_scale(train: Matrix) -> tuple[Matrix, Matrix]:
+    """Per-column mean and spread of the train vectors (the spread never 0)."""
+    return train.mean(axis=0), train.std(axis=0) + 1e-6
 
 
 def static_probe(
@@ -202,14 +202,15 @@ def static_probe(
     for name, encode in (encoders or _encoders()).items():
         table = pca(static_table(encode, words, name), STATIC_DIMS)
         raw_train = mean_vectors(train_words, index, table)
+        centre, scale = _centre_and_scale(raw_train)
 
         def vectors(
-            texts: list[str], table: Matrix = table, raw_train: Matrix = raw_train
+            texts: list[str], table: Matrix = table, centre: Matrix = centre, scale: Matrix = scale
         ) -> Matrix:
             raw = mean_vectors([plain_words(extractor, t) for t in texts], index, table)
-            return _standardised(raw_train, raw)[1]
+            return (raw - centre) / scale
 
-        x, _ = _standardised(raw_train, raw_train)
+        x = (raw_train - centre) / scale
         results[f"{name} static, logistic"] = dev_figures(fit_predict(x, vectors, 1.0), dev)
         mlp = MLPClassifier((256,), alpha=1e-3, early_stopping=True, random_state=_SEED).fit(x, y)
 
